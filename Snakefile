@@ -1,0 +1,27 @@
+# jianghua: raw scraped Chinese speeches -> clean, traceable, validated parquet datasets.
+#
+# Path conventions (all outputs under results/, which git ignores):
+#   results/<stage>/<table>/<shard>.parquet   one file per shard and table; shards are 000, 001, ...
+#   results/config.json                        the resolved config, canonical JSON (hashed into the version)
+#   results/validation/<table>.json|.html      great-expectations results per table, and their page
+#   results/published/<version>/<table>/       the published tables; manifest.json and README.md beside them
+#   results/published/LATEST                   the newest version id; HISTORY lists the versions kept
+#   results/logs/<stage>/<shard or table>.log  what each job printed
+# Stages: decode -> normalize -> segment -> extract -> validate -> publish. Rules hold no logic: each
+# calls the `jianghua` command; the code is in workflow/jianghua/.
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/decode.smk"
+include: "rules/normalize.smk"
+include: "rules/segment.smk"
+include: "rules/extract.smk"
+include: "rules/validate.smk"
+include: "rules/publish.smk"
+
+
+rule all:
+    input:
+        "results/published/LATEST",

@@ -1,0 +1,68 @@
+# Config validation, shards and path helpers shared by every rule.
+import json
+
+from jianghua.config import validate_config
+from jianghua.decode import shard_of, walk
+from jianghua.tables import ALL_TABLES, STAGE_TABLES
+from jianghua.validate import DERIVED
+
+validate_config(config)
+
+INPUT_DIR = config["input_dir"]
+SHARDS = [f"{i:03d}" for i in range(config["shards"])]
+INPUT_ENTRIES = walk(INPUT_DIR)
+# Only regular files are declared as inputs (their mtimes trigger reruns); links and other entries are
+# found by the decode job itself and rejected there, never followed.
+_FILES_BY_SHARD = {shard: [] for shard in SHARDS}
+for _entry in INPUT_ENTRIES:
+    _path = os.path.join(INPUT_DIR, _entry)
+    if os.path.isfile(_path) and not os.path.islink(_path):
+        _FILES_BY_SHARD[SHARDS[shard_of(_entry, len(SHARDS))]].append(_path)
+
+
+# What each stage's result depends on besides its data: the package modules and data tables it runs and
+# the schemas of what it writes. Declared as inputs, so that editing one reruns exactly that stage.
+PACKAGE = "workflow/jianghua"
+STAGE_CODE = {
+    "decode": ["decode.py", "repair.py", "charmodel.py", "damage.py", "tables.py", "data/annotations.tsv",
+               "data/char_unigrams.tsv", "data/char_bigrams.tsv"],
+    "normalize": ["normalize.py", "charmodel.py", "damage.py", "tables.py", "data/annotations.tsv",
+                  "data/t2s_overrides.tsv", "data/boilerplate.tsv"],
+    "segment": ["segment.py", "tables.py"],
+    "extract": ["extract.py", "segment.py", "tables.py"],
+    "validate": ["validate.py", "tables.py"],
+    "publish": ["publish.py", "validate.py", "tables.py"],
+}
+
+
+def stage_code(stage):
+    return [f"{PACKAGE}/{name}" for name in STAGE_CODE[stage]] + [
+        f"schemas/tables/{table}.json" for table in STAGE_TABLES.get(stage, ())
+    ]
+
+
+def shard_inputs(wildcards):
+    return _FILES_BY_SHARD[wildcards.shard]
+
+
+def table_path(table, shard="{shard}"):
+    stage = next(s for s, names in STAGE_TABLES.items() if table in names)
+    return f"results/{stage}/{table}/{shard}.parquet"
+
+
+def all_shards(table):
+    return [table_path(table, shard) for shard in SHARDS]
+
+
+def in_args(tables_):
+    """--in TABLE=PATH arguments for every shard of the given tables."""
+    return " ".join(f"--in {t}={p}" for t in tables_ for p in all_shards(t))
+
+
+def out_args(output):
+    return " ".join(f"--out {name}={path}" for name, path in output.items())
+
+
+wildcard_constraints:
+    shard=r"\d{3}",
+    table="|".join(ALL_TABLES),

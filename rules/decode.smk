@@ -1,0 +1,20 @@
+rule decode:
+    input:
+        code=stage_code("decode"),
+        files=shard_inputs,
+    output:
+        sources=table_path("sources"),
+        decoded=table_path("decoded"),
+        repairs=table_path("repairs"),
+        rejects=table_path("rejects"),
+    log:
+        "results/logs/decode/{shard}.log",
+    params:
+        input_dir=INPUT_DIR,
+        shards=config["shards"],
+        max_bytes=config["decode"]["max_file_bytes"],
+        margin=config["decode"]["repair_min_margin"],
+        out=lambda wildcards, output: out_args(output),
+    shell:
+        "jianghua decode --input-dir {params.input_dir:q} --shard {wildcards.shard} --shards {params.shards}"
+        " --max-file-bytes {params.max_bytes} --repair-min-margin {params.margin} {params.out} > {log} 2>&1"

@@ -1,0 +1,52 @@
+"""Load and validate the pipeline configuration against ``schemas/config.schema.yaml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from jianghua.errors import ConfigError
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "<top level>"
+
+
+def validate_config(config: dict[str, Any], schema_path: Path = SCHEMA_PATH) -> dict[str, Any]:
+    """Validate ``config`` (with defaults already merged) and return it; raise ConfigError naming the key."""
+    schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (list(e.absolute_path), e.message))
+    if not errors:
+        return config
+    lines = []
+    for error in errors:
+        where = _key_path(error)
+        if error.validator == "additionalProperties":
+            unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            for key in unknown:
+                name = f"{where}.{key}" if where != "<top level>" else key
+                allowed = ", ".join(sorted(error.schema.get("properties", {})))
+                lines.append(f"unknown key '{name}': remove it or use one of: {allowed}")
+        else:
+            lines.append(f"key '{where}': {error.message}; see its description in {schema_path.name}")
+    raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config file and validate it."""
+    path = Path(path)
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist: pass --configfile with an existing file") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(config, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of keys, not {type(config).__name__}")
+    return validate_config(config)

@@ -1,0 +1,223 @@
+"""Decode stage: raw files of one shard -> ``sources``, ``decoded``, ``repairs``, ``rejects``.
+
+Detection order: BOM; strict UTF-8; then every strict decoding among GB18030, Big5 and UTF-16 (LE/BE,
+even-length files only) is scored by how much it looks like Chinese text, and the best wins (never the
+first success: Big5 bytes usually decode as GB18030 mojibake). A file no single encoding decodes is
+decoded line by line (``mixed``) when every line decodes, else rejected. Damage repair follows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from jianghua import repair, tables
+from jianghua.charmodel import CharModel, plausibility
+from jianghua.errors import InputError
+
+SCORED_ENCODINGS = ("gb18030", "big5", "utf-16-le", "utf-16-be")
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+MIN_PLAUSIBILITY = 0.05  # below this, a strict decoding is taken for mojibake or binary
+
+
+class Reject(Exception):
+    """A file that cannot become a source: carries the reason code and a detail for ``rejects``."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """The chosen decoding of one file."""
+
+    encoding: str
+    text: str
+    evidence: str
+
+
+def source_id(data: bytes) -> str:
+    """Content-derived id: renaming a file keeps its id."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def shard_of(relative_path: str, shards: int) -> int:
+    """The shard of a file, from its relative path (stable across runs and machines)."""
+    digest = hashlib.blake2b(relative_path.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
+
+
+def walk(input_dir: str | os.PathLike) -> list[str]:
+    """Every entry below ``input_dir`` that is not a folder, as sorted relative '/'-paths; links not followed."""
+    root = Path(input_dir)
+    if not root.is_dir():
+        raise InputError(f"input_dir '{input_dir}' is not a folder: set input_dir in config/config.yaml "
+                         "or pass --config input_dir=PATH")
+    found = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        rel = Path(folder).relative_to(root)
+        # a link to a folder is listed as a file-like entry, so that it is rejected rather than followed
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        dirs[:] = [d for d in dirs if d not in links]
+        found += [(rel / name).as_posix() for name in files + links]
+    return sorted(found)
+
+
+def shard_files(input_dir: str | os.PathLike, shard: int, shards: int) -> list[str]:
+    """Relative paths of the entries of one shard."""
+    return [p for p in walk(input_dir) if shard_of(p, shards) == shard]
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _scored(data: bytes) -> list[tuple[float, str, str]]:
+    """(plausibility, encoding, text) of every strict decoding among the scored encodings, best first."""
+    found = []
+    for encoding in SCORED_ENCODINGS:
+        if encoding.startswith("utf-16") and len(data) % 2:
+            continue
+        text = _strict(data, encoding)
+        if text is not None:
+            found.append((plausibility(text), encoding, text))
+    return sorted(found, key=lambda item: (-item[0], SCORED_ENCODINGS.index(item[1])))
+
+
+def _decode_lines(data: bytes) -> Decoding | None:
+    lines, counts = [], {}
+    for raw in data.splitlines(keepends=True):
+        text = _strict(raw, "utf-8")
+        encoding = "utf-8"
+        if text is None:
+            best = [s for s in _scored(raw) if not s[1].startswith("utf-16")]
+            if not best:
+                return None
+            _, encoding, text = best[0]
+        counts[encoding] = counts.get(encoding, 0) + 1
+        lines.append(text)
+    if len(counts) < 2:
+        return None
+    detail = ", ".join(f"{k}: {v} lines" for k, v in sorted(counts.items()))
+    return Decoding("mixed", "".join(lines), f"per-line decoding ({detail})")
+
+
+def detect(data: bytes) -> Decoding:
+    """Choose the decoding of ``data`` and say why; raise Reject for empty, binary or undecodable bytes."""
+    if not data:
+        raise Reject("empty", "the file has no bytes")
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            text = _strict(data, encoding)
+            if text is None:
+                raise Reject("undecodable", f"starts with a {encoding} BOM but is not valid {encoding}")
+            name = encoding if encoding != "utf-16" else ("utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be")
+            return Decoding(name, text.lstrip("\ufeff"), f"BOM {bom.hex()}")
+    text = _strict(data, "utf-8")
+    if text is not None and "\x00" not in text:
+        return Decoding("utf-8", text, "strict utf-8")
+    utf8_error = "utf-8 has NUL bytes" if text is not None else "utf-8 invalid"
+    scored = _scored(data)
+    evidence = "; ".join(f"{enc} {score:.3f}" for score, enc, _ in scored)
+    if scored and scored[0][0] >= MIN_PLAUSIBILITY and "\x00" not in scored[0][2]:
+        score, encoding, text = scored[0]
+        return Decoding(encoding, text, f"{utf8_error}; scored {evidence}; chose {encoding}")
+    if b"\x00" in data:
+        raise Reject("binary", f"NUL bytes and no plausible text decoding ({evidence or 'none strict'})")
+    mixed = _decode_lines(data)
+    if mixed is not None:
+        return mixed
+    if scored:
+        raise Reject("binary", f"decodes only as implausible text ({evidence}); not a text file")
+    raise Reject("undecodable", "no candidate encoding (utf-8, gb18030, big5, utf-16) decodes every line; "
+                 "convert the file to UTF-8 or remove it")
+
+
+def read_entry(input_dir: Path, relative: str, max_bytes: int) -> bytes:
+    """The bytes of one entry, or Reject for links leaving the folder, non-files, oversized or unreadable."""
+    path = input_dir / relative
+    if path.is_symlink():
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(Path(os.path.realpath(input_dir))):
+            raise Reject("outside-link", f"symbolic link to {target}, outside input_dir: never followed")
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise Reject("unreadable", f"cannot stat: {exc.strerror}") from exc
+    if not path.is_file():
+        raise Reject("not-a-file", "not a regular file (a folder link, device or pipe)")
+    if stat.st_size > max_bytes:
+        raise Reject("oversized", f"{stat.st_size} bytes > decode.max_file_bytes = {max_bytes}; raise the "
+                     "limit in config/config.yaml to process it")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise Reject("unreadable", f"cannot read: {exc.strerror}") from exc
+
+
+def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int,
+                 min_margin: float) -> dict[str, pl.DataFrame]:
+    """Decode and repair the files ``paths`` (relative to ``input_dir``); return the four tables."""
+    root = Path(input_dir)
+    sources, decoded, rejects = [], {}, []
+    for relative in paths:
+        data = None
+        try:
+            data = read_entry(root, relative, max_bytes)
+            decoding = detect(data)
+        except Reject as reject:
+            rejects.append({"path": relative, "sha256": hashlib.sha256(data).hexdigest() if data is not None else None,
+                            "bytes": len(data) if data is not None else None,
+                            "reason": reject.reason, "detail": reject.detail})
+            continue
+        sid = source_id(data)
+        status = "duplicate" if sid in decoded else "ok"
+        decoded.setdefault(sid, decoding.text)
+        sources.append({"source_id": sid, "path": relative, "sha256": hashlib.sha256(data).hexdigest(),
+                        "bytes": len(data), "encoding": decoding.encoding, "evidence": decoding.evidence,
+                        "status": status, "n_repaired": 0, "n_flagged": 0})
+    repaired, repair_rows = repair_texts(decoded, min_margin)
+    for row in sources:
+        if row["status"] == "ok":
+            found = [r for r in repair_rows if r["source_id"] == row["source_id"]]
+            row["n_repaired"] = sum(r["status"] == "repaired" for r in found)
+            row["n_flagged"] = sum(r["status"] == "flagged" for r in found)
+            row["status"] = "flagged" if row["n_flagged"] else "repaired" if row["n_repaired"] else "ok"
+    return {
+        "sources": pl.DataFrame(sources, schema=tables.polars_schema("sources")),
+        "decoded": pl.DataFrame({"source_id": list(repaired), "text": list(repaired.values())},
+                                schema=tables.polars_schema("decoded")),
+        "repairs": pl.DataFrame(repair_rows, schema=tables.polars_schema("repairs")),
+        "rejects": pl.DataFrame(rejects, schema=tables.polars_schema("rejects")),
+    }
+
+
+def repair_texts(decoded: dict[str, str], min_margin: float) -> tuple[dict[str, str], list[dict]]:
+    """Repair every text with damage anchors; the character model is built only when one has them."""
+    damaged = [sid for sid, text in decoded.items() if repair.has_anchor(text)]
+    if not damaged:
+        return dict(decoded), []
+    model = CharModel(decoded[sid] for sid in damaged)
+    out, rows = dict(decoded), []
+    for sid in damaged:
+        found = repair.find_repairs(decoded[sid], model, min_margin)
+        out[sid], applied = repair.apply(decoded[sid], found)
+        rows += [{"source_id": sid, **row} for row in applied]
+    return out, rows
+
+
+def run(input_dir: str, shard: int, shards: int, max_bytes: int, min_margin: float, outputs: dict[str, str]) -> None:
+    """Decode one shard of ``input_dir`` and write its tables to ``outputs`` (table -> parquet path)."""
+    frames = decode_shard(input_dir, shard_files(input_dir, shard, shards), max_bytes, min_margin)
+    for table, frame in frames.items():
+        tables.write(frame, table, outputs[table])

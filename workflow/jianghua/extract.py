@@ -1,0 +1,175 @@
+"""Extract stage: documents and sentences -> ``metadata``, ``formulations``, ``quotes``, ``citations``, ``masks``.
+
+Every mention carries its offsets in the document and the sentence it belongs to. Dates record where they
+came from: the site header (found in the boilerplate the normalize stage removed, with offsets in the
+decoded source), the body, or nowhere.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+import polars as pl
+
+from jianghua import tables
+from jianghua.segment import SourceMap, number_of
+
+GENRES = ("讲话稿", "汇报", "发言", "致辞", "讲话", "报告")
+ROLE = re.compile(r"(常务副(?:市|县|区|省)长|副?(?:市|县|区|省|镇|乡)长|(?:市|县|区|省)委(?:副)?书记|"
+                  r"党组(?:副)?书记|(?:副)?局长|(?:副)?主任|(?:副)?部长|(?:副)?秘书长)")
+MEETING = re.compile(r"在(.{2,40}?(?:会议|大会|座谈会|推进会|调度会|总结会|部署会|交流会|研讨会|观摩会|全会|"
+                     r"剖析会|动员会|报告会|培训班|会))上")
+_PY = r"(?:\([a-zà-ǜ]+\))?"  # the decoded header may still carry its pinyin annotations
+HEADER_DATE = re.compile(rf"[发發]{_PY}[布佈][时時][间間]\s*[:：]\s*(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})")
+BODY_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+NUM = "一二三四五六七八九十两"
+QUOTED_NUMBERED = re.compile(rf"“(([{NUM}]{{1,3}})(个|大|项|种|条|点|方面|件)([\u4e00-\u9fff]{{1,8}}))”")
+UNQUOTED_NUMBERED = re.compile(rf"(?<![{NUM}“])(([{NUM}]{{1,3}})(个|大|项|种|条)([\u4e00-\u9fff]{{1,6}}?))[，,：:]?即?[：:]?")
+COMPOUND = re.compile(rf"“(([{NUM}])([\u4e00-\u9fff]{{1,2}}?)([{NUM}])(不?[\u4e00-\u9fff]{{1,2}}))”")
+ARABIC = re.compile(r"“((\d+(?:\+(?:\d+|N))+)|(\d{3,4}))”")
+QUOTE = re.compile(r"“([^“”\n]{1,200})”")
+CITATION = re.compile(r"《([^《》\n]{1,100})》")
+CITATION_KINDS = (("law", ("法",)), ("regulation", ("条例", "规定", "办法", "细则")),
+                  ("plan", ("规划", "纲要", "计划", "方案")), ("opinion", ("意见",)), ("notice", ("通知",)),
+                  ("report", ("报告",)), ("speech", ("讲话",)), ("press", ("日报", "时报", "晚报", "杂志", "报")))
+ITEM_SPLIT = re.compile(r"[、，,；;]")
+
+
+def genre_of(title: str) -> str:
+    """The genre named in a title (讲话稿 before 讲话), or 其他."""
+    return next((g for g in GENRES if g in title), "其他")
+
+
+def citation_kind(title: str) -> str:
+    """The kind of a cited document, from how its title ends."""
+    for kind, endings in CITATION_KINDS:
+        if title.endswith(endings):
+            return kind
+    return "other"
+
+
+def enumerated_items(text: str, pos: int, count: int | None) -> list[str]:
+    """Items listed right after a formulation (after 即 or ：), up to the sentence end, at most ``count``."""
+    m = re.compile(r"[，,]?\s*(?:即|就是|：|:)[：:]?").match(text, pos)
+    if not m:
+        return []
+    end = min([i for i in (text.find("。", m.end()), text.find("\n", m.end())) if i != -1] or [len(text)])
+    items = [i.strip() for i in ITEM_SPLIT.split(text[m.end():end]) if i.strip()]
+    return items[:count] if count else items
+
+
+def _common_prefix(items: list[str]) -> str:
+    prefix = items[0] if items else ""
+    for item in items[1:]:
+        while not item.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix
+
+
+def find_formulations(text: str) -> list[dict]:
+    """Numbered, compound and Arabic formulations in a document text, with their items when enumerated."""
+    found: dict[int, dict] = {}
+    for m in QUOTED_NUMBERED.finditer(text):
+        number = number_of(m.group(2)) if m.group(2) != "两" else 2
+        items = enumerated_items(text, m.end(), number)
+        found[m.start()] = {"start": m.start(), "end": m.end(), "surface": m.group(0), "canonical": m.group(1),
+                            "kind": "numbered", "number": number, "head": m.group(4), "items": items}
+    for m in UNQUOTED_NUMBERED.finditer(text):
+        if any(f["start"] <= m.start() < f["end"] for f in found.values()):
+            continue
+        number = number_of(m.group(2)) if m.group(2) != "两" else 2
+        items = enumerated_items(text, m.end(1), number)
+        head = _common_prefix(items)
+        if number and len(items) == number and len(head) >= 1 and m.group(4).startswith(head):
+            surface = m.group(2) + m.group(3) + head
+            found[m.start()] = {"start": m.start(), "end": m.start() + len(surface), "surface": surface,
+                                "canonical": surface, "kind": "numbered", "number": number, "head": head,
+                                "items": items}
+    for m in COMPOUND.finditer(text):
+        if m.start() not in found:
+            found[m.start()] = {"start": m.start(), "end": m.end(), "surface": m.group(0), "canonical": m.group(1),
+                                "kind": "compound", "number": None, "head": None, "items": []}
+    for m in ARABIC.finditer(text):
+        found[m.start()] = {"start": m.start(), "end": m.end(), "surface": m.group(0), "canonical": m.group(1),
+                            "kind": "arabic", "number": None, "head": None, "items": []}
+    return [found[k] for k in sorted(found)]
+
+
+def header_date(edits: pl.DataFrame) -> dict | None:
+    """The site-header date among the removed boilerplate, with its offsets in the decoded source."""
+    for row in edits.filter(pl.col("operation").str.contains("boilerplate")).iter_rows(named=True):
+        m = HEADER_DATE.search(row["before"])
+        if m:
+            year, month, day = (int(g) for g in m.groups())
+            return {"date": f"{year:04d}-{month:02d}-{day:02d}", "date_provenance": "site_header",
+                    "date_source_start": row["start"] + m.start(1), "date_source_end": row["start"] + m.end(3)}
+    return None
+
+
+def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.DataFrame,
+                  decoded: pl.DataFrame, mask_token: str) -> dict[str, pl.DataFrame]:
+    """The five extract tables for a shard."""
+    edits_by_source = dict(edits.partition_by("source_id", as_dict=True, include_key=True).items())
+    decoded_text = dict(zip(decoded["source_id"], decoded["text"]))
+    sentence_index = {
+        doc_id: (g["start"].to_list(), g["sentence_id"].to_list())
+        for (doc_id,), g in sentences.sort("doc_id", "start").partition_by("doc_id", as_dict=True).items()
+    }
+    rows: dict[str, list[dict]] = {t: [] for t in ("metadata", "formulations", "quotes", "citations", "masks")}
+    for doc in documents.iter_rows(named=True):
+        doc_id, text, sid = doc["doc_id"], doc["text"], doc["source_id"]
+        source_edits = edits_by_source.get((sid,), tables.empty("edits"))
+        starts, ids = sentence_index.get(doc_id, ([], []))
+
+        def sentence_of(pos: int) -> str:
+            i = bisect.bisect_right(starts, pos) - 1
+            return ids[max(i, 0)] if ids else f"{doc_id}-t00000"
+
+        title = doc["title"]
+        role, meeting = ROLE.search(title), MEETING.search(title)
+        date = header_date(source_edits)
+        if date is None and (m := BODY_DATE.search(text)):
+            smap = SourceMap(list(zip(source_edits["start"], source_edits["end"],
+                                      source_edits["out_start"], source_edits["out_end"])))
+            year, month, day = (int(g) for g in m.groups())
+            date = {"date": f"{year:04d}-{month:02d}-{day:02d}", "date_provenance": "body",
+                    "date_source_start": smap.start(doc["start"] + m.start()),
+                    "date_source_end": smap.end(doc["start"] + m.end())}
+        rows["metadata"].append({
+            "doc_id": doc_id, "source_id": sid, "title": title, "title_derived": doc["title_derived"],
+            "genre": genre_of(title), "speaker_role": role.group(1) if role else None,
+            "meeting": meeting.group(1) if meeting else None,
+            **(date or {"date": None, "date_provenance": "none", "date_source_start": None, "date_source_end": None}),
+        })
+        for k, f in enumerate(find_formulations(text), 1):
+            rows["formulations"].append({"doc_id": doc_id, "mention_id": f"{doc_id}-f{k:04d}",
+                                         "sentence_id": sentence_of(f["start"]), **f})
+        for k, m in enumerate(QUOTE.finditer(text), 1):
+            rows["quotes"].append({"doc_id": doc_id, "quote_id": f"{doc_id}-q{k:04d}", "sentence_id": sentence_of(m.start()),
+                                   "start": m.start(), "end": m.end(), "text": m.group(1)})
+        for k, m in enumerate(CITATION.finditer(text), 1):
+            rows["citations"].append({"doc_id": doc_id, "citation_id": f"{doc_id}-c{k:04d}",
+                                      "sentence_id": sentence_of(m.start()), "start": m.start(), "end": m.end(),
+                                      "title": m.group(1), "kind": citation_kind(m.group(1))})
+        if mask_token in text:
+            smap = SourceMap(list(zip(source_edits["start"], source_edits["end"],
+                                      source_edits["out_start"], source_edits["out_end"])))
+            source = decoded_text.get(sid, "")
+            for k, m in enumerate(re.finditer(re.escape(mask_token), text), 1):
+                pos = doc["start"] + m.start()
+                rows["masks"].append({"doc_id": doc_id, "mask_id": f"{doc_id}-m{k:04d}",
+                                      "sentence_id": sentence_of(m.start()), "start": m.start(), "end": m.end(),
+                                      "token": mask_token,
+                                      "original": source[smap.start(pos):smap.end(pos + len(mask_token))]})
+    return {name: pl.DataFrame(r, schema=tables.polars_schema(name)) for name, r in rows.items()}
+
+
+def run(paths: dict[str, str], outputs: dict[str, str], mask_token: str) -> None:
+    """Extract one shard: read documents, sentences, edits and decoded; write the five extract tables."""
+    frames = extract_frame(*(tables.read(t, paths[t]) for t in ("documents", "sentences", "edits", "decoded")),
+                           mask_token=mask_token)
+    for table, frame in frames.items():
+        tables.write(frame, table, outputs[table])
+
+

@@ -1,0 +1,136 @@
+"""Publish stage: validated shard tables -> ``results/published/<version>/``, a manifest, a card, ``LATEST``.
+
+The version id is a hash of the inputs (paths and sha256 of every file, rejected or not), the resolved
+config, the package version and the table schemas; never of the clock. Tables are written as one zstd
+parquet file each, sorted by their keys, with statistics. The manifest sits beside the table folders (never
+inside one: ``pl.scan_parquet(folder)`` must see parquet only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+from importlib.metadata import PackageNotFoundError, version as package_version
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from jianghua import __version__, tables
+from jianghua.errors import JianghuaError
+from jianghua.validate import gate
+
+LIBRARIES = ("polars", "pyarrow", "great-expectations", "opencc-python-reimplemented", "snakemake")
+DEFAULT_ROOT = Path("results/published")
+
+
+def schema_fingerprint(table: str) -> str:
+    """sha256 of the table's declared schema file."""
+    return hashlib.sha256((tables.SCHEMA_DIR / f"{table}.json").read_bytes()).hexdigest()
+
+
+def version_id(sources: pl.DataFrame, rejects: pl.DataFrame, config_text: str) -> str:
+    """The version id: inputs, config, package version and schemas; the same for the same of all four."""
+    inputs = sorted([(p, h) for p, h in zip(sources["path"], sources["sha256"])] +
+                    [(p, h or r) for p, h, r in zip(rejects["path"], rejects["sha256"], rejects["reason"])])
+    payload = {"inputs": inputs, "config": json.loads(config_text), "package": __version__,
+               "schemas": {t: schema_fingerprint(t) for t in tables.ALL_TABLES}}
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _library_versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            found[name] = package_version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def dataset_card(version: str, manifest: dict, warnings: list[str]) -> str:
+    """A Markdown card describing every table and column, and the warnings of this version."""
+    lines = [f"# jianghua dataset {version}", "",
+             f"Built by jianghua {__version__}. Offsets are half-open [start, end) in Unicode code points.", "",
+             "Read with `jianghua.load(table)`, `pl.scan_parquet('<table>/*.parquet')`, DuckDB or pyarrow.", ""]
+    lines += ["## Validation warnings", ""] + ([f"- {w}" for w in warnings] or ["- none"]) + [""]
+    for table in tables.ALL_TABLES:
+        spec = tables.spec(table)
+        entry = manifest["tables"][table]
+        lines += [f"## {table}", "", f"Stage `{spec['stage']}`, schema version {spec['schema_version']}, "
+                  f"{entry['rows']} rows, sorted by {', '.join(spec['keys'])}.", "",
+                  "| column | type | nullable | description |", "|---|---|---|---|"]
+        lines += [f"| {c['name']} | {c['type']} | {'yes' if c['nullable'] else 'no'} | {c['description']} |"
+                  for c in spec["columns"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def publish(paths: dict[str, list[str]], validation: list[str], config_path: str, root: str | os.PathLike,
+            keep: int) -> str:
+    """Gate on the validation results, then write the version folder, manifest, card and ``LATEST``."""
+    results = {json.loads(Path(p).read_text(encoding="utf-8"))["table"]: json.loads(Path(p).read_text(encoding="utf-8"))
+               for p in validation}
+    gate(results)
+    frames = {t: tables.read(t, paths[t]) for t in tables.ALL_TABLES}
+    version = version_id(frames["sources"], frames["rejects"], Path(config_path).read_text(encoding="utf-8"))
+    root = Path(root)
+    target = root / version
+    if not target.exists():
+        staging = root / f".staging-{version}"
+        shutil.rmtree(staging, ignore_errors=True)
+        manifest = {"version": version, "package_version": __version__, "libraries": _library_versions(),
+                    "tables": {}}
+        for table, frame in frames.items():
+            folder = staging / table
+            folder.mkdir(parents=True)
+            path = folder / "part-00000.parquet"
+            sorted_frame = frame.sort(tables.spec(table)["keys"], maintain_order=True)
+            pq.write_table(tables.conform(sorted_frame, table), path, compression="zstd", write_statistics=True)
+            manifest["tables"][table] = {
+                "files": [{"path": f"{table}/{path.name}", "rows": frame.height, "sha256": _file_sha256(path)}],
+                "rows": frame.height, "schema_version": tables.spec(table)["schema_version"],
+                "schema_fingerprint": schema_fingerprint(table)}
+        warnings = [f"{t}: {w}" for t, s in sorted(results.items()) for w in s["failed_warning"]]
+        manifest["validation"] = {"warnings": warnings}
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                              encoding="utf-8")
+        (staging / "README.md").write_text(dataset_card(version, manifest, warnings), encoding="utf-8")
+        os.replace(staging, target)
+    history_path = root / "HISTORY"
+    history = [v for v in (history_path.read_text().split() if history_path.exists() else []) if v != version]
+    history.append(version)
+    for old in history[:-keep]:
+        shutil.rmtree(root / old, ignore_errors=True)
+    history = history[-keep:]
+    history_path.write_text("\n".join(history) + "\n")
+    (root / ".LATEST.tmp").write_text(version + "\n")
+    os.replace(root / ".LATEST.tmp", root / "LATEST")
+    return version
+
+
+def load(table: str, version: str = "latest", root: str | os.PathLike = DEFAULT_ROOT) -> pl.LazyFrame:
+    """A published table as a polars LazyFrame; ``version="latest"`` follows ``LATEST``."""
+    root = Path(root)
+    if table not in tables.ALL_TABLES:
+        raise JianghuaError(f"unknown table '{table}': choose one of {', '.join(tables.ALL_TABLES)}")
+    if version == "latest":
+        latest = root / "LATEST"
+        if not latest.exists():
+            raise JianghuaError(f"no published version under {root}: run `snakemake --cores 2` first")
+        version = latest.read_text().strip()
+    folder = root / version / table
+    if not folder.is_dir():
+        raise JianghuaError(f"version '{version}' has no table '{table}' under {root}")
+    return pl.scan_parquet(folder / "*.parquet")

@@ -1,0 +1,227 @@
+"""Segment stage: normalized text -> ``documents``, ``sections``, ``paragraphs``, ``sentences``.
+
+Compilations split at ``第N篇`` lines (a title repeated on the next line is dropped from the body). A
+document's title is its first line when that line reads like a title, else its first sentence, marked as
+derived. Outline markers are recognised at the start of a paragraph or sentence; their levels come from the
+order in which marker kinds first appear in the document, not from a fixed table. Documents without
+numbered top-level markers may have unnumbered run-in headings (a short first sentence opening a long
+paragraph). Sentences end at 。！？；…… plus any closing quotes or brackets.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from jianghua import tables
+
+CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "两": 2}
+CN = "一二三四五六七八九十"
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+MARKERS = [  # (kind, pattern at the start of a paragraph or sentence)
+    ("cn-dun", re.compile(rf"([{CN}]+)、")),
+    ("cn-paren", re.compile(rf"[（(]([{CN}]+)[）)]")),
+    ("cn-ordinal", re.compile(rf"第([{CN}]+)[，,、]")),
+    ("cn-shi", re.compile(rf"([{CN}])[是要](?![否])")),
+    ("arabic-dot", re.compile(r"(\d{1,2})[.．、](?!\d)")),
+    ("arabic-paren", re.compile(r"[（(](\d{1,2})[）)]")),
+    ("circled", re.compile(rf"([{CIRCLED}])")),
+]
+COMPILATION_PART = re.compile(rf"^第([{CN}\d]+)篇\s*(.*)$")
+SENTENCE = re.compile(r"[^。！？；…\n]*?(?:……|…|[。！？；])[”’）」』]*|[^。！？；…\n]+")
+MAX_TITLE = 60
+MAX_RUN_IN = 20
+
+
+def number_of(token: str) -> int | None:
+    """The value of a marker's number: Chinese (一…十, 十一…), Arabic or circled."""
+    if token.isascii() and token.isdigit():
+        return int(token)
+    if token in CIRCLED:
+        return CIRCLED.index(token) + 1
+    if token and all(c in CN_DIGITS for c in token):
+        if len(token) == 1:
+            return CN_DIGITS[token]
+        tens, _, units = token.partition("十")
+        return (CN_DIGITS.get(tens, 1) * 10) + (CN_DIGITS.get(units, 0))
+    return None
+
+
+@dataclass
+class Document:
+    """A document's span in the normalized text and its title."""
+
+    start: int
+    end: int
+    title: str
+    title_derived: bool
+    body_start: int
+
+
+def split_documents(text: str) -> list[Document]:
+    """Split a normalized text into documents (several for a compilation)."""
+    lines, pos = [], 0
+    for line in text.splitlines(keepends=True):
+        lines.append((pos, line.rstrip("\n")))
+        pos += len(line)
+    parts = [(i, m) for i, (_, line) in enumerate(lines) if (m := COMPILATION_PART.match(line))]
+    documents = []
+    if parts:
+        for k, (i, m) in enumerate(parts):
+            start = lines[i][0] if k else 0
+            end = lines[parts[k + 1][0]][0] if k + 1 < len(parts) else len(text)
+            title = m.group(2).strip()
+            body = i + 1
+            if body < len(lines) and lines[body][1].strip() == title:
+                body += 1
+            body_start = lines[body][0] if body < len(lines) else end
+            documents.append(Document(start, end, title, False, min(body_start, end)))
+        return documents
+    first = next(((p, line) for p, line in lines if line.strip()), (0, ""))
+    if first[1] and len(first[1]) <= MAX_TITLE and first[1][-1] not in "。！？；：:，":
+        return [Document(0, len(text), first[1].strip(), False, first[0] + len(first[1]) + 1)]
+    sentence = SENTENCE.search(first[1])
+    title = sentence.group(0).strip() if sentence else ""
+    return [Document(0, len(text), title, True, 0)]
+
+
+@dataclass
+class Section:
+    no: int
+    kind: str
+    marker: str
+    number: int | None
+    heading: str
+    start: int
+    end: int
+    level: int = 0
+    parent: int | None = None
+    gap: bool = False
+    children: list = field(default_factory=list)
+
+
+def _marker_at(text: str, pos: int) -> tuple[str, re.Match] | None:
+    for kind, pattern in MARKERS:
+        m = pattern.match(text, pos)
+        if m:
+            return kind, m
+    return None
+
+
+def _heading_end(text: str, start: int, line_end: int) -> int:
+    """A heading runs to the end of its line, or (run-in) to its first 。 when that comes early."""
+    stop = text.find("。", start, line_end)
+    if stop == -1 or line_end - start <= MAX_TITLE and text[line_end - 1] not in "。！？；":
+        return line_end
+    return stop + 1
+
+
+def assign_levels(sections: list[Section]) -> None:
+    """Levels from the order marker kinds first appear; parents; gaps in sibling numbering."""
+    order: dict[str, int] = {}
+    stack: list[Section] = []
+    last_sibling: dict[tuple, Section] = {}
+    for s in sections:
+        if s.kind not in order:
+            order[s.kind] = len(order) + 1
+        s.level = order[s.kind]
+        while stack and stack[-1].level >= s.level:
+            stack.pop()
+        s.parent = stack[-1].no if stack else None
+        key = (s.parent, s.kind)
+        previous = last_sibling.get(key)
+        expected = previous.number + 1 if previous and previous.number is not None else 1
+        s.gap = s.number is not None and s.number != expected
+        last_sibling[key] = s
+        stack.append(s)
+
+
+def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tuple], list[tuple]]:
+    """Sections, paragraphs (start, end, section) and sentences (start, end, paragraph, section) of one text."""
+    sections: list[Section] = []
+    paragraphs: list[tuple] = []
+    sentences: list[tuple] = []
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.start() >= body_start]
+    numbered_top = any(_marker_at(text, s) and _marker_at(text, s)[0] in ("cn-dun", "cn-ordinal") for s, _ in spans)
+    for p_start, p_end in spans:
+        paragraph_no = len(paragraphs)
+        sentence_spans = [(m.start(), m.end()) for m in SENTENCE.finditer(text, p_start, p_end) if m.group(0).strip()]
+        for k, (s_start, s_end) in enumerate(sentence_spans):
+            found = _marker_at(text, s_start)
+            if found and (k == 0 or found[0] == "cn-shi"):
+                kind, m = found
+                h_end = _heading_end(text, m.end(), p_end) if k == 0 else s_end
+                heading = text[m.end():h_end].rstrip("。：:；;，")
+                sections.append(Section(len(sections), kind, m.group(0), number_of(m.group(1)), heading,
+                                        s_start, h_end))
+            elif (k == 0 and not numbered_top and len(sentence_spans) >= 3
+                  and s_end - s_start <= MAX_RUN_IN and text[s_end - 1] == "。"):
+                sections.append(Section(len(sections), "run-in", "", None, text[s_start:s_end - 1], s_start, s_end))
+            sentences.append((s_start, s_end, paragraph_no, sections[-1].no if sections else None))
+        paragraphs.append((p_start, p_end, sections[-1].no if sections else None))
+    assign_levels(sections)
+    return sections, paragraphs, sentences
+
+
+class SourceMap:
+    """Maps offsets in a normalized text to offsets in its decoded text, through the ``edits`` rows."""
+
+    def __init__(self, edits: list[tuple[int, int, int, int]]):
+        self.edits = sorted(edits, key=lambda e: e[2])  # (start, end, out_start, out_end)
+        self.out_starts = [e[2] for e in self.edits]
+
+    def start(self, p: int) -> int:
+        i = bisect.bisect_right(self.out_starts, p) - 1
+        if i < 0:
+            return p
+        start, end, out_start, out_end = self.edits[i]
+        return start if p < out_end else end + (p - out_end)
+
+    def end(self, p: int) -> int:
+        i = bisect.bisect_left(self.out_starts, p) - 1
+        if i < 0:
+            return p
+        start, end, out_start, out_end = self.edits[i]
+        return end if p <= out_end else end + (p - out_end)
+
+
+def segment_frame(normalized: pl.DataFrame, edits: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The four segment tables for a shard."""
+    edits_by_source = {
+        sid: list(zip(g["start"], g["end"], g["out_start"], g["out_end"]))
+        for (sid,), g in edits.partition_by("source_id", as_dict=True).items()
+    }
+    docs, secs, paras, sents = [], [], [], []
+    for sid, text in normalized.select("source_id", "text").iter_rows():
+        source_map = SourceMap(edits_by_source.get(sid, []))
+        for doc_no, doc in enumerate(split_documents(text), 1):
+            doc_id = f"{sid}-{doc_no:02d}"
+            doc_text = text[doc.start:doc.end]
+            docs.append({"doc_id": doc_id, "source_id": sid, "doc_no": doc_no, "title": doc.title,
+                         "title_derived": doc.title_derived, "start": doc.start, "end": doc.end, "text": doc_text})
+            sections, paragraphs, sentences = segment_document(doc_text, doc.body_start - doc.start)
+            section_id = {s.no: f"{doc_id}-s{s.no + 1:03d}" for s in sections}
+            secs += [{"doc_id": doc_id, "section_id": section_id[s.no], "section_no": s.no + 1,
+                      "parent_id": section_id.get(s.parent), "level": s.level, "marker": s.marker,
+                      "marker_type": s.kind, "number": s.number, "heading": s.heading, "gap": s.gap,
+                      "start": s.start, "end": s.end} for s in sections]
+            paras += [{"doc_id": doc_id, "paragraph_id": f"{doc_id}-p{k + 1:04d}", "paragraph_no": k + 1,
+                       "section_id": section_id.get(sec), "start": a, "end": b, "text": doc_text[a:b]}
+                      for k, (a, b, sec) in enumerate(paragraphs)]
+            sents += [{"doc_id": doc_id, "sentence_id": f"{doc_id}-t{k + 1:05d}", "sentence_no": k + 1,
+                       "paragraph_id": f"{doc_id}-p{para + 1:04d}", "section_id": section_id.get(sec),
+                       "start": a, "end": b, "source_start": source_map.start(doc.start + a),
+                       "source_end": source_map.end(doc.start + b), "text": doc_text[a:b]}
+                      for k, (a, b, para, sec) in enumerate(sentences)]
+    return {name: pl.DataFrame(rows, schema=tables.polars_schema(name))
+            for name, rows in (("documents", docs), ("sections", secs), ("paragraphs", paras), ("sentences", sents))}
+
+
+def run(normalized_path: str, edits_path: str, outputs: dict[str, str]) -> None:
+    """Segment one shard: read ``normalized`` and ``edits``, write the four segment tables."""
+    frames = segment_frame(tables.read("normalized", normalized_path), tables.read("edits", edits_path))
+    for table, frame in frames.items():
+        tables.write(frame, table, outputs[table])

@@ -1,0 +1,102 @@
+"""Table schemas (loaded from ``schemas/tables/*.json``, never inferred) and parquet I/O."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jianghua import __version__
+from jianghua.errors import SchemaError
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "tables"
+
+_ARROW_TYPES = {
+    "string": pa.large_string(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+    "list<string>": pa.large_list(pa.large_string()),
+}
+
+STAGE_TABLES = {
+    "decode": ("sources", "decoded", "repairs", "rejects"),
+    "normalize": ("normalized", "edits"),
+    "segment": ("documents", "sections", "paragraphs", "sentences"),
+    "extract": ("metadata", "formulations", "quotes", "citations", "masks"),
+}
+ALL_TABLES = tuple(t for tables in STAGE_TABLES.values() for t in tables)
+
+
+@cache
+def spec(table: str) -> dict:
+    """The declared spec of ``table``: stage, schema_version, keys and columns."""
+    path = SCHEMA_DIR / f"{table}.json"
+    if not path.exists():
+        raise SchemaError(f"no schema for table '{table}': expected {path}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def arrow_schema(table: str) -> pa.Schema:
+    """The Arrow schema of ``table``, with its schema version and the package version as metadata."""
+    s = spec(table)
+    fields = [pa.field(c["name"], _ARROW_TYPES[c["type"]], nullable=c["nullable"]) for c in s["columns"]]
+    meta = {
+        "jianghua.table": table,
+        "jianghua.schema_version": str(s["schema_version"]),
+        "jianghua.version": __version__,
+    }
+    return pa.schema(fields, metadata=meta)
+
+
+def polars_schema(table: str) -> pl.Schema:
+    """The polars schema of ``table`` (for building empty frames and casting)."""
+    return pl.Schema(pl.from_arrow(arrow_schema(table).empty_table()).schema)
+
+
+def empty(table: str) -> pl.DataFrame:
+    """An empty frame with the columns and types of ``table``."""
+    return pl.DataFrame(schema=polars_schema(table))
+
+
+def conform(df: pl.DataFrame, table: str) -> pa.Table:
+    """Select and cast ``df`` to the declared schema of ``table``; raise SchemaError on mismatch."""
+    schema = arrow_schema(table)
+    missing = [n for n in schema.names if n not in df.columns]
+    extra = [n for n in df.columns if n not in schema.names]
+    if missing or extra:
+        raise SchemaError(f"table '{table}': missing columns {missing}, unexpected columns {extra}; "
+                          f"fix the stage or schemas/tables/{table}.json")
+    arrow = df.select(schema.names).to_arrow()
+    for field in schema:
+        if not field.nullable and arrow.column(field.name).null_count:
+            raise SchemaError(f"table '{table}': column '{field.name}' has "
+                              f"{arrow.column(field.name).null_count} nulls but is declared non-nullable")
+    try:
+        return arrow.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise SchemaError(f"table '{table}': cannot cast to the declared schema: {exc}") from exc
+
+
+def write(df: pl.DataFrame, table: str, path: str | os.PathLike, **parquet_options) -> None:
+    """Write ``df`` as ``table`` to ``path`` atomically: a temporary name first, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(conform(df, table), tmp, **parquet_options)
+    os.replace(tmp, path)
+
+
+def read(table: str, paths: str | os.PathLike | list) -> pl.DataFrame:
+    """Read one or several parquet files of ``table`` with its declared schema."""
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    if not paths:
+        return empty(table)
+    arrow = pa.concat_tables([pq.read_table(p, schema=arrow_schema(table)) for p in paths])
+    return pl.from_arrow(arrow)

@@ -1,0 +1,210 @@
+"""Validate stage: one great-expectations suite per table (``schemas/expectations/<table>.json``).
+
+Checks that span rows or tables (offsets slicing back, references, row accounting) are computed with polars
+as boolean ``check_*`` columns, which the suite then expects to be true; everything else is a plain
+expectation on the table's own columns. Each suite runs once over all shards of its table. The result JSON
+(deterministic: no run times or ids) and an HTML page land under ``results/validation/``; a failed critical
+expectation does not stop this job, it stops ``publish``, which reads the results.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from jianghua import tables
+from jianghua.charmodel import OPENCC_DICTIONARY
+from jianghua.errors import ValidationFailed
+
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "schemas" / "expectations"
+EXAMPLE_ROWS = 5
+HAN = r"\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}"
+
+
+@cache
+def traditional_only() -> str:
+    """Characters that OpenCC's t2s always changes (never valid Simplified), as a regex class body."""
+    simplified_too = set()
+    chars = []
+    for line in (OPENCC_DICTIONARY / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+        source, targets = line.split("\t")
+        if source in targets.split(" "):
+            simplified_too.add(source)
+        else:
+            chars.append(source)
+    return "".join(sorted(c for c in chars if c not in simplified_too))
+
+
+def suite(table: str) -> dict:
+    """The expectation suite of ``table`` as stored in ``schemas/expectations``."""
+    return json.loads((EXPECTATIONS_DIR / f"{table}.json").read_text(encoding="utf-8"))
+
+
+def _slices_back(column: str = "text", wrap: tuple = ("", "")) -> pl.Expr:
+    return pl.col("doc_text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")) == (
+        pl.lit(wrap[0]) + pl.col(column) + pl.lit(wrap[1]))
+
+
+def _with_documents(frame: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    return frame.join(documents.select("doc_id", pl.col("text").alias("doc_text")), on="doc_id", how="left")
+
+
+def _in_range() -> pl.Expr:
+    return (pl.col("start") >= 0) & (pl.col("start") <= pl.col("end")) & (pl.col("end") <= pl.col("doc_text").str.len_chars())
+
+
+def _spans(slice_column: str | None, wrap: tuple = ("", ""), in_sentence: bool = True) -> Callable:
+    """Checks for rows that are spans of a document: in range, slicing back, in an existing sentence."""
+    def derive(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
+        checks = [_in_range().fill_null(False).alias("check_in_range")]
+        if slice_column:
+            checks.append(_slices_back(slice_column, wrap).fill_null(False).alias("check_slices_back"))
+        if in_sentence:
+            checks.append(pl.col("sentence_id").is_in(other["sentences"]["sentence_id"].implode())
+                          .alias("check_sentence_exists"))
+        return _with_documents(frame, other["documents"]).with_columns(checks).drop("doc_text")
+    return derive
+
+
+def _sentences(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    joined = _with_documents(frame, other["documents"]).sort("doc_id", "sentence_no")
+    return joined.with_columns(
+        _in_range().fill_null(False).alias("check_in_range"),
+        _slices_back().fill_null(False).alias("check_slices_back"),
+        (pl.col("start") >= pl.col("end").shift(1).over("doc_id").fill_null(0)).alias("check_ordered"),
+        pl.col("paragraph_id").is_in(other["paragraphs"]["paragraph_id"].implode()).alias("check_paragraph_exists"),
+        (pl.col("source_start") <= pl.col("source_end")).alias("check_source_span"),
+    ).drop("doc_text")
+
+
+def _documents(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    return frame.with_columns(pl.col("source_id").is_in(other["normalized"]["source_id"].implode())
+                              .alias("check_source_exists"))
+
+
+def _sources(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    overlap = frame["path"].is_in(other["rejects"]["path"].implode())
+    return frame.with_columns(overlap.not_().alias("check_not_rejected"))
+
+
+# table -> (other tables the checks read, function adding the check_* columns)
+DERIVED: dict[str, tuple[tuple[str, ...], Callable]] = {
+    "sources": (("rejects",), _sources),
+    "documents": (("normalized",), _documents),
+    "sentences": (("documents", "paragraphs"), _sentences),
+    "paragraphs": (("documents",), _spans("text", in_sentence=False)),
+    "sections": (("documents",), _spans(None, in_sentence=False)),
+    "formulations": (("documents", "sentences"), _spans("surface")),
+    "quotes": (("documents", "sentences"), _spans("text", ("“", "”"))),
+    "citations": (("documents", "sentences"), _spans("title", ("《", "》"))),
+    "masks": (("documents", "sentences"), _spans("token")),
+}
+
+
+def _parameters(table: str, frame: pl.DataFrame, other: dict[str, pl.DataFrame], input_files: int | None) -> dict:
+    if table == "sources" and input_files is not None:
+        return {"expected_source_rows": input_files - other["rejects"].height}
+    return {}
+
+
+def run_suite(table: str, frame: pl.DataFrame, parameters: dict) -> dict:
+    """Run the suite of ``table`` on ``frame`` with great-expectations; return a deterministic summary."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx  # costs seconds: imported only in validation jobs
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    spec = suite(table)
+    context = gx.get_context(mode="ephemeral")
+    batch = (context.data_sources.add_pandas(table).add_dataframe_asset(table)
+             .add_batch_definition_whole_dataframe(table))
+    gx_suite = gx.ExpectationSuite(name=spec["name"])
+    for item in spec["expectations"]:
+        config = ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta={"id": item["id"]},
+                                          severity=item["severity"])
+        gx_suite.add_expectation_configuration(config)
+    gx_suite = context.suites.add(gx_suite)
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=gx_suite))
+    pandas_frame = frame.to_pandas(use_pyarrow_extension_array=False)
+    result = definition.run(batch_parameters={"dataframe": pandas_frame}, expectation_parameters=parameters,
+                            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": None})
+    keys = tables.spec(table)["keys"]
+    outcomes = []
+    by_id = {item["id"]: item for item in spec["expectations"]}
+    for r in result.results:
+        item = by_id[r.expectation_config.meta["id"]]
+        indexes = (r.result or {}).get("unexpected_index_list") or []
+        examples = [{k: _plain(frame[k][i]) for k in keys} for i in sorted(indexes)[:EXAMPLE_ROWS]] if indexes else []
+        outcomes.append({"id": item["id"], "type": item["type"], "kwargs": item["kwargs"], "severity": item["severity"],
+                         "success": bool(r.success), "unexpected_count": (r.result or {}).get("unexpected_count"),
+                         "observed_value": _plain((r.result or {}).get("observed_value")),
+                         "example_rows": examples,
+                         "exception": r.exception_info.get("exception_message") if r.exception_info else None})
+    return {"table": table, "suite": spec["name"], "rows": frame.height,
+            "success": all(o["success"] for o in outcomes if o["severity"] == "critical"),
+            "failed_critical": [o["id"] for o in outcomes if not o["success"] and o["severity"] == "critical"],
+            "failed_warning": [o["id"] for o in outcomes if not o["success"] and o["severity"] != "critical"],
+            "expectations": outcomes}
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def render_html(summary: dict) -> str:
+    """A Data Docs page for one validation; every piece of data is escaped."""
+    rows = []
+    for o in summary["expectations"]:
+        state = "passed" if o["success"] else f"FAILED ({o['severity']})"
+        rows.append(f"<tr class=\"{'ok' if o['success'] else 'bad'}\"><td>{html.escape(o['id'])}</td>"
+                    f"<td>{html.escape(o['type'])}</td><td>{html.escape(json.dumps(o['kwargs'], ensure_ascii=False))}</td>"
+                    f"<td>{html.escape(state)}</td><td>{html.escape(str(o['unexpected_count']))}</td>"
+                    f"<td>{html.escape(json.dumps(o['example_rows'], ensure_ascii=False))}</td></tr>")
+    title = html.escape(f"jianghua validation: {summary['table']}")
+    return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title><style>"
+            "td{border:1px solid #ccc;padding:3px;font:13px sans-serif}.bad{background:#fdd}.ok{background:#efe}"
+            f"</style></head><body><h1>{title}</h1><p>{summary['rows']} rows; "
+            f"{'all critical expectations passed' if summary['success'] else 'critical failures'}</p>"
+            "<table><tr><th>id</th><th>expectation</th><th>arguments</th><th>result</th><th>unexpected</th>"
+            f"<th>example rows</th></tr>{''.join(rows)}</table></body></html>\n")
+
+
+def validate_table(table: str, paths: dict[str, list[str]], input_files: int | None = None) -> dict:
+    """Load ``table`` (all shards) and what its checks need, derive the check columns, run its suite."""
+    frame = tables.read(table, paths[table])
+    needed, derive = DERIVED.get(table, ((), None))
+    other = {t: tables.read(t, paths[t]) for t in set(needed) | ({"rejects"} if table == "sources" else set())}
+    if derive:
+        frame = derive(frame, other)
+    return run_suite(table, frame, _parameters(table, frame, other, input_files))
+
+
+def gate(results: dict[str, dict]) -> None:
+    """Raise ValidationFailed naming every table, failed critical expectation and example rows."""
+    lines = []
+    for table, summary in sorted(results.items()):
+        for o in summary["expectations"]:
+            if not o["success"] and o["severity"] == "critical":
+                lines.append(f"table '{table}': expectation '{o['id']}' ({o['type']}) failed on "
+                             f"{o['unexpected_count']} rows; example rows: "
+                             f"{json.dumps(o['example_rows'], ensure_ascii=False)}")
+    if lines:
+        raise ValidationFailed("publishing stopped, critical expectations failed:\n  " + "\n  ".join(lines)
+                               + "\nSee results/validation/<table>.html; fix the stage or the input and rerun.")
+
+
+def run(table: str, paths: dict[str, list[str]], out_json: str, out_html: str, input_files: int | None) -> None:
+    """Validate one table and write its result JSON and HTML page."""
+    summary = validate_table(table, paths, input_files)
+    Path(out_json).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_json).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    Path(out_html).write_text(render_html(summary), encoding="utf-8")
