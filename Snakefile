@@ -7,10 +7,12 @@
 #   results/published/<version>/<table>/       the published tables; manifest.json and README.md beside them
 #   results/published/LATEST                   the newest version id; HISTORY lists the versions kept
 #   results/logs/<stage>/<shard or table>.log  what each job printed
+# Paths are relative to the working directory (--directory), except the code, schemas and default config,
+# which are found beside this Snakefile.
 # Stages: decode -> normalize -> segment -> extract -> validate -> publish. Rules hold no logic: each
 # calls the `jianghua` command; the code is in workflow/jianghua/.
 
-configfile: "config/config.yaml"
+configfile: os.path.join(workflow.basedir, "config/config.yaml")
 
 
 include: "rules/common.smk"

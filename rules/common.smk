@@ -22,7 +22,8 @@ for _entry in INPUT_ENTRIES:
 
 # What each stage's result depends on besides its data: the package modules and data tables it runs and
 # the schemas of what it writes. Declared as inputs, so that editing one reruns exactly that stage.
-PACKAGE = "workflow/jianghua"
+REPO = workflow.basedir
+PACKAGE = os.path.join(REPO, "workflow/jianghua")
 STAGE_CODE = {
     "decode": ["decode.py", "repair.py", "charmodel.py", "damage.py", "tables.py", "data/annotations.tsv",
                "data/char_unigrams.tsv", "data/char_bigrams.tsv"],
@@ -37,7 +38,7 @@ STAGE_CODE = {
 
 def stage_code(stage):
     return [f"{PACKAGE}/{name}" for name in STAGE_CODE[stage]] + [
-        f"schemas/tables/{table}.json" for table in STAGE_TABLES.get(stage, ())
+        os.path.join(REPO, f"schemas/tables/{table}.json") for table in STAGE_TABLES.get(stage, ())
     ]
 
 

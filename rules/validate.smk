@@ -1,13 +1,13 @@
 def validation_tables(table):
     """The table itself and the tables its cross-table checks read."""
     needed = DERIVED.get(table, ((), None))[0]
-    return [table, *needed, *(["rejects"] if table == "sources" else [])]
+    return list(dict.fromkeys([table, *needed, *(["rejects"] if table == "sources" else [])]))
 
 
 rule validate:
     input:
         code=stage_code("validate"),
-        suite="schemas/expectations/{table}.json",
+        suite=os.path.join(REPO, "schemas/expectations/{table}.json"),
         tables=lambda wildcards: [p for t in validation_tables(wildcards.table) for p in all_shards(t)],
     output:
         json="results/validation/{table}.json",
@@ -15,7 +15,7 @@ rule validate:
     log:
         "results/logs/validate/{table}.log",
     params:
-        inputs=lambda wildcards: in_args(dict.fromkeys(validation_tables(wildcards.table))),
+        inputs=lambda wildcards: in_args(validation_tables(wildcards.table)),
         input_files=len(INPUT_ENTRIES),
     shell:
         "jianghua validate --table {wildcards.table} {params.inputs} --input-files {params.input_files}"

@@ -26,7 +26,7 @@ OPERATIONS = ("pinyin", "t2s", "boilerplate", "mask", "punct", "reflow", "space"
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef“”‘’…—"
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
 OUTLINE_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、是要]|（[一二三四五六七八九十\d]+）|\(\d+\)|"
-                           r"第[一二三四五六七八九十\d]+[，,、篇]|\d+[.、．]|[①-⑳])")
+                           r"第[一二三四五六七八九十\d]+[，,、篇]|\d+[.、．]|[①-⑳])", re.M)
 
 
 @dataclass(frozen=True)

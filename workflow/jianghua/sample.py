@@ -105,6 +105,7 @@ class Doc:
     citations: list[dict] = field(default_factory=list)
     masks: int = 0
     date: str | None = None
+    body_dates: list[str] = field(default_factory=list)
 
 
 class Composer:
@@ -148,6 +149,15 @@ class Composer:
             return f"{mask}市{self.pick(VERBS)}{self.pick(OBJECTS)}，{self.pick(CLAUSES)}。"
         if roll < 0.30:
             return f"在GX科创走廊建设中，{self.pick(VERBS)}{self.pick(OBJECTS)}。"
+        if roll < 0.38:
+            parts = [f"{self.pick(SUBJECTS)}{self.pick(VERBS)}{self.pick(OBJECTS)}" for _ in range(3)]
+            return "；".join(parts) + "。"
+        if roll < 0.40:
+            return f"市委常委（扩大）会议研究决定，{self.pick(VERBS)}{self.pick(OBJECTS)}，切实(地){self.pick(CLAUSES)}。"
+        if roll < 0.41:
+            date = f"20{self.rng.randint(18, 24)}年{self.rng.randint(1, 12)}月{self.rng.randint(1, 28)}日"
+            doc.body_dates.append(date)
+            return f"{date}，市委召开专题会议，{self.pick(VERBS)}{self.pick(OBJECTS)}。"
         return f"{self.pick(OPENERS)}，{self.pick(SUBJECTS)}{self.pick(VERBS)}{self.pick(OBJECTS)}，{self.pick(CLAUSES)}。"
 
     def paragraph(self, doc: Doc, n: int | None = None) -> str:
@@ -225,7 +235,10 @@ def compose_file(index: int, rng: random.Random, composer: Composer, size_chars:
     else:
         doc = docs[0]
         ad = "【更多免费素材，微信：wk0" + str(index % 7) + "】" if index % 4 == 0 else ""
-        lines.append(doc.title + ad)
+        if index % 13 == 12:  # no title line: the title must be derived from the first sentence
+            doc.title = None
+        else:
+            lines.append(doc.title + ad)
         if with_header:
             lines.append(f"发布时间:{header_date} 来源: {SITES[index % len(SITES)]} 点击:")
             doc.date = header_date
@@ -233,7 +246,7 @@ def compose_file(index: int, rng: random.Random, composer: Composer, size_chars:
     lines += FOOTER_LINES if index % 3 != 2 else []
     if index % 6 == 3:
         lines = _with_punct_damage(lines, rng)
-    if index % 7 == 2:
+    if index % 7 == 0:
         lines = [_reflow_damage(line) for line in lines]
     if index % 9 == 4:
         lines = [line + "</p>" if k % 5 == 4 else line for k, line in enumerate(lines)]
@@ -248,7 +261,7 @@ def compose_file(index: int, rng: random.Random, composer: Composer, size_chars:
             text = clean if encoding == "big5" else intended(clean)
     truth["documents"] = [
         {"title": d.title, "headings": d.headings, "formulations": d.formulations, "quotes": d.quotes,
-         "citations": d.citations, "masks": d.masks, "date": d.date}
+         "citations": d.citations, "masks": d.masks, "date": d.date, "body_dates": d.body_dates}
         for d in docs
     ]
     data = text.encode(encoding)

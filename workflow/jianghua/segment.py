@@ -83,6 +83,8 @@ def split_documents(text: str) -> list[Document]:
     first = next(((p, line) for p, line in lines if line.strip()), (0, ""))
     if first[1] and len(first[1]) <= MAX_TITLE and first[1][-1] not in "。！？；：:，":
         return [Document(0, len(text), first[1].strip(), False, first[0] + len(first[1]) + 1)]
+    # no title line: derive one from the first sentence, passing over a salutation such as 同志们：
+    first = next(((p, line) for p, line in lines if line.strip() and line.strip()[-1] not in "：:"), first)
     sentence = SENTENCE.search(first[1])
     title = sentence.group(0).strip() if sentence else ""
     return [Document(0, len(text), title, True, 0)]

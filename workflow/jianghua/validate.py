@@ -107,10 +107,12 @@ DERIVED: dict[str, tuple[tuple[str, ...], Callable]] = {
 }
 
 
-def _parameters(table: str, frame: pl.DataFrame, other: dict[str, pl.DataFrame], input_files: int | None) -> dict:
+def _parameters(table: str, other: dict[str, pl.DataFrame], input_files: int | None) -> dict:
+    """Values the suites refer to as {"$PARAMETER": name}: computed, or too long to keep in the JSON."""
+    parameters = {"traditional_only": f"[{traditional_only()}]"}
     if table == "sources" and input_files is not None:
-        return {"expected_source_rows": input_files - other["rejects"].height}
-    return {}
+        parameters["expected_source_rows"] = input_files - other["rejects"].height
+    return parameters
 
 
 def run_suite(table: str, frame: pl.DataFrame, parameters: dict) -> dict:
@@ -127,7 +129,7 @@ def run_suite(table: str, frame: pl.DataFrame, parameters: dict) -> dict:
     for item in spec["expectations"]:
         config = ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta={"id": item["id"]},
                                           severity=item["severity"])
-        gx_suite.add_expectation_configuration(config)
+        gx_suite.add_expectation(config.to_domain_obj())  # (add_expectation_configuration upserts by column)
     gx_suite = context.suites.add(gx_suite)
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=gx_suite))
     pandas_frame = frame.to_pandas(use_pyarrow_extension_array=False)
@@ -185,7 +187,7 @@ def validate_table(table: str, paths: dict[str, list[str]], input_files: int | N
     other = {t: tables.read(t, paths[t]) for t in set(needed) | ({"rejects"} if table == "sources" else set())}
     if derive:
         frame = derive(frame, other)
-    return run_suite(table, frame, _parameters(table, frame, other, input_files))
+    return run_suite(table, frame, _parameters(table, other, input_files))
 
 
 def gate(results: dict[str, dict]) -> None:

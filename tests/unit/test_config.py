@@ -1,0 +1,55 @@
+import copy
+
+import pytest
+import yaml
+
+from jianghua.config import load_config, validate_config
+from jianghua.errors import ConfigError
+
+from conftest import REPO
+
+
+@pytest.fixture
+def config():
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+
+
+def test_default_config_is_valid(config):
+    assert validate_config(config) is config
+
+
+def test_unknown_key_is_named(config):
+    config["normalize"]["mask"] = "X"
+    with pytest.raises(ConfigError, match=r"unknown key 'normalize\.mask'.*mask_token"):
+        validate_config(config)
+
+
+def test_unknown_top_level_key_is_named(config):
+    config["shard"] = 3
+    with pytest.raises(ConfigError, match=r"unknown key 'shard'"):
+        validate_config(config)
+
+
+def test_bad_value_names_key(config):
+    broken = copy.deepcopy(config)
+    broken["shards"] = 0
+    with pytest.raises(ConfigError, match=r"key 'shards': 0 is less than the minimum of 1"):
+        validate_config(broken)
+
+
+def test_missing_file_says_how_to_fix(tmp_path):
+    with pytest.raises(ConfigError, match="--configfile"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_every_schema_key_is_documented():
+    schema = yaml.safe_load((REPO / "schemas" / "config.schema.yaml").read_text(encoding="utf-8"))
+
+    def walk(node, where):
+        for name, sub in node.get("properties", {}).items():
+            assert sub.get("description"), f"{where}{name} has no description"
+            assert sub.get("type") != "object" or sub.get("additionalProperties") is False
+            walk(sub, f"{where}{name}.")
+
+    assert schema["additionalProperties"] is False
+    walk(schema, "")

@@ -1,0 +1,78 @@
+"""The damage simulator reproduces shared/notes/gbk-damage.md byte for byte; repair undoes what its bytes determine."""
+
+import pytest
+
+from jianghua import repair
+from jianghua.charmodel import CharModel
+from jianghua.damage import annotate_bytes, annotation_table, intended, lossy_decode, simulate
+
+# (clean Traditional text, as the sites published it) — the mechanisms of the notes, on our own phrases
+NOTES_CASES = [
+    ("從我帶頭做起", "從我?guī)ь^做起"),          # 我帶頭: D2 8E spells 規
+    ("推動東北振興", "推動?xùn)|北振興"),        # 動東: D3 96 spells 訓
+    ("我們全面理解", "我們?nèi)胬斫?"),         # 們全: 83 C8 spells 內, a user-defined pair is dropped
+    ("嚴重損害了", "嚴(yán)重?fù)p害了"),
+    ("畢業生。現在，我們", "畢業(yè)生?,F(xiàn)在,我們"),  # 。現: A3 AC spells ，
+]
+
+
+@pytest.mark.parametrize("clean, published", NOTES_CASES)
+def test_simulator_reproduces_the_mechanism(clean, published):
+    assert simulate(clean) == published
+
+
+def test_aligned_annotations_are_what_the_sites_meant():
+    assert intended("發展實體，現在") == "發(fā)展實(shí)體,現(xiàn)在"
+    assert annotate_bytes("發".encode("gbk"), annotation_table()) == "發(fā)".encode("gbk")
+
+
+def test_lossy_decode_swallows_the_paren_and_drops_user_defined_pairs():
+    assert lossy_decode(b"\xce\xd2\x8e(gu\xa8\xa9)") == "我?guī)"
+    assert lossy_decode(b"\xab\xc3\xb5\xc4") == "的"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return CharModel(["畢業生。現在，我們要。加強。總的來看。" * 20])
+
+
+@pytest.mark.parametrize("clean", ["從我帶頭做起", "推動東北振興", "嚴重損害了", "畢業生。現在，我們"])
+def test_determined_damage_is_repaired_exactly(clean, model):
+    damaged = simulate(clean)
+    fixed, rows = repair.apply(damaged, repair.find_repairs(damaged, model, 2.0))
+    assert fixed == intended(clean)
+    assert all(r["status"] == "repaired" for r in rows)
+    assert [(r["before"], r["after"]) for r in rows][0][0].startswith("?")
+
+
+def test_undetermined_damage_is_flagged_and_kept(model):
+    damaged = simulate("我們全面理解")  # the run lost a dropped pair: its bytes do not determine it
+    fixed, rows = repair.apply(damaged, repair.find_repairs(damaged, model, 2.0))
+    assert fixed == damaged
+    assert rows and all(r["status"] == "flagged" and r["before"] == r["after"] for r in rows)
+    assert rows[0]["score"] is None and rows[0]["reason"]
+
+
+def test_repair_changes_nothing_outside_damaged_spans(model):
+    clean = "要堅持穩中求進。從我帶頭做起，推動東北振興，確保落到實處。"
+    damaged = simulate(clean)
+    fixed, rows = repair.apply(damaged, repair.find_repairs(damaged, model, 2.0))
+    assert fixed == intended(clean)
+    rebuilt, cursor = [], 0
+    for r in rows:  # putting every span's "before" back yields the damaged text: nothing else changed
+        rebuilt += [fixed[cursor:r["out_start"]], r["before"]]
+        cursor = r["out_end"]
+    assert "".join(rebuilt) + fixed[cursor:] == damaged
+    for r in rows:
+        assert fixed[r["out_start"]:r["out_end"]] == r["after"]
+        assert damaged[r["start"]:r["end"]] == r["before"]
+
+
+def test_real_question_marks_are_not_damage(model):
+    text = "我們向先進地區學習什么?\n差距在哪裡?"
+    assert repair.find_repairs(text, model, 2.0) == []
+
+
+def test_question_mark_between_han_is_flagged(model):
+    rows = repair.find_repairs("加強?領導", model, 2.0)
+    assert [(r.mechanism, r.status) for r in rows] == [("unexplained", "flagged")]

@@ -1,0 +1,91 @@
+import os
+
+import pytest
+
+from jianghua.decode import Reject, decode_shard, detect, shard_of, source_id, walk
+
+TEXT = "各级党组织要坚持稳中求进，推动高质量发展。全市上下要强化责任落实，确保各项任务落到实处。\n"
+TRADITIONAL = "各級黨組織要堅持穩中求進，推動高質量發展。全市上下要強化責任落實，確保各項任務落到實處。\n"
+
+
+@pytest.mark.parametrize("encoding, text, expected", [
+    ("utf-8", TEXT, "utf-8"),
+    ("utf-8-sig", TEXT, "utf-8-sig"),
+    ("utf-16", TEXT, "utf-16-le"),
+    ("utf-16-be", TEXT, "utf-16-be"),
+    ("utf-16-le", TEXT, "utf-16-le"),
+    ("gb18030", TEXT, "gb18030"),
+    ("gb18030", TRADITIONAL, "gb18030"),
+    ("big5", TRADITIONAL, "big5"),
+])
+def test_detects_encoding_and_decodes_exactly(encoding, text, expected):
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        assert not data.startswith(b"\xfe\xff")
+    decoding = detect(data)
+    assert decoding.encoding == expected
+    assert decoding.text == text
+    assert decoding.evidence
+
+
+def test_big5_that_also_decodes_as_gb18030_is_scored_not_first_success():
+    data = TRADITIONAL.encode("big5")
+    assert data.decode("gb18030")  # valid GB18030 too: mojibake
+    decoding = detect(data)
+    assert decoding.encoding == "big5"
+    assert "gb18030" in decoding.evidence and "big5" in decoding.evidence
+
+
+def test_mixed_file_is_decoded_per_line():
+    data = TEXT.encode("utf-8") + "本文由编辑整理，转载请注明出处\n".encode("gbk")
+    decoding = detect(data)
+    assert decoding.encoding == "mixed"
+    assert decoding.text == TEXT + "本文由编辑整理，转载请注明出处\n"
+    assert "utf-8: 1 lines" in decoding.evidence
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty"),
+    (bytes(range(256)) * 4, "binary"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" * 20, "binary"),
+])
+def test_rejects_with_reason(data, reason):
+    with pytest.raises(Reject) as info:
+        detect(data)
+    assert info.value.reason == reason
+
+
+def test_source_id_follows_content_not_name(tmp_path):
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(TEXT, encoding="utf-8")
+    frames = decode_shard(tmp_path, ["a.txt", "b.txt"], 1 << 20, 2.0)
+    ids = frames["sources"]["source_id"].to_list()
+    assert ids[0] == ids[1] == source_id(TEXT.encode("utf-8"))
+    assert frames["sources"]["status"].to_list() == ["ok", "duplicate"]
+    assert frames["decoded"].height == 1
+
+
+def test_shards_are_stable_and_cover_all():
+    paths = [f"dir/{i}.txt" for i in range(200)]
+    shards = [shard_of(p, 4) for p in paths]
+    assert set(shards) == {0, 1, 2, 3}
+    assert shards == [shard_of(p, 4) for p in paths]
+    assert shard_of("dir/0.txt", 4) == shard_of("dir/0.txt", 4)
+
+
+def test_bad_entries_go_to_rejects(tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "ok.txt").write_text(TEXT, encoding="utf-8")
+    (root / "big.txt").write_text(TEXT * 100, encoding="utf-8")
+    (root / "empty.txt").write_bytes(b"")
+    outside = tmp_path / "secret.txt"
+    outside.write_text(TEXT, encoding="utf-8")
+    os.symlink(outside, root / "link.txt")
+    os.symlink(tmp_path, root / "dirlink")
+    frames = decode_shard(root, walk(root), 2000, 2.0)
+    reasons = dict(zip(frames["rejects"]["path"], frames["rejects"]["reason"]))
+    assert reasons == {"big.txt": "oversized", "empty.txt": "empty", "link.txt": "outside-link",
+                       "dirlink": "outside-link"}
+    assert frames["sources"]["path"].to_list() == ["ok.txt"]
+    assert "max_file_bytes" in frames["rejects"].filter(reason="oversized")["detail"][0]

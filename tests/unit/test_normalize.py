@@ -1,0 +1,106 @@
+import json
+
+import polars as pl
+import pytest
+from opencc import OpenCC
+
+from jianghua.normalize import (Edit, apply_edits, compose, convert_t2s, mine_repeated_lines, normalize_texts,
+                                rebuild_decoded, normalize_frame)
+
+from conftest import REPO
+
+
+def norm(text: str, protected=()) -> str:
+    out, _, _ = normalize_texts([text], "×", 3, 0.1, list(protected))
+    return out[0]
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("發(fā)展實(shí)體經濟", "发展实体经济"),
+    ("召開常委（擴大）會議（一）加強領導", "召开常委（扩大）会议（一）加强领导"),
+    ("他(地)說", "他（地）说"),
+    ("高層次人才(團隊)十分短缺", "高层次人才（团队）十分短缺"),
+])
+def test_pinyin_stripped_parentheticals_kept(raw, clean):
+    assert norm(raw) == clean
+
+
+def test_mainland_usage_of_zhe():
+    assert norm("隨著形勢變化，著力推進，沿著道路，著作等身，土著居民，卓著成效") == \
+        "随着形势变化，着力推进，沿着道路，著作等身，土著居民，卓著成效"
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("市委決定,召開會議:研究工作;部署任務!", "市委决定，召开会议：研究工作；部署任务！"),
+    ("我們向先進學習什么?\n", "我们向先进学习什么？"),
+    ("在2021年,我們", "在2021年，我们"),
+    ("比蘇州少12440.7億元,比寧波少", "比苏州少12440.7亿元，比宁波少"),
+    ("使用GDP, CPI等指標", "使用GDP, CPI等指标"),
+    ("版本v1.2,發布", "版本v1.2，发布"),
+])
+def test_halfwidth_punctuation_in_chinese_context_only(raw, clean):
+    assert norm(raw) == clean
+
+
+def test_masks_are_canonical_latin_names_stay():
+    assert norm("GX科創走廊和QQ群，XX市委、xx縣、***總書記、×××同志、**省、×市") == \
+        "GX科创走廊和QQ群，×市委、×县、×总书记、×同志、×省、×市"
+
+
+def test_hard_breaks_after_semicolon_rejoined_headings_kept():
+    assert norm("要堅持原則；\n要落實責任；\n一、加強領導\n第二段") == "要坚持原则；要落实责任；\n一、加强领导\n第二段"
+
+
+def test_whitespace_and_inline_ads():
+    assert norm("講話【更多免費素材，微信：abc01】\n發展\u00a0質量  \n\n\n下一段</p>\n") == "讲话\n发展质量\n下一段"
+
+
+def test_site_header_and_footer_rules():
+    text = "標題\n發布時間:2021-06-20 來源: 讀後感 點擊:\n正文。\n相關熱詞搜索:解放思想\n熱點文章閱讀\n"
+    assert norm(text) == "标题\n正文。"
+
+
+def test_mined_lines_respect_threshold_and_protection():
+    texts = [f"標題{i}\n同志們：\n本站整理，僅供學習\n一、加強領導\n正文{i}。" for i in range(4)]
+    texts = [t.replace("僅供學習", "仅供学习") for t in texts]
+    repeated = mine_repeated_lines(texts, 3, 0.5, ["同志們："])
+    assert repeated == {"本站整理，仅供学习"}
+    assert mine_repeated_lines(texts[:2], 3, 0.5, []) == set()
+
+
+def test_t2s_matches_the_package_converter_on_the_sample(sample_frames):
+    reference = OpenCC("t2s")
+    decoded = sample_frames["decoded"]["text"].to_list()
+    converted = convert_t2s(pl.Series(decoded)).to_list()
+    overrides = ("著",)  # the project's overrides differ from the package on purpose
+    for ours, source in zip(converted, decoded):
+        theirs = reference.convert(source)
+        differing = [(a, b) for a, b in zip(ours, theirs) if a != b]
+        assert len(ours) == len(theirs)
+        assert all(b in overrides for _, b in differing), differing[:5]
+
+
+def test_compose_merges_touching_edits():
+    text0 = "發(fā)展"
+    first = [Edit(1, 5, "", "pinyin")]
+    text1 = apply_edits(text0, first)
+    second = [Edit(0, 1, "发", "t2s")]
+    text2 = apply_edits(text1, second)
+    assert compose(first, second, text2) == [Edit(0, 5, "发", "t2s+pinyin")]
+
+
+def test_edits_rebuild_the_decoded_text_exactly(sample_frames, seed_frames):
+    for frames in (sample_frames, seed_frames):
+        edits = frames["edits"].partition_by("source_id", as_dict=True)
+        decoded = dict(zip(frames["decoded"]["source_id"], frames["decoded"]["text"]))
+        for sid, text in frames["normalized"].select("source_id", "text").iter_rows():
+            rows = edits.get((sid,), frames["edits"].clear())
+            assert rebuild_decoded(text, rows) == decoded[sid]
+            for row in rows.iter_rows(named=True):
+                assert decoded[sid][row["start"]:row["end"]] == row["before"]
+                assert text[row["out_start"]:row["out_end"]] == row["after"]
+
+
+def test_counts_per_operation(sample_frames):
+    counts = sample_frames["normalized"].select(pl.col("^n_.*$").sum()).row(0, named=True)
+    assert all(counts[f"n_{op}"] > 0 for op in ("pinyin", "t2s", "boilerplate", "punct", "mask", "reflow", "space"))

@@ -1,0 +1,92 @@
+import polars as pl
+
+from jianghua.segment import SourceMap, number_of, segment_document, segment_frame, split_documents
+
+
+def frames_for(text: str) -> dict[str, pl.DataFrame]:
+    normalized = pl.DataFrame({"source_id": ["s"], "text": [text]})
+    edits = pl.DataFrame(schema={"source_id": pl.String, "start": pl.Int64, "end": pl.Int64,
+                                 "out_start": pl.Int64, "out_end": pl.Int64})
+    return segment_frame(normalized, edits)
+
+
+def test_numbers():
+    assert [number_of(t) for t in ["一", "十", "十二", "二十", "3", "③", "两"]] == [1, 10, 12, 20, 3, 3, 2]
+
+
+def test_compilation_split_with_repeated_titles():
+    text = "第1篇 在甲会议上的讲话\n同志们：\n正文一。\n第2篇 在乙会议上的讲话\n在乙会议上的讲话\n正文二。"
+    docs = split_documents(text)
+    assert [d.title for d in docs] == ["在甲会议上的讲话", "在乙会议上的讲话"]
+    assert [text[d.body_start:d.end] for d in docs] == ["同志们：\n正文一。\n", "正文二。"]
+
+
+def test_title_derived_from_first_sentence_past_salutation():
+    docs = split_documents("同志们：\n今天我们召开会议，研究部署工作。下面讲三点意见。")
+    assert docs[0].title == "今天我们召开会议，研究部署工作。" and docs[0].title_derived
+
+
+def test_levels_follow_order_of_appearance_and_gaps():
+    text = ("标题\n一、加强领导\n（一）统一思想。正文。\n（二）明确责任。正文。\n三、狠抓落实\n"
+            "（一）强化督查。一是定期通报。二是严肃问责。")
+    f = frames_for(text)
+    sections = f["sections"].select("marker", "level", "number", "heading", "gap", "parent_id").rows()
+    assert [(m, lvl, n, h, g) for m, lvl, n, h, g, _ in sections] == [
+        ("一、", 1, 1, "加强领导", False), ("（一）", 2, 1, "统一思想", False), ("（二）", 2, 2, "明确责任", False),
+        ("三、", 1, 3, "狠抓落实", True), ("（一）", 2, 1, "强化督查", False), ("一是", 3, 1, "定期通报", False),
+        ("二是", 3, 2, "严肃问责", False)]
+    parents = f["sections"]["parent_id"].to_list()
+    ids = f["sections"]["section_id"].to_list()
+    assert parents == [None, ids[0], ids[0], None, ids[3], ids[4], ids[4]]
+
+
+def test_levels_are_per_document_not_a_fixed_table():
+    f = frames_for("标题\n（一）第一部分\n1.要点。正文。\n（二）第二部分")
+    assert f["sections"].select("marker_type", "level").rows() == [("cn-paren", 1), ("arabic-dot", 2), ("cn-paren", 1)]
+
+
+def test_run_in_headings_only_without_numbered_top_level():
+    text = "标题\n立足全局，明确方向。我们要做甲。我们要做乙。我们要做丙。\n真抓实干。我们要做丁。我们要做戊。我们要做己。"
+    f = frames_for(text)
+    assert f["sections"].select("marker_type", "heading").rows() == [("run-in", "立足全局，明确方向"),
+                                                                     ("run-in", "真抓实干")]
+
+
+def test_quote_aware_sentences():
+    text = "标题\n他说：“要加强领导。”我们要落实；要督查！真的吗？好……完"
+    f = frames_for(text)
+    assert f["sentences"]["text"].to_list() == ["他说：“要加强领导。”", "我们要落实；", "要督查！", "真的吗？", "好……", "完"]
+
+
+def test_sentence_offsets_slice_back(sample_frames, seed_frames):
+    for frames in (sample_frames, seed_frames):
+        joined = frames["sentences"].join(frames["documents"].select("doc_id", pl.col("text").alias("doc")), on="doc_id")
+        sliced = joined.select(pl.col("doc").str.slice(pl.col("start"), pl.col("end") - pl.col("start")) == pl.col("text"))
+        assert sliced.to_series().all()
+        ordered = joined.select((pl.col("start") >= pl.col("end").shift(1).over("doc_id").fill_null(0)).all()).item()
+        assert ordered
+
+
+def test_source_offsets_point_at_the_same_text(sample_frames, seed_frames):
+    for frames in (sample_frames, seed_frames):
+        decoded = dict(zip(frames["decoded"]["source_id"], frames["decoded"]["text"]))
+        edits = frames["edits"].partition_by("source_id", as_dict=True)
+        docs = {r["doc_id"]: r for r in frames["documents"].iter_rows(named=True)}
+        for s in frames["sentences"].iter_rows(named=True):
+            doc = docs[s["doc_id"]]
+            source = decoded[doc["source_id"]]
+            rows = edits.get((doc["source_id"],), frames["edits"].clear())
+            inside = rows.filter((pl.col("start") >= s["source_start"]) & (pl.col("end") <= s["source_end"]))
+            # applying the edits that fall inside the source span turns it into the sentence
+            pieces, cursor = [], s["source_start"]
+            for e in inside.sort("start").iter_rows(named=True):
+                pieces += [source[cursor:e["start"]], e["after"]]
+                cursor = e["end"]
+            pieces.append(source[cursor:s["source_end"]])
+            assert "".join(pieces) == s["text"], s["sentence_id"]
+
+
+def test_source_map_around_insertions_and_deletions():
+    m = SourceMap([(1, 5, 1, 1), (7, 8, 3, 5)])  # "a(fā)bcX" -> "abc" style deletions and a widening
+    assert [m.start(p) for p in (0, 1, 2, 3, 4, 5)] == [0, 5, 6, 7, 7, 8]
+    assert [m.end(p) for p in (1, 2, 3, 4, 5)] == [1, 6, 7, 8, 8]

@@ -1,0 +1,67 @@
+import json
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from jianghua import tables
+from jianghua.charmodel import read_tsv
+from jianghua.errors import SchemaError
+
+from conftest import REPO
+
+
+@pytest.mark.parametrize("table", tables.ALL_TABLES)
+def test_schema_is_explicit_and_described(table):
+    spec = tables.spec(table)
+    assert spec["table"] == table and spec["schema_version"] >= 1
+    assert all(c["description"] for c in spec["columns"])
+    assert set(spec["keys"]) <= {c["name"] for c in spec["columns"]}
+    assert tables.arrow_schema(table).metadata[b"jianghua.schema_version"] == str(spec["schema_version"]).encode()
+
+
+def test_every_table_has_a_suite():
+    names = {p.stem for p in (REPO / "schemas" / "expectations").glob("*.json")}
+    assert names == set(tables.ALL_TABLES)
+
+
+def test_write_is_atomic_and_carries_versions(tmp_path):
+    frame = pl.DataFrame({"source_id": ["a"], "text": ["发展"]})
+    path = tmp_path / "decoded" / "000.parquet"
+    tables.write(frame, "decoded", path)
+    assert [p.name for p in path.parent.iterdir()] == ["000.parquet"]
+    meta = pq.read_schema(path).metadata
+    assert meta[b"jianghua.table"] == b"decoded" and b"jianghua.version" in meta
+    assert tables.read("decoded", path).to_dicts() == [{"source_id": "a", "text": "发展"}]
+
+
+def test_conform_names_missing_and_extra_columns():
+    with pytest.raises(SchemaError, match=r"missing columns \['text'\], unexpected columns \['body'\]"):
+        tables.conform(pl.DataFrame({"source_id": ["a"], "body": ["x"]}), "decoded")
+
+
+def test_conform_rejects_nulls_in_required_columns():
+    with pytest.raises(SchemaError, match="column 'text' has 1 nulls"):
+        tables.conform(pl.DataFrame({"source_id": ["a"], "text": [None]}, schema={"source_id": pl.String, "text": pl.String}), "decoded")
+
+
+@pytest.mark.parametrize("name", ["annotations.tsv", "t2s_overrides.tsv", "char_unigrams.tsv", "char_bigrams.tsv"])
+def test_data_tables_are_sorted_and_unique(name):
+    keys = [row[0] for row in read_tsv(name)]
+    assert keys == sorted(keys), f"{name} is not sorted by its first column"
+    assert len(keys) == len(set(keys)), f"{name} has duplicate keys"
+
+
+def test_annotation_table_has_one_reading_per_character():
+    rows = read_tsv("annotations.tsv")
+    assert 80 <= len(rows) <= 90
+    assert all(len(char) == 1 and reading.isalpha() for char, reading in rows)
+
+
+def test_expectation_ids_are_unique_and_stable():
+    for path in (REPO / "schemas" / "expectations").glob("*.json"):
+        suite = json.loads(path.read_text(encoding="utf-8"))
+        ids = [e["id"] for e in suite["expectations"]]
+        assert len(ids) == len(set(ids)), path.name
+        assert suite["name"] == f"jianghua.{path.stem}"
+        assert all(e["severity"] in ("critical", "warning") for e in suite["expectations"])
