@@ -7,6 +7,7 @@
 #   results/published/<version>/<table>/       the published tables; manifest.json and README.md beside them
 #   results/published/LATEST                   the newest version id; HISTORY lists the versions kept
 #   results/logs/<stage>/<shard or table>.log  what each job printed
+#   results/benchmarks/<stage>/<shard or table>.tsv  time and peak memory of each job
 # Paths are relative to the working directory (--directory), except the code, schemas and default config,
 # which are found beside this Snakefile.
 # Stages: decode -> normalize -> segment -> extract -> validate -> publish. Rules hold no logic: each

@@ -9,6 +9,8 @@ rule decode:
         rejects=table_path("rejects"),
     log:
         "results/logs/decode/{shard}.log",
+    benchmark:
+        "results/benchmarks/decode/{shard}.tsv"
     params:
         input_dir=INPUT_DIR,
         shards=config["shards"],

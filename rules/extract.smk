@@ -13,6 +13,8 @@ rule extract:
         masks=table_path("masks"),
     log:
         "results/logs/extract/{shard}.log",
+    benchmark:
+        "results/benchmarks/extract/{shard}.tsv"
     params:
         mask=config["normalize"]["mask_token"],
         inputs=lambda wildcards, input: " ".join(

@@ -7,6 +7,8 @@ rule normalize:
         edits=table_path("edits"),
     log:
         "results/logs/normalize/{shard}.log",
+    benchmark:
+        "results/benchmarks/normalize/{shard}.tsv"
     params:
         mask=config["normalize"]["mask_token"],
         min_files=config["normalize"]["boilerplate_min_files"],

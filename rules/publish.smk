@@ -19,6 +19,8 @@ rule publish:
         "results/published/LATEST",
     log:
         "results/logs/publish.log",
+    benchmark:
+        "results/benchmarks/publish/all.tsv"
     params:
         inputs=in_args(ALL_TABLES),
         validation=lambda wildcards, input: " ".join(f"--validation {p}" for p in input.validation),

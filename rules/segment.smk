@@ -10,6 +10,8 @@ rule segment:
         sentences=table_path("sentences"),
     log:
         "results/logs/segment/{shard}.log",
+    benchmark:
+        "results/benchmarks/segment/{shard}.tsv"
     params:
         out=lambda wildcards, output: out_args(output),
     shell:

@@ -14,6 +14,8 @@ rule validate:
         html="results/validation/{table}.html",
     log:
         "results/logs/validate/{table}.log",
+    benchmark:
+        "results/benchmarks/validate/{table}.tsv"
     params:
         inputs=lambda wildcards: in_args(validation_tables(wildcards.table)),
         input_files=len(INPUT_ENTRIES),

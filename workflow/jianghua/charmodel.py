@@ -90,13 +90,15 @@ def default_model() -> CharModel:
     return CharModel()
 
 
-def plausibility(text: str, model: CharModel | None = None) -> float:
+def plausibility(text: str, model: CharModel | None = None, sample: int = 4000) -> float:
     """How much ``text`` looks like real Chinese: share of adjacent Han pairs that are known bigrams.
 
     Mojibake (Big5 bytes read as GBK, or the reverse) scores near 0; real text scores 0.3 and more.
-    Text without Han pairs scores 0.5, neutral. Control characters pull the score down.
+    Text without Han pairs scores 0.5, neutral. Control characters pull the score down. Only the first
+    ``sample`` characters are scored: a few thousand decide an encoding.
     """
     model = model or default_model()
+    text = text[:sample]
     fold = model.fold
     pairs = known = 0
     for a, b in zip(text, text[1:]):

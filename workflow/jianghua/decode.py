@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,11 +188,11 @@ def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int,
                         "bytes": len(data), "encoding": decoding.encoding, "evidence": decoding.evidence,
                         "status": status, "n_repaired": 0, "n_flagged": 0})
     repaired, repair_rows = repair_texts(decoded, min_margin)
+    tally = Counter((r["source_id"], r["status"]) for r in repair_rows)
     for row in sources:
         if row["status"] == "ok":
-            found = [r for r in repair_rows if r["source_id"] == row["source_id"]]
-            row["n_repaired"] = sum(r["status"] == "repaired" for r in found)
-            row["n_flagged"] = sum(r["status"] == "flagged" for r in found)
+            row["n_repaired"] = tally[row["source_id"], "repaired"]
+            row["n_flagged"] = tally[row["source_id"], "flagged"]
             row["status"] = "flagged" if row["n_flagged"] else "repaired" if row["n_repaired"] else "ok"
     return {
         "sources": pl.DataFrame(sources, schema=tables.polars_schema("sources")),

@@ -107,41 +107,43 @@ def header_date(edits: pl.DataFrame) -> dict | None:
     return None
 
 
+NO_DATE = {"date": None, "date_provenance": "none", "date_source_start": None, "date_source_end": None}
+
+
 def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.DataFrame,
                   decoded: pl.DataFrame, mask_token: str) -> dict[str, pl.DataFrame]:
     """The five extract tables for a shard."""
-    edits_by_source = dict(edits.partition_by("source_id", as_dict=True, include_key=True).items())
+    removed = edits.filter(pl.col("operation").str.contains("boilerplate"))
+    header_dates = {sid: header_date(group) for (sid,), group in removed.partition_by("source_id", as_dict=True).items()}
+    spans = {sid: list(zip(*cols)) for sid, *cols in
+             edits.group_by("source_id").agg("start", "end", "out_start", "out_end").iter_rows()}
     decoded_text = dict(zip(decoded["source_id"], decoded["text"]))
     sentence_index = {
-        doc_id: (g["start"].to_list(), g["sentence_id"].to_list())
-        for (doc_id,), g in sentences.sort("doc_id", "start").partition_by("doc_id", as_dict=True).items()
+        doc_id: (starts, ids) for doc_id, starts, ids in
+        sentences.sort("doc_id", "start").group_by("doc_id", maintain_order=True).agg("start", "sentence_id").iter_rows()
     }
     rows: dict[str, list[dict]] = {t: [] for t in ("metadata", "formulations", "quotes", "citations", "masks")}
     for doc in documents.iter_rows(named=True):
         doc_id, text, sid = doc["doc_id"], doc["text"], doc["source_id"]
-        source_edits = edits_by_source.get((sid,), tables.empty("edits"))
         starts, ids = sentence_index.get(doc_id, ([], []))
 
         def sentence_of(pos: int) -> str:
-            i = bisect.bisect_right(starts, pos) - 1
-            return ids[max(i, 0)] if ids else f"{doc_id}-t00000"
+            return ids[max(bisect.bisect_right(starts, pos) - 1, 0)] if ids else f"{doc_id}-t00000"
 
         title = doc["title"]
         role, meeting = ROLE.search(title), MEETING.search(title)
-        date = header_date(source_edits)
+        date = header_dates.get(sid)
+        source_map = None
         if date is None and (m := BODY_DATE.search(text)):
-            smap = SourceMap(list(zip(source_edits["start"], source_edits["end"],
-                                      source_edits["out_start"], source_edits["out_end"])))
+            source_map = SourceMap(spans.get(sid, []))
             year, month, day = (int(g) for g in m.groups())
             date = {"date": f"{year:04d}-{month:02d}-{day:02d}", "date_provenance": "body",
-                    "date_source_start": smap.start(doc["start"] + m.start()),
-                    "date_source_end": smap.end(doc["start"] + m.end())}
+                    "date_source_start": source_map.start(doc["start"] + m.start()),
+                    "date_source_end": source_map.end(doc["start"] + m.end())}
         rows["metadata"].append({
             "doc_id": doc_id, "source_id": sid, "title": title, "title_derived": doc["title_derived"],
             "genre": genre_of(title), "speaker_role": role.group(1) if role else None,
-            "meeting": meeting.group(1) if meeting else None,
-            **(date or {"date": None, "date_provenance": "none", "date_source_start": None, "date_source_end": None}),
-        })
+            "meeting": meeting.group(1) if meeting else None, **(date or NO_DATE)})
         for k, f in enumerate(find_formulations(text), 1):
             rows["formulations"].append({"doc_id": doc_id, "mention_id": f"{doc_id}-f{k:04d}",
                                          "sentence_id": sentence_of(f["start"]), **f})
@@ -153,15 +155,14 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
                                       "sentence_id": sentence_of(m.start()), "start": m.start(), "end": m.end(),
                                       "title": m.group(1), "kind": citation_kind(m.group(1))})
         if mask_token in text:
-            smap = SourceMap(list(zip(source_edits["start"], source_edits["end"],
-                                      source_edits["out_start"], source_edits["out_end"])))
+            source_map = source_map or SourceMap(spans.get(sid, []))
             source = decoded_text.get(sid, "")
             for k, m in enumerate(re.finditer(re.escape(mask_token), text), 1):
                 pos = doc["start"] + m.start()
                 rows["masks"].append({"doc_id": doc_id, "mask_id": f"{doc_id}-m{k:04d}",
                                       "sentence_id": sentence_of(m.start()), "start": m.start(), "end": m.end(),
                                       "token": mask_token,
-                                      "original": source[smap.start(pos):smap.end(pos + len(mask_token))]})
+                                      "original": source[source_map.start(pos):source_map.end(pos + len(mask_token))]})
     return {name: pl.DataFrame(r, schema=tables.polars_schema(name)) for name, r in rows.items()}
 
 

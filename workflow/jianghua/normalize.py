@@ -13,8 +13,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
 from functools import cache
+from itertools import accumulate
+from typing import NamedTuple
 
 import polars as pl
 
@@ -29,8 +31,7 @@ OUTLINE_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、是要]
                            r"第[一二三四五六七八九十\d]+[，,、篇]|\d+[.、．]|[①-⑳])", re.M)
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """A replacement of ``text[start:end]`` by ``after`` in the input of one operation."""
 
     start: int
@@ -54,35 +55,38 @@ def compose(first: Sequence[Edit], second: Sequence[Edit], final_text: str) -> l
 
     Edits of ``second`` that touch the output of an edit of ``first`` are merged with it, so every
     resulting edit is a span of text0 and the text2 that replaced it (``after`` taken from ``final_text``).
+    Only the edits of ``first`` next to an edit of ``second`` are looked at; the others carry over as they are.
     """
-    intervals = []  # (start in text1, end in text1, which, edit)
-    shift = 0
-    for e in first:
-        out_start = e.start + shift
-        intervals.append((out_start, out_start + len(e.after), 0, e))
-        shift += len(e.after) - (e.end - e.start)
-    intervals += [(e.start, e.end, 1, e) for e in second]
-    intervals.sort(key=lambda iv: (iv[0], iv[1], iv[2]))
+    if not first or not second:
+        return list(first or second)
+    shifts = list(accumulate((len(e.after) - e.end + e.start for e in first), initial=0))
+    out_start = [e.start + shift for e, shift in zip(first, shifts)]
+    out_end = [start + len(e.after) for start, e in zip(out_start, first)]
+    touched: set[int] = set()
+    for e in second:
+        touched.update(range(bisect_left(out_end, e.start), bisect_right(out_start, e.end)))
+    intervals = sorted([(out_start[i], out_end[i], 0, first[i]) for i in touched] +
+                       [(e.start, e.end, 1, e) for e in second], key=lambda iv: (iv[0], iv[1], iv[2]))
     groups: list[list] = []
     for iv in intervals:
         if groups:
             g_start, g_end = groups[-1][0], groups[-1][1]
-            touching = iv[0] < g_end or (iv[0] == g_end and (iv[0] == iv[1] or g_start == g_end))
-            if touching:
+            if iv[0] < g_end or (iv[0] == g_end and (iv[0] == iv[1] or g_start == g_end)):
                 groups[-1][1] = max(g_end, iv[1])
                 groups[-1][2].append(iv)
                 continue
         groups.append([iv[0], iv[1], [iv]])
-    composed, delta_first, delta_second = [], 0, 0
+    composed = [first[i] for i in range(len(first)) if i not in touched]
+    delta_second = 0
     for g_start, g_end, members in groups:
-        d1 = sum(len(m[3].after) - (m[3].end - m[3].start) for m in members if m[2] == 0)
-        d2 = sum(len(m[3].after) - (m[3].end - m[3].start) for m in members if m[2] == 1)
-        start0, end0 = g_start - delta_first, g_end - delta_first - d1
-        start2, end2 = g_start + delta_second, g_end + delta_second + d2
+        before = shifts[bisect_left(out_start, g_start)]  # shift of the first edits left of the group
+        d1 = sum(len(m[3].after) - m[3].end + m[3].start for m in members if m[2] == 0)
+        d2 = sum(len(m[3].after) - m[3].end + m[3].start for m in members if m[2] == 1)
         ops = "+".join(dict.fromkeys(op for m in members for op in m[3].op.split("+")))
-        composed.append(Edit(start0, end0, final_text[start2:end2], ops))
-        delta_first += d1
+        start2 = g_start + delta_second
+        composed.append(Edit(g_start - before, g_end - before - d1, final_text[start2:g_end + delta_second + d2], ops))
         delta_second += d2
+    composed.sort()
     return composed
 
 
@@ -120,7 +124,8 @@ def t2s_table() -> tuple[list[str], list[str]]:
             mapping[source] = (1, targets.split(" ")[0])
     for source, target in read_tsv("t2s_overrides.tsv"):
         mapping[source] = (0, target)
-    mapping = {s: v for s, v in mapping.items() if s != v[1]}
+    # identity rows of OpenCC's tables do nothing; the project's identity rows stay: they block shorter matches
+    mapping = {s: v for s, v in mapping.items() if s != v[1] or v[0] == 0}
     ordered = sorted(mapping, key=lambda s: (-len(s), mapping[s][0], s))
     return ordered, [mapping[s][1] for s in ordered]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from jianghua import tables
-from jianghua.charmodel import OPENCC_DICTIONARY
+from jianghua.normalize import t2s_table
 from jianghua.errors import ValidationFailed
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "schemas" / "expectations"
@@ -29,16 +29,10 @@ HAN = r"\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}"
 
 @cache
 def traditional_only() -> str:
-    """Characters that OpenCC's t2s always changes (never valid Simplified), as a regex class body."""
-    simplified_too = set()
-    chars = []
-    for line in (OPENCC_DICTIONARY / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
-        source, targets = line.split("\t")
-        if source in targets.split(" "):
-            simplified_too.add(source)
-        else:
-            chars.append(source)
-    return "".join(sorted(c for c in chars if c not in simplified_too))
+    """Characters the normalize stage always converts and never outputs, as a regex class body."""
+    patterns, replacements = t2s_table()
+    produced = set("".join(replacements))
+    return "".join(sorted(p for p, r in zip(patterns, replacements) if len(p) == 1 and p != r and p not in produced))
 
 
 def suite(table: str) -> dict:
@@ -46,41 +40,46 @@ def suite(table: str) -> dict:
     return json.loads((EXPECTATIONS_DIR / f"{table}.json").read_text(encoding="utf-8"))
 
 
-def _slices_back(column: str = "text", wrap: tuple = ("", "")) -> pl.Expr:
-    return pl.col("doc_text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")) == (
-        pl.lit(wrap[0]) + pl.col(column) + pl.lit(wrap[1]))
-
-
-def _with_documents(frame: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    return frame.join(documents.select("doc_id", pl.col("text").alias("doc_text")), on="doc_id", how="left")
+def _with_lengths(frame: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    return frame.join(documents.select("doc_id", pl.col("text").str.len_chars().alias("doc_len")), on="doc_id",
+                      how="left")
 
 
 def _in_range() -> pl.Expr:
-    return (pl.col("start") >= 0) & (pl.col("start") <= pl.col("end")) & (pl.col("end") <= pl.col("doc_text").str.len_chars())
+    return ((pl.col("start") >= 0) & (pl.col("start") <= pl.col("end")) & (pl.col("end") <= pl.col("doc_len"))
+            ).fill_null(False).alias("check_in_range")
+
+
+def _slices_back(frame: pl.DataFrame, documents: pl.DataFrame, column: str, wrap: tuple = ("", "")) -> pl.Series:
+    # Python slicing over one dict of document texts: a polars join would copy each document once per row.
+    texts = dict(zip(documents["doc_id"], documents["text"]))
+    ok = [(doc := texts.get(doc_id)) is not None and doc[start:end] == f"{wrap[0]}{value}{wrap[1]}"
+          for doc_id, start, end, value in zip(frame["doc_id"], frame["start"], frame["end"], frame[column])]
+    return pl.Series("check_slices_back", ok, dtype=pl.Boolean)
 
 
 def _spans(slice_column: str | None, wrap: tuple = ("", ""), in_sentence: bool = True) -> Callable:
     """Checks for rows that are spans of a document: in range, slicing back, in an existing sentence."""
     def derive(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
-        checks = [_in_range().fill_null(False).alias("check_in_range")]
+        checks = [_in_range()]
         if slice_column:
-            checks.append(_slices_back(slice_column, wrap).fill_null(False).alias("check_slices_back"))
+            checks.append(_slices_back(frame, other["documents"], slice_column, wrap))
         if in_sentence:
             checks.append(pl.col("sentence_id").is_in(other["sentences"]["sentence_id"].implode())
                           .alias("check_sentence_exists"))
-        return _with_documents(frame, other["documents"]).with_columns(checks).drop("doc_text")
+        return _with_lengths(frame, other["documents"]).with_columns(checks).drop("doc_len")
     return derive
 
 
 def _sentences(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    joined = _with_documents(frame, other["documents"]).sort("doc_id", "sentence_no")
-    return joined.with_columns(
-        _in_range().fill_null(False).alias("check_in_range"),
-        _slices_back().fill_null(False).alias("check_slices_back"),
+    frame = frame.sort("doc_id", "sentence_no")
+    return _with_lengths(frame, other["documents"]).with_columns(
+        _in_range(),
+        _slices_back(frame, other["documents"], "text"),
         (pl.col("start") >= pl.col("end").shift(1).over("doc_id").fill_null(0)).alias("check_ordered"),
         pl.col("paragraph_id").is_in(other["paragraphs"]["paragraph_id"].implode()).alias("check_paragraph_exists"),
         (pl.col("source_start") <= pl.col("source_end")).alias("check_source_span"),
-    ).drop("doc_text")
+    ).drop("doc_len")
 
 
 def _documents(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -132,7 +131,7 @@ def run_suite(table: str, frame: pl.DataFrame, parameters: dict) -> dict:
         gx_suite.add_expectation(config.to_domain_obj())  # (add_expectation_configuration upserts by column)
     gx_suite = context.suites.add(gx_suite)
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=gx_suite))
-    pandas_frame = frame.to_pandas(use_pyarrow_extension_array=False)
+    pandas_frame = frame.to_pandas(use_pyarrow_extension_array=True)
     result = definition.run(batch_parameters={"dataframe": pandas_frame}, expectation_parameters=parameters,
                             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": None})
     keys = tables.spec(table)["keys"]

@@ -1,0 +1,118 @@
+"""Benchmark: generate a corpus of N MB, run the whole workflow on it, print throughput and memory.
+
+    python bench/run.py --megabytes 100 [--shards 8] [--cores 2] [--workdir bench/out]
+
+Prints, per stage: jobs, summed job seconds, MB/s per process (input MB / summed seconds), peak RSS of
+any job; end to end: wall seconds and MB/s; the number of Snakemake jobs and the time to build the DAG.
+Also times the normalize stage's T->S against a plain ``OpenCC('t2s').convert`` loop on the same text.
+Not a test: timings vary with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+STAGES = ("decode", "normalize", "segment", "extract", "validate", "publish")
+
+
+def snakemake(workdir: Path, corpus: Path, shards: int, cores: int, *extra: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory",
+               str(workdir), "--cores", str(cores), "--config", f"input_dir={corpus}", f"shards={shards}", *extra]
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    if result.returncode:
+        sys.exit(f"snakemake failed:\n{result.stderr[-3000:]}")
+    return result
+
+
+def job_stats(workdir: Path) -> dict[str, list[dict]]:
+    stats: dict[str, list[dict]] = {}
+    for stage in STAGES:
+        for path in sorted((workdir / "results" / "benchmarks" / stage).glob("*.tsv")):
+            with path.open() as handle:
+                stats.setdefault(stage, []).extend(csv.DictReader(handle, delimiter="\t"))
+    return stats
+
+
+def t2s_comparison(workdir: Path, sample_bytes: int = 4_000_000) -> tuple[float, float]:
+    """MB/s of the normalize stage's T->S (polars) and of the package's converter, on the same text."""
+    import polars as pl
+    from opencc import OpenCC
+
+    from jianghua import tables
+    from jianghua.normalize import convert_t2s
+
+    decoded = tables.read("decoded", sorted((workdir / "results" / "decode" / "decoded").glob("*.parquet")))
+    texts, size = [], 0
+    for text in decoded["text"]:
+        texts.append(text)
+        size += len(text.encode("utf-8"))
+        if size >= sample_bytes:
+            break
+    series = pl.Series(texts)
+    convert_t2s(series[:1])  # builds the pattern table once, as a job does at start
+    start = time.perf_counter()
+    convert_t2s(series)
+    polars_rate = size / 1e6 / (time.perf_counter() - start)
+    converter = OpenCC("t2s")
+    start = time.perf_counter()
+    for text in texts:
+        converter.convert(text)
+    return polars_rate, size / 1e6 / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--megabytes", type=float, default=100)
+    parser.add_argument("--shards", type=int, default=None, help="default: one per 12 MB, at least 2")
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--workdir", type=Path, default=REPO / "bench" / "out")
+    args = parser.parse_args()
+    shards = args.shards or max(2, round(args.megabytes / 12))
+
+    from jianghua.sample import write_corpus
+
+    corpus_dir = args.workdir / f"corpus-{args.megabytes:g}mb"
+    if not (corpus_dir / "truth.json").exists():
+        start = time.perf_counter()
+        write_corpus(corpus_dir, target_bytes=int(args.megabytes * 1e6))
+        print(f"generated corpus in {time.perf_counter() - start:.1f} s")
+    corpus = corpus_dir / "corpus"
+    files = [p for p in corpus.rglob("*") if p.is_file()]
+    megabytes = sum(p.stat().st_size for p in files) / 1e6
+
+    run_dir = args.workdir / "run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    start = time.perf_counter()
+    dry = snakemake(run_dir, corpus, shards, args.cores, "--dry-run")
+    dag_seconds = time.perf_counter() - start
+    jobs = next((line.split()[-1] for line in (dry.stdout + dry.stderr).splitlines() if line.startswith("total")), "?")
+    start = time.perf_counter()
+    snakemake(run_dir, corpus, shards, args.cores, "--quiet")
+    wall = time.perf_counter() - start
+
+    print(f"\ncorpus: {len(files)} files, {megabytes:.1f} MB, {shards} shards, {args.cores} cores")
+    print(f"snakemake: {jobs} jobs, DAG built (dry run) in {dag_seconds:.1f} s")
+    print(f"{'stage':<10} {'jobs':>5} {'job s':>8} {'MB/s/proc':>10} {'peak MB':>8}")
+    for stage, rows in job_stats(run_dir).items():
+        seconds = sum(float(r["s"]) for r in rows)
+        peak = max(float(r["max_rss"]) for r in rows)
+        rate = f"{megabytes / seconds:10.1f}" if stage in STAGES[:4] else f"{'-':>10}"
+        print(f"{stage:<10} {len(rows):>5} {seconds:>8.1f} {rate} {peak:>8.0f}")
+    print(f"end to end: {wall:.1f} s wall, {megabytes / wall:.1f} MB/s")
+    polars_rate, opencc_rate = t2s_comparison(run_dir)
+    print(f"T->S on the same text: normalize's polars tables {polars_rate:.1f} MB/s, "
+          f"OpenCC('t2s').convert {opencc_rate:.2f} MB/s, ratio {polars_rate / opencc_rate:.0f}x")
+
+
+if __name__ == "__main__":
+    main()
