@@ -6,6 +6,7 @@
 #   results/validation/<table>.json|.html      great-expectations results per table, and their page
 #   results/published/<version>/<table>/       the published tables; manifest.json and README.md beside them
 #   results/published/LATEST                   the newest version id; HISTORY lists the versions kept
+#   results/report/                            plots and pages for `snakemake --report report.html`
 #   results/logs/<stage>/<shard or table>.log  what each job printed
 #   results/benchmarks/<stage>/<shard or table>.tsv  time and peak memory of each job
 # Paths are relative to the working directory (--directory), except the code, schemas and default config,
@@ -23,8 +24,10 @@ include: "rules/segment.smk"
 include: "rules/extract.smk"
 include: "rules/validate.smk"
 include: "rules/publish.smk"
+include: "rules/report.smk"
 
 
 rule all:
     input:
         "results/published/LATEST",
+        "results/report/funnel.svg",

@@ -3,6 +3,7 @@ import json
 
 from jianghua.config import validate_config
 from jianghua.decode import shard_of, walk
+from jianghua.report import REPORT_TABLES
 from jianghua.tables import ALL_TABLES, STAGE_TABLES
 from jianghua.validate import DERIVED
 
@@ -33,6 +34,7 @@ STAGE_CODE = {
     "extract": ["extract.py", "segment.py", "tables.py"],
     "validate": ["validate.py", "tables.py"],
     "publish": ["publish.py", "validate.py", "tables.py"],
+    "report": ["report.py", "tables.py"],
 }
 
 

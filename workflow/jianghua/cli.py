@@ -75,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--root", required=True)
     p.add_argument("--keep", type=int, required=True)
 
+    p = sub.add_parser("report", help="draw the report's plots and pages")
+    p.add_argument("--in", dest="inputs", action="append", required=True, metavar="TABLE=PATH")
+    p.add_argument("--validation", action="append", required=True)
+    p.add_argument("--out-dir", required=True)
+
     p = sub.add_parser("write-config", help="write the resolved config as canonical JSON")
     p.add_argument("config_json")
     p.add_argument("out")
@@ -117,6 +122,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         from jianghua import publish
         version = publish.publish(_multi(args.inputs, "--in"), args.validation, args.config, args.root, args.keep)
         print(f"published version {version} under {args.root}")
+    elif args.command == "report":
+        from jianghua import report
+        report.run(_multi(args.inputs, "--in"), args.validation, args.out_dir)
     elif args.command == "write-config":
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(json.loads(args.config_json), ensure_ascii=False, sort_keys=True,

@@ -1,7 +1,7 @@
 """Publish stage: validated shard tables -> ``results/published/<version>/``, a manifest, a card, ``LATEST``.
 
 The version id is a hash of the inputs (paths and sha256 of every file, rejected or not), the resolved
-config, the package version and the table schemas; never of the clock. Tables are written as one zstd
+config, the package version and code, and the table schemas; never of the clock. Tables are written as one zstd
 parquet file each, sorted by their keys, with statistics. The manifest sits beside the table folders (never
 inside one: ``pl.scan_parquet(folder)`` must see parquet only).
 """
@@ -32,12 +32,21 @@ def schema_fingerprint(table: str) -> str:
     return hashlib.sha256((tables.SCHEMA_DIR / f"{table}.json").read_bytes()).hexdigest()
 
 
+def code_fingerprint() -> str:
+    """sha256 over the package's modules and data tables: what the stages ran."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".tsv") and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def version_id(sources: pl.DataFrame, rejects: pl.DataFrame, config_text: str) -> str:
-    """The version id: inputs, config, package version and schemas; the same for the same of all four."""
+    """The version id: inputs, config, code and schemas; the same for the same of all four, never the clock."""
     inputs = sorted([(p, h) for p, h in zip(sources["path"], sources["sha256"])] +
                     [(p, h or r) for p, h, r in zip(rejects["path"], rejects["sha256"], rejects["reason"])])
     payload = {"inputs": inputs, "config": json.loads(config_text), "package": __version__,
-               "schemas": {t: schema_fingerprint(t) for t in tables.ALL_TABLES}}
+               "code": code_fingerprint(), "schemas": {t: schema_fingerprint(t) for t in tables.ALL_TABLES}}
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -24,7 +24,7 @@ from jianghua.errors import ValidationFailed
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "schemas" / "expectations"
 EXAMPLE_ROWS = 5
-HAN = r"\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}"
+QUESTION_NEXT_TO_HAN = r"[\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]\?|\?[\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]"
 
 
 @cache
@@ -82,6 +82,16 @@ def _sentences(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFr
     ).drop("doc_len")
 
 
+def _normalized(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    # every "?" left next to a Han character must lie in a span the decode stage flagged
+    flagged = (other["repairs"].filter(pl.col("status") == "flagged")
+               .group_by("source_id").agg(pl.col("after").str.count_matches(r"\?").sum().alias("flagged")))
+    return (frame.join(flagged, on="source_id", how="left")
+            .with_columns((pl.col("text").str.count_matches(QUESTION_NEXT_TO_HAN) <= pl.col("flagged").fill_null(0))
+                          .alias("check_damage_flagged"))
+            .drop("flagged"))
+
+
 def _documents(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return frame.with_columns(pl.col("source_id").is_in(other["normalized"]["source_id"].implode())
                               .alias("check_source_exists"))
@@ -95,6 +105,7 @@ def _sources(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFram
 # table -> (other tables the checks read, function adding the check_* columns)
 DERIVED: dict[str, tuple[tuple[str, ...], Callable]] = {
     "sources": (("rejects",), _sources),
+    "normalized": (("repairs",), _normalized),
     "documents": (("normalized",), _documents),
     "sentences": (("documents", "paragraphs"), _sentences),
     "paragraphs": (("documents",), _spans("text", in_sentence=False)),

@@ -1,0 +1,98 @@
+"""Scheduled rebuilds: one changed file reruns only its shard; a killed run resumes; the report escapes text."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import polars as pl
+import pytest
+
+from jianghua.decode import shard_of
+
+from conftest import REPO, SAMPLE, snakemake
+
+pytestmark = pytest.mark.slow
+EVIL_TITLE = "<script>alert(1)</script>在全市作风建设大会上的讲话"
+
+
+def _jobs(result) -> dict[str, int]:
+    """Job counts per rule from a dry run's job stats table."""
+    counts, in_table = {}, False
+    for line in (result.stdout + result.stderr).splitlines():
+        if line.startswith("job ") and "count" in line:
+            in_table = True
+        elif in_table and line.strip() and not line.startswith("-"):
+            name, *rest = line.split()
+            if name == "total":
+                break
+            counts[name] = int(rest[-1])
+    return counts
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory):
+    base = tmp_path_factory.mktemp("rebuild")
+    corpus = base / "corpus"
+    shutil.copytree(SAMPLE / "corpus", corpus)
+    (corpus / "evil.txt").write_text(f"{EVIL_TITLE}\n同志们：\n各级党组织要坚持稳中求进，推动高质量发展。\n", encoding="utf-8")
+    work = base / "work"
+    config = ["--config", f"input_dir={corpus}", "shards=4"]
+    snakemake(work, *config)
+    return corpus, work, config
+
+
+def test_report_holds_its_plots_and_escapes_titles(rebuilt, tmp_path):
+    _, work, config = rebuilt
+    snakemake(work, *config, "--report", str(tmp_path / "report.zip"))
+    with zipfile.ZipFile(tmp_path / "report.zip") as archive:
+        names = {os.path.basename(n): n for n in archive.namelist()}
+        for plot in ("funnel.svg", "encodings.svg", "repairs.svg", "formulations.svg", "validation.svg"):
+            assert plot in names and archive.read(names[plot]).startswith(b"<svg")
+        page = archive.read(names["documents.html"]).decode("utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;在全市作风建设大会上的讲话" in page
+    assert "<script>" not in page
+
+
+def test_one_changed_file_reruns_only_its_shard(rebuilt):
+    corpus, work, config = rebuilt
+    root = work / "results" / "published"
+    first = (root / "LATEST").read_text().strip()
+    changed = "0000_plain.txt"
+    with open(corpus / changed, "a", encoding="utf-8") as handle:
+        handle.write("同志们，让我们扎实推动各项工作落地见效！\n")
+    plan = _jobs(snakemake(work, *config, "--dry-run"))
+    assert {plan[stage] for stage in ("decode", "normalize", "segment", "extract")} == {1}
+    shard = f"{shard_of(changed, 4):03d}"
+    dry = snakemake(work, *config, "--dry-run")
+    assert f"results/decode/sources/{shard}.parquet" in dry.stdout
+    snakemake(work, *config)
+    second = (root / "LATEST").read_text().strip()
+    assert second != first and (root / "HISTORY").read_text().split() == [first, second]
+    assert "扎实推动各项工作落地见效" in "".join(pl.read_parquet(root / second / "normalized")["text"])
+
+
+def test_interrupted_run_resumes_to_the_same_version(tmp_path):
+    reference = tmp_path / "reference"
+    snakemake(reference, "--config", f"input_dir={SAMPLE / 'corpus'}")
+    work = tmp_path / "killed"
+    env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}")
+    process = subprocess.Popen([sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+                                "--directory", str(work), "--cores", "2", "--config", f"input_dir={SAMPLE / 'corpus'}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((work / "results" / "segment").glob("*/*.parquet")):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (work / "results" / "published" / "LATEST").exists(), "killed too late to test anything"
+    snakemake(work, "--config", f"input_dir={SAMPLE / 'corpus'}", "--unlock")
+    snakemake(work, "--config", f"input_dir={SAMPLE / 'corpus'}", "--rerun-incomplete")
+    version = (reference / "results" / "published" / "LATEST").read_text().strip()
+    assert (work / "results" / "published" / "LATEST").read_text().strip() == version
+    for path in sorted((reference / "results" / "published" / version).rglob("*.parquet")):
+        resumed = work / "results" / "published" / version / path.relative_to(reference / "results" / "published" / version)
+        assert resumed.read_bytes() == path.read_bytes(), path.name
