@@ -3,7 +3,8 @@
 # Path conventions (all outputs under results/, which git ignores):
 #   results/<stage>/<table>/<shard>.parquet   one file per shard and table; shards are 000, 001, ...
 #   results/config.json                        the resolved config, canonical JSON (hashed into the version)
-#   results/validation/<table>.json|.html      great-expectations results per table, and their page
+#   results/validation/<table>.json            great-expectations results per table (deterministic summary)
+#   results/validation/data_docs/<table>/      their Data Docs (gx/uncommitted/data_docs/local_site/index.html)
 #   results/published/<version>/<table>/       the published tables; manifest.json and README.md beside them
 #   results/published/LATEST                   the newest version id; HISTORY lists the versions kept
 #   results/report/                            plots and pages for `snakemake --report report.html`

@@ -11,7 +11,7 @@ rule validate:
         tables=lambda wildcards: [p for t in validation_tables(wildcards.table) for p in all_shards(t)],
     output:
         json="results/validation/{table}.json",
-        html="results/validation/{table}.html",
+        docs=directory("results/validation/data_docs/{table}"),
     log:
         "results/logs/validate/{table}.log",
     benchmark:
@@ -21,4 +21,4 @@ rule validate:
         input_files=len(INPUT_ENTRIES),
     shell:
         "jianghua validate --table {wildcards.table} {params.inputs} --input-files {params.input_files}"
-        " --json {output.json} --html {output.html} > {log} 2>&1"
+        " --json {output.json} --docs-dir {output.docs} > {log} 2>&1"

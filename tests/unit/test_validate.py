@@ -1,3 +1,4 @@
+import json
 import re
 
 import polars as pl
@@ -42,12 +43,20 @@ def test_broken_table_stops_publishing_with_the_rows(paths, tmp_path, sample_fra
     assert "expectation 'text_no_pinyin_annotation'" in message and '"sentence_no": 5' in message
 
 
-def test_html_escapes_corpus_text():
-    summary = {"table": "documents", "rows": 1, "success": False, "expectations": [
-        {"id": "x", "type": "t", "kwargs": {}, "severity": "critical", "success": False, "unexpected_count": 1,
-         "example_rows": [{"title": "<script>alert(1)</script>"}]}]}
-    page = validate.render_html(summary)
-    assert "<script>alert" not in page and "&lt;script&gt;" in page
+def test_data_docs_are_built_and_escape_corpus_text(paths, tmp_path, sample_frames):
+    broken = sample_frames["documents"].with_columns(pl.lit("<script>alert(1)</script>發(fā)展").alias("title"))
+    path = tmp_path / "documents.parquet"
+    tables.write(broken, "documents", path)
+    out = tmp_path / "documents.json"
+    validate.run("documents", {**paths, "documents": [str(path)]}, str(out), str(tmp_path / "docs"), None)
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    assert "title_no_pinyin_annotation" in summary["failed_critical"]
+    pages = list((tmp_path / "docs").rglob("*.html"))
+    assert any(p.name == "index.html" for p in pages)
+    assert any("validations" in p.parts and p.stem.startswith("documents") for p in pages)
+    # great-expectations renders unexpected values unescaped, so none are handed to its Data Docs
+    assert all("<script>alert" not in p.read_text(encoding="utf-8") for p in pages)
+    assert summary["expectations"][0]["example_rows"] == [] and any(e["example_rows"] for e in summary["expectations"])
 
 
 def test_traditional_only_characters_exclude_shared_ones():

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--in", dest="inputs", action="append", default=[], metavar="TABLE=PATH")
     p.add_argument("--input-files", type=int, default=None, help="number of entries in input_dir")
     p.add_argument("--json", required=True)
-    p.add_argument("--html", required=True)
+    p.add_argument("--docs-dir", required=True, help="folder for the great-expectations Data Docs")
 
     p = sub.add_parser("publish", help="gate on validation and publish a version")
     p.add_argument("--in", dest="inputs", action="append", required=True, metavar="TABLE=PATH")
@@ -117,7 +117,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         extract.run(_pairs(args.inputs, "--in"), _pairs(args.out, "--out"), args.mask_token)
     elif args.command == "validate":
         from jianghua import validate
-        validate.run(args.table, _multi(args.inputs, "--in"), args.json, args.html, args.input_files)
+        validate.run(args.table, _multi(args.inputs, "--in"), args.json, args.docs_dir, args.input_files)
     elif args.command == "publish":
         from jianghua import publish
         version = publish.publish(_multi(args.inputs, "--in"), args.validation, args.config, args.root, args.keep)

@@ -3,15 +3,15 @@
 Checks that span rows or tables (offsets slicing back, references, row accounting) are computed with polars
 as boolean ``check_*`` columns, which the suite then expects to be true; everything else is a plain
 expectation on the table's own columns. Each suite runs once over all shards of its table. The result JSON
-(deterministic: no run times or ids) and an HTML page land under ``results/validation/``; a failed critical
+(deterministic: no run times or ids) and great-expectations' Data Docs land under ``results/validation/``; a failed critical
 expectation does not stop this job, it stops ``publish``, which reads the results.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
+import shutil
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -125,14 +125,19 @@ def _parameters(table: str, other: dict[str, pl.DataFrame], input_files: int | N
     return parameters
 
 
-def run_suite(table: str, frame: pl.DataFrame, parameters: dict) -> dict:
-    """Run the suite of ``table`` on ``frame`` with great-expectations; return a deterministic summary."""
+def run_suite(table: str, frame: pl.DataFrame, parameters: dict, docs_dir: str | None = None) -> dict:
+    """Run the suite of ``table`` on ``frame`` with great-expectations; return a deterministic summary.
+
+    With ``docs_dir``, the run goes through a checkpoint of a file context there, which builds its Data Docs.
+    """
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx  # costs seconds: imported only in validation jobs
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     spec = suite(table)
-    context = gx.get_context(mode="ephemeral")
+    if docs_dir:
+        shutil.rmtree(docs_dir, ignore_errors=True)
+    context = gx.get_context(mode="file", project_root_dir=docs_dir) if docs_dir else gx.get_context(mode="ephemeral")
     batch = (context.data_sources.add_pandas(table).add_dataframe_asset(table)
              .add_batch_definition_whole_dataframe(table))
     gx_suite = gx.ExpectationSuite(name=spec["name"])
@@ -142,9 +147,19 @@ def run_suite(table: str, frame: pl.DataFrame, parameters: dict) -> dict:
         gx_suite.add_expectation(config.to_domain_obj())  # (add_expectation_configuration upserts by column)
     gx_suite = context.suites.add(gx_suite)
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=gx_suite))
-    pandas_frame = frame.to_pandas(use_pyarrow_extension_array=True)
-    result = definition.run(batch_parameters={"dataframe": pandas_frame}, expectation_parameters=parameters,
-                            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": None})
+    batch_parameters = {"dataframe": frame.to_pandas(use_pyarrow_extension_array=True)}
+    # partial_unexpected_count=0 keeps corpus values out of the Data Docs, whose renderer does not escape
+    # them; the row indexes (for our example rows) are still returned.
+    result_format = {"result_format": "COMPLETE", "partial_unexpected_count": 0}
+    if docs_dir:
+        checkpoint = context.checkpoints.add(gx.Checkpoint(
+            name=table, validation_definitions=[definition], result_format=result_format,
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")]))
+        run = checkpoint.run(batch_parameters=batch_parameters, expectation_parameters=parameters)
+        result = next(iter(run.run_results.values()))
+    else:
+        result = definition.run(batch_parameters=batch_parameters, expectation_parameters=parameters,
+                                result_format=result_format)
     keys = tables.spec(table)["keys"]
     outcomes = []
     by_id = {item["id"]: item for item in spec["expectations"]}
@@ -172,32 +187,15 @@ def _plain(value):
     return value
 
 
-def render_html(summary: dict) -> str:
-    """A Data Docs page for one validation; every piece of data is escaped."""
-    rows = []
-    for o in summary["expectations"]:
-        state = "passed" if o["success"] else f"FAILED ({o['severity']})"
-        rows.append(f"<tr class=\"{'ok' if o['success'] else 'bad'}\"><td>{html.escape(o['id'])}</td>"
-                    f"<td>{html.escape(o['type'])}</td><td>{html.escape(json.dumps(o['kwargs'], ensure_ascii=False))}</td>"
-                    f"<td>{html.escape(state)}</td><td>{html.escape(str(o['unexpected_count']))}</td>"
-                    f"<td>{html.escape(json.dumps(o['example_rows'], ensure_ascii=False))}</td></tr>")
-    title = html.escape(f"jianghua validation: {summary['table']}")
-    return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title><style>"
-            "td{border:1px solid #ccc;padding:3px;font:13px sans-serif}.bad{background:#fdd}.ok{background:#efe}"
-            f"</style></head><body><h1>{title}</h1><p>{summary['rows']} rows; "
-            f"{'all critical expectations passed' if summary['success'] else 'critical failures'}</p>"
-            "<table><tr><th>id</th><th>expectation</th><th>arguments</th><th>result</th><th>unexpected</th>"
-            f"<th>example rows</th></tr>{''.join(rows)}</table></body></html>\n")
-
-
-def validate_table(table: str, paths: dict[str, list[str]], input_files: int | None = None) -> dict:
+def validate_table(table: str, paths: dict[str, list[str]], input_files: int | None = None,
+                   docs_dir: str | None = None) -> dict:
     """Load ``table`` (all shards) and what its checks need, derive the check columns, run its suite."""
     frame = tables.read(table, paths[table])
     needed, derive = DERIVED.get(table, ((), None))
     other = {t: tables.read(t, paths[t]) for t in set(needed) | ({"rejects"} if table == "sources" else set())}
     if derive:
         frame = derive(frame, other)
-    return run_suite(table, frame, _parameters(table, other, input_files))
+    return run_suite(table, frame, _parameters(table, other, input_files), docs_dir)
 
 
 def gate(results: dict[str, dict]) -> None:
@@ -211,12 +209,12 @@ def gate(results: dict[str, dict]) -> None:
                              f"{json.dumps(o['example_rows'], ensure_ascii=False)}")
     if lines:
         raise ValidationFailed("publishing stopped, critical expectations failed:\n  " + "\n  ".join(lines)
-                               + "\nSee results/validation/<table>.html; fix the stage or the input and rerun.")
+                               + "\nSee the Data Docs under results/validation/data_docs/<table>/; fix the stage or the input "
+                               "and rerun.")
 
 
-def run(table: str, paths: dict[str, list[str]], out_json: str, out_html: str, input_files: int | None) -> None:
-    """Validate one table and write its result JSON and HTML page."""
-    summary = validate_table(table, paths, input_files)
+def run(table: str, paths: dict[str, list[str]], out_json: str, docs_dir: str, input_files: int | None) -> None:
+    """Validate one table; write its result JSON and its great-expectations Data Docs."""
+    summary = validate_table(table, paths, input_files, docs_dir)
     Path(out_json).parent.mkdir(parents=True, exist_ok=True)
     Path(out_json).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    Path(out_html).write_text(render_html(summary), encoding="utf-8")
