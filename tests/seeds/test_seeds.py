@@ -5,6 +5,7 @@ import re
 import polars as pl
 
 from jianghua.damage import annotation_table
+from jianghua.validate import traditional_only
 
 HAN = "[\u3400-\u4dbf\u4e00-\u9fff]"
 
@@ -47,9 +48,11 @@ def test_every_question_mark_damage_is_repaired_or_flagged(seed_frames):
 
 def test_published_text_is_clean(seed_frames):
     readings = "|".join(sorted(set(annotation_table().values()), key=len, reverse=True))
+    traditional = re.compile(f"[{traditional_only()}]")
     flagged = seed_frames["repairs"].filter(pl.col("status") == "flagged")["after"].to_list()
     for text in seed_frames["normalized"]["text"]:
         assert not re.search(rf"\((?:{readings})\)", text)
+        assert not traditional.search(text), traditional.search(text)
         assert not re.search(rf"{HAN}[,;:!]{HAN}", text)
         assert "发布时间" not in text and "相关热词搜索" not in text and "</p>" not in text
         for m in re.finditer(rf"{HAN}\?|\?{HAN}", text):  # any ? left next to Han text sits in a flagged span

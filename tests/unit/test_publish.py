@@ -1,0 +1,73 @@
+import json
+
+import polars as pl
+import pytest
+
+import jianghua
+from jianghua import publish, tables
+from jianghua.errors import JianghuaError, ValidationFailed
+
+
+def _write_all(frames, folder):
+    paths = {}
+    for table in tables.ALL_TABLES:
+        path = folder / "tables" / f"{table}.parquet"
+        tables.write(frames[table], table, path)
+        paths[table] = [str(path)]
+    return paths
+
+
+def _results(folder, broken=None):
+    paths = []
+    for table in tables.ALL_TABLES:
+        failed = table == broken
+        summary = {"table": table, "success": not failed, "failed_critical": ["check_slices_back"] if failed else [],
+                   "failed_warning": ["no_numbering_gaps"] if table == "sections" else [],
+                   "expectations": [{"id": "check_slices_back", "type": "expect_column_values_to_be_in_set",
+                                     "severity": "critical", "success": not failed, "unexpected_count": 1 if failed else 0,
+                                     "example_rows": [{"doc_id": "abc-01", "sentence_no": 3}] if failed else []}]}
+        path = folder / "validation" / f"{table}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(summary), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+@pytest.fixture
+def staged(tmp_path, sample_frames):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"shards": 2}), encoding="utf-8")
+    return _write_all(sample_frames, tmp_path), str(config), tmp_path / "published"
+
+
+def test_critical_failure_stops_publishing_and_writes_nothing(staged, tmp_path):
+    paths, config, root = staged
+    with pytest.raises(ValidationFailed) as info:
+        publish.publish(paths, _results(tmp_path, broken="sentences"), config, root, keep=3)
+    assert "table 'sentences': expectation 'check_slices_back'" in str(info.value)
+    assert '"doc_id": "abc-01", "sentence_no": 3' in str(info.value)
+    assert not root.exists()
+
+
+def test_publish_writes_version_manifest_card_and_keeps_k(staged, tmp_path, sample_frames):
+    paths, config, root = staged
+    first = publish.publish(paths, _results(tmp_path), config, root, keep=2)
+    assert (root / "LATEST").read_text().strip() == first
+    assert publish.publish(paths, _results(tmp_path), config, root, keep=2) == first  # same inputs: same id
+    card = (root / first / "README.md").read_text(encoding="utf-8")
+    assert "sections: no_numbering_gaps" in card
+    versions = [first]
+    for shards in (3, 4):
+        (tmp_path / "config.json").write_text(json.dumps({"shards": shards}), encoding="utf-8")
+        versions.append(publish.publish(paths, _results(tmp_path), config, root, keep=2))
+    assert len(set(versions)) == 3
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == sorted(versions[1:])
+    assert (root / "HISTORY").read_text().split() == versions[1:]
+    assert jianghua.load("sources", root=root).collect().height == sample_frames["sources"].height
+
+
+def test_load_names_what_is_missing(tmp_path):
+    with pytest.raises(JianghuaError, match="no published version"):
+        jianghua.load("sentences", root=tmp_path)
+    with pytest.raises(JianghuaError, match="unknown table 'sentence'"):
+        jianghua.load("sentence", root=tmp_path)
