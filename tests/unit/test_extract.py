@@ -1,8 +1,7 @@
-import collections
-
 import polars as pl
 import pytest
 
+from jianghua.accuracy import score
 from jianghua.extract import citation_kind, find_formulations, genre_of, header_date, ROLE, MEETING
 
 
@@ -55,29 +54,10 @@ def test_header_date_has_provenance_and_source_offsets():
                                   "date_source_start": 19, "date_source_end": 29}
 
 
-def _score(frames, truth):
-    ids = dict(zip(frames["sources"]["path"], frames["sources"]["source_id"]))
-    documents, mentions = frames["documents"], frames["formulations"]
-    tp = fp = fn = titles = total = 0
-    for path, t in truth["files"].items():
-        if path not in ids:
-            continue
-        docs = documents.filter(pl.col("source_id") == ids[path]).sort("doc_no")
-        for k, expected in enumerate(t["documents"]):
-            total += 1
-            if k >= docs.height:
-                continue
-            got = docs.row(k, named=True)
-            titles += got["title_derived"] if expected["title"] is None else got["title"] == expected["title"]
-            want = collections.Counter(f["canonical"] for f in expected["formulations"])
-            have = collections.Counter(mentions.filter(pl.col("doc_id") == got["doc_id"])["canonical"].to_list())
-            tp, fp, fn = tp + sum((want & have).values()), fp + sum((have - want).values()), fn + sum((want - have).values())
-    return tp / (tp + fp), tp / (tp + fn), titles / total
-
-
 def test_accuracy_against_injected_truth(sample_frames, sample_truth):
-    precision, recall, titles = _score(sample_frames, sample_truth)
-    assert precision >= 0.95 and recall >= 0.95 and titles >= 0.98, (precision, recall, titles)
+    result = score(sample_frames, sample_truth)
+    assert result["formulation_precision"] >= 0.95 and result["formulation_recall"] >= 0.95, result
+    assert result["heading_recall"] >= 0.98 and result["titles_exact"] >= 0.98 and result["items_exact"] >= 0.95, result
 
 
 def test_every_mention_lies_in_its_sentence(sample_frames):

@@ -62,6 +62,7 @@ class CharModel:
             self.unigrams.update({c: CORPUS_WEIGHT * n for c, n in Counter(folded).items()})
             self.bigrams.update({b: CORPUS_WEIGHT * n for b, n in Counter(map(str.__add__, folded, folded[1:])).items()})
         self.total = sum(self.unigrams.values())
+        self._memo: dict[str, float] = {}
         self.vocabulary = len(self.unigrams) + 1
 
     def unigram_logp(self, char: str) -> float:
@@ -69,8 +70,15 @@ class CharModel:
         char = self.fold.get(char, char)
         return math.log((self.unigrams.get(char, 0) + 1) / (self.total + self.vocabulary))
 
-    def logp(self, prev: str, char: str, weight: float = 0.8) -> float:
-        """log P(char | prev), interpolating bigram and unigram estimates."""
+    def logp(self, prev: str, char: str) -> float:
+        """log P(char | prev), interpolating bigram and unigram estimates (memoised: repairs ask often)."""
+        key = prev + char
+        value = self._memo.get(key)
+        if value is None:
+            value = self._memo[key] = self._logp(prev, char)
+        return value
+
+    def _logp(self, prev: str, char: str, weight: float = 0.8) -> float:
         prev, char = self.fold.get(prev, prev), self.fold.get(char, char)
         p_uni = (self.unigrams.get(char, 0) + 1) / (self.total + self.vocabulary)
         prev_count = self.unigrams.get(prev, 0)

@@ -23,6 +23,10 @@ MAX_RUN = 40
 # The byte before a spelled ，；！？ is A3; in the seeds it is always the trail of 。 (A1 A3), which the
 # character model alone underrates next to common Han characters ending in A3 (保 = B1 A3).
 PUNCTUATION_PRIOR = {"。": 8.0}
+# A repair whose least likely character bigram (with its neighbours) falls below this is flagged: the run
+# most likely lost a pair the decoder dropped silently (GBK's user-defined areas), which re-alignment cannot
+# see. On simulated damage, right repairs stayed above -14 and wrong ones below -15.
+MIN_BIGRAM_LOGP = -14.5
 SIGN_BYTES = {ascii_sign: wide.encode("gbk") for wide, ascii_sign in FULLWIDTH_TO_ASCII.items()}
 
 
@@ -49,9 +53,15 @@ def readings() -> dict[str, list[str]]:
 
 
 @cache
-def anchor_pattern() -> re.Pattern:
+def reading_pattern() -> re.Pattern:
+    """A reading of the annotation table followed by ")"."""
     alternatives = "|".join(sorted(map(re.escape, readings()), key=len, reverse=True))
-    return re.compile(rf"\?(?:({alternatives})\)|([,;!?]))")
+    return re.compile(rf"({alternatives})\)")
+
+
+@cache
+def anchor_pattern() -> re.Pattern:
+    return re.compile(rf"\?(?:{reading_pattern().pattern}|([,;!?]))")
 
 
 def _gbk(char: str) -> bytes | None:
@@ -72,64 +82,113 @@ def _decode_pair(lead: int, trail: int) -> str | None:
     return char if len(char) == 1 else None
 
 
-def _realign(text: str, pos: int, lead: int) -> tuple[list[str], int]:
-    """Decode the one-byte-shifted run starting at ``pos`` whose first byte ``lead`` is known.
+def _realign(text: str, pos: int, lead: int) -> tuple[list[list[str]] | None, int]:
+    """Re-align the one-byte-shifted run starting at ``pos`` whose first byte ``lead`` is known.
 
-    Returns the candidate decodings of the run (several when its last trail byte was lost) and the
-    end of the run in ``text``. The run ends after the first ASCII character (the resynchronising
-    trail byte), or before a character that cannot be a misread pair.
+    Returns the run as positions, each with its possible characters, and the end of the run in ``text``.
+    The run ends after the first ASCII character (the resynchronising trail byte, which closes the last
+    character), or at a ``?`` followed by ASCII: that ``?`` is one lost trail byte (the decoder met an
+    ASCII byte where a trail byte should be), so the last character is enumerated. Anything else (a
+    ``?`` mid-run, a line end, the text end) means pairs may have been lost: None, to be flagged.
     """
     stream = bytearray((lead,))
     end = pos
-    terminal = False
     while end < len(text) and end - pos < MAX_RUN:
         char = text[end]
+        annotation = reading_pattern().match(text, end + 1) if char == "?" else None
+        if annotation:
+            # "?reading)": the lost trail byte and the swallowed "(" of the last character's own annotation,
+            # so the last character is the annotated one with that reading whose lead byte is known
+            options = [c + "(" for c in readings()[annotation.group(1)] if (_gbk(c) or b"  ")[0] == stream[-1]]
+            fixed = [_decode_pair(stream[i], stream[i + 1]) for i in range(0, len(stream) - 1, 2)]
+            return (None if None in fixed or not options else [[c] for c in fixed] + [options]), end + 1
+        if char == "?" and text[end + 1:end + 2] not in ("", "?", "\n") and text[end + 1] < "\x80":
+            options = [c for t in range(0x40, 0xFF) if (c := _decode_pair(stream[-1], t))]
+            fixed = [_decode_pair(stream[i], stream[i + 1]) for i in range(0, len(stream) - 1, 2)]
+            return (None if None in fixed or not options else [[c] for c in fixed] + [options]), end + 1
         if char < "\x80" and char not in "\n\r?":
             stream.append(ord(char))
-            end += 1
-            terminal = True
-            break
+            chars = [_decode_pair(stream[i], stream[i + 1]) for i in range(0, len(stream), 2)]
+            return (None if None in chars else [[c] for c in chars]), end + 1
         code = _gbk(char)
         if code is None or char in "?\n":
             break
         stream += code
         end += 1
-    if not terminal:
-        # Without the resynchronising byte the run may also have lost pairs (dropped or turned into
-        # "?"), so its bytes do not determine it: leave it to be flagged.
-        return [], end
-    chars = [_decode_pair(stream[i], stream[i + 1]) for i in range(0, len(stream), 2)]
-    return ([] if None in chars else ["".join(chars)]), end
+    return None, end
 
 
-def _choose(candidates: list[str], text: str, start: int, end: int, model: CharModel,
-            min_margin: float, prior: dict[str, float] | None = None) -> tuple[str | None, float, str]:
-    if not candidates:
+def _best_path(positions: list[list[str]], before: str, after: str, model: CharModel,
+               prior: dict[str, float]) -> tuple[float, str, float]:
+    """Viterbi over the positions' options between two known characters: (score, text, margin).
+
+    The margin is the smallest gap, at any position with several options, between the chosen character
+    and the runner-up given the chosen neighbours.
+    """
+    def first(c: str) -> float:
+        return (model.logp(before, c[0]) if before else model.unigram_logp(c[0])) + prior.get(c, 0.0)
+
+    scores = {c: first(c) for c in positions[0]}
+    pointers = []
+    for options in positions[1:]:
+        step, pointer = {}, {}
+        for c in options:
+            prev = max(scores, key=lambda p: scores[p] + model.logp(p[-1], c[0]))
+            step[c], pointer[c] = scores[prev] + model.logp(prev[-1], c[0]), prev
+        scores = step
+        pointers.append(pointer)
+    final = {c: s + (model.logp(c[-1], after) if after else 0.0) for c, s in scores.items()}
+    path = [max(final, key=final.get)]
+    for pointer in reversed(pointers):
+        path.append(pointer[path[-1]])
+    path.reverse()
+    margin = math.inf
+    for i, options in enumerate(positions):
+        if len(options) > 1:
+            left = path[i - 1] if i else None
+            right = path[i + 1] if i + 1 < len(path) else after
+
+            def local(c: str) -> float:
+                return ((model.logp(left[-1], c[0]) if left else first(c)) +
+                        (model.logp(c[-1], right[0]) if right else 0.0))
+            ranked = sorted(map(local, options), reverse=True)
+            margin = min(margin, ranked[0] - ranked[1])
+    return final[path[-1]], "".join(path), margin
+
+
+def _choose(lattices: list[list[list[str]]], text: str, start: int, end: int, model: CharModel,
+            min_margin: float, prior: dict[str, float] | None = None) -> tuple[str | None, float | None, str]:
+    if not lattices:
         return None, None, "no candidate decodes as GBK, or the run ends without a resynchronising byte"
     before, after = text[start - 1:start], text[end:end + 1]
-    prior = prior or {}
-    scored = sorted(((model.text_logp(c, before, after) + prior.get(c[0], 0.0), c) for c in set(candidates)),
-                    reverse=True)
-    if len(scored) == 1:
-        return scored[0][1], math.inf, "1 candidate"
-    margin = scored[0][0] - scored[1][0]
+    ranked = sorted((_best_path(lattice, before, after, model, prior or {}) for lattice in lattices), reverse=True)
+    score, best, margin = ranked[0]
+    if len(ranked) > 1:
+        margin = min(margin, score - ranked[1][0])
+    choices = math.prod(len(options) for lattice in lattices for options in lattice)
     if margin < min_margin:
-        return None, margin, f"{len(scored)} candidates, margin {margin:.2f} below {min_margin}"
-    return scored[0][1], margin, f"{len(scored)} candidates"
+        return None, None, f"{choices} candidates, margin {margin:.2f} below {min_margin}"
+    chars = before + best.rstrip("(") + after
+    weakest = min((model.logp(a, b) for a, b in zip(chars, chars[1:]) if not (a.isascii() or b.isascii())),
+                  default=0.0)
+    if weakest < MIN_BIGRAM_LOGP:
+        return None, None, f"implausible repair {best!r} (bigram log-probability {weakest:.1f}): a pair may have been dropped"
+    return best, margin, f"{choices} candidates"
 
 
 def _straddled(text: str, match: re.Match, model: CharModel, min_margin: float) -> Repair:
     start = match.start()
     prev = _gbk(text[start - 1]) if start else None
-    candidates: list[str] = []
+    lattices: list[list[list[str]]] = []
     end = match.end()
     for char in readings()[match.group(1)]:
         code = _gbk(char)
         if prev is None or code is None or prev[1] != code[0]:
             continue
         run, end = _realign(text, match.end(), code[1])
-        candidates += run
-    after, score, reason = _choose(candidates, text, start, end, model, min_margin)
+        if run:
+            lattices.append(run)
+    after, score, reason = _choose(lattices, text, start, end, model, min_margin)
     return _result(text, start, end, after, "straddled-annotation", score, reason)
 
 
@@ -137,11 +196,9 @@ def _punctuation(text: str, match: re.Match, model: CharModel, min_margin: float
     start = match.start()
     sign = SIGN_BYTES[match.group(2)]
     run, end = _realign(text, match.end(), sign[1])
-    if not run:
-        return _result(text, start, end, None, "punctuation-pass", None, "run not determined by its bytes")
     firsts = [c for u in range(0x81, 0xFF) if (c := _decode_pair(u, sign[0]))]
-    candidates = [first + rest for first in firsts for rest in run]
-    after, score, reason = _choose(candidates, text, start, end, model, min_margin, PUNCTUATION_PRIOR)
+    lattices = [[firsts, *run]] if run else []
+    after, score, reason = _choose(lattices, text, start, end, model, min_margin, PUNCTUATION_PRIOR)
     return _result(text, start, end, after, "punctuation-pass", score, reason)
 
 
