@@ -77,3 +77,26 @@ def test_expected_formulations_found(seed_frames):
 def test_header_date_with_provenance(seed_frames):
     meta = seed_frames["metadata"].filter(pl.col("date").is_not_null())
     assert ("2021-06-20", "site_header") in meta.select("date", "date_provenance").rows()
+
+
+def test_matches_the_hand_checked_expectations(seed_frames):
+    import hashlib
+    import json
+    from pathlib import Path
+
+    expected = json.loads((Path(__file__).parent / "expected.json").read_text(encoding="utf-8"))["files"]
+    digest = lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]  # noqa: E731
+    ids = dict(zip(seed_frames["sources"]["path"], seed_frames["sources"]["source_id"]))
+    top = seed_frames["sections"].filter(pl.col("level") == 1)
+    assert set(expected) == set(ids)
+    for path, want in expected.items():
+        docs = seed_frames["documents"].filter(pl.col("source_id") == ids[path]).sort("doc_no")
+        assert docs.height == len(want["documents"]), path
+        for doc, w in zip(docs.iter_rows(named=True), want["documents"]):
+            heads = top.filter(pl.col("doc_id") == doc["doc_id"])
+            assert (digest(doc["title"]), len(doc["title"]), doc["title_derived"]) == \
+                (w["title_sha"], w["title_chars"], w["title_derived"]), (path, doc["title"])
+            assert heads["marker"].to_list() == w["first_level_markers"], (path, heads["heading"].to_list())
+            assert [digest(h) for h in heads["heading"]] == w["first_level_heading_sha"], (path, heads["heading"].to_list())
+            found = set(seed_frames["formulations"].filter(pl.col("doc_id") == doc["doc_id"])["canonical"])
+            assert found == set(w["formulations"]), (path, sorted(found ^ set(w["formulations"])))

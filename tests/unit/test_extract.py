@@ -34,6 +34,19 @@ def test_formulation_kinds(text, canonical, kind):
     assert f["number"] == (2 if canonical == "两个维护" else 4 if canonical == "四个意识" else None)
 
 
+def test_items_sharing_a_suffix_after_markers():
+    text = "要做到三个贯穿始终：一要把学习贯穿始终；二要把整改贯穿始终；三要把落实贯穿始终。"
+    [f] = find_formulations(text)
+    assert (f["canonical"], f["head"], f["items"]) == ("三个贯穿始终", "贯穿始终", ["把学习贯穿始终", "把整改贯穿始终", "把落实贯穿始终"])
+
+
+def test_well_known_formulations_need_no_quotes():
+    found = find_formulations("把增强四个意识、坚定四个自信、做到两个维护落实到行动中，推进一带一路建设。")
+    assert [(f["canonical"], f["kind"], f["number"], f["head"]) for f in found] == [
+        ("四个意识", "numbered", 4, "意识"), ("四个自信", "numbered", 4, "自信"), ("两个维护", "numbered", 2, "维护"),
+        ("一带一路", "compound", None, None)]
+
+
 def test_metadata_from_titles():
     title = "副市长在全省经济社会发展座谈会上的汇报发言材料"
     assert genre_of(title) == "汇报"

@@ -60,6 +60,12 @@ def test_site_header_and_footer_rules():
     assert norm(text) == "标题\n正文。"
 
 
+def test_leading_ad_block_goes_with_its_site_name():
+    text = "僅供學習 禁止外傳\n某某文庫\n現在訂閱立享全部資料\n\n在全市大會上的講話\n發布時間:2021-06-20 來源: 某站 點擊:\n正文。\n"
+    assert norm(text) == "在全市大会上的讲话\n正文。"
+    assert norm("在全市大會上的講話\n發布時間:2021-06-20 來源: 某站 點擊:\n正文。") == "在全市大会上的讲话\n正文。"
+
+
 def test_mined_lines_respect_threshold_and_protection():
     texts = [f"標題{i}\n同志們：\n本站整理，僅供學習\n一、加強領導\n正文{i}。" for i in range(4)]
     texts = [t.replace("僅供學習", "仅供学习") for t in texts]

@@ -45,11 +45,20 @@ def test_conform_rejects_nulls_in_required_columns():
         tables.conform(pl.DataFrame({"source_id": ["a"], "text": [None]}, schema={"source_id": pl.String, "text": pl.String}), "decoded")
 
 
-@pytest.mark.parametrize("name", ["annotations.tsv", "t2s_overrides.tsv", "char_unigrams.tsv", "char_bigrams.tsv"])
+@pytest.mark.parametrize("name", ["annotations.tsv", "t2s_overrides.tsv", "char_unigrams.tsv", "char_bigrams.tsv",
+                                  "formulations.tsv"])
 def test_data_tables_are_sorted_and_unique(name):
     keys = [row[0] for row in read_tsv(name)]
     assert keys == sorted(keys), f"{name} is not sorted by its first column"
     assert len(keys) == len(set(keys)), f"{name} has duplicate keys"
+
+
+def test_boilerplate_rules_are_named_uniquely_and_compile():
+    import re
+    rows = read_tsv("boilerplate.tsv")
+    assert len({name for _, name, _ in rows}) == len(rows)
+    assert {scope for scope, _, _ in rows} == {"line", "inline"}
+    assert all(re.compile(rx) for _, _, rx in rows)
 
 
 def test_annotation_table_has_one_reading_per_character():

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import cache
 
 import polars as pl
 
 from jianghua import tables
+from jianghua.charmodel import read_tsv
 from jianghua.segment import SourceMap, number_of
 
 GENRES = ("讲话稿", "汇报", "发言", "致辞", "讲话", "报告")
@@ -24,7 +26,7 @@ _PY = r"(?:\([a-zà-ǜ]+\))?"  # the decoded header may still carry its pinyin a
 HEADER_DATE = re.compile(rf"[发發]{_PY}[布佈][时時][间間]\s*[:：]\s*(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})")
 BODY_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 NUM = "一二三四五六七八九十两"
-QUOTED_NUMBERED = re.compile(rf"“(([{NUM}]{{1,3}})(个|大|项|种|条|点|方面|件)([\u4e00-\u9fff]{{1,8}}))”")
+QUOTED_NUMBERED = re.compile(rf"“(([{NUM}]{{1,3}})(个|大|项|种|条|点|方面|件|型|类|定|化)([\u4e00-\u9fff]{{1,8}}))”")
 UNQUOTED_NUMBERED = re.compile(rf"(?<![{NUM}“])(([{NUM}]{{1,3}})(个|大|项|种|条)([\u4e00-\u9fff]{{1,8}}?))(?=[，,]?(?:即|就是)|[：:])")
 COMPOUND = re.compile(rf"“(([{NUM}])([\u4e00-\u9fff]{{1,2}}?)([{NUM}])(不?[\u4e00-\u9fff]{{1,2}}))”")
 ARABIC = re.compile(r"“((\d+(?:\+(?:\d+|N))+)|(\d{3,4}))”")
@@ -34,6 +36,7 @@ CITATION_KINDS = (("law", ("法",)), ("regulation", ("条例", "规定", "办法
                   ("plan", ("规划", "纲要", "计划", "方案")), ("opinion", ("意见",)), ("notice", ("通知",)),
                   ("report", ("报告",)), ("speech", ("讲话",)), ("press", ("日报", "时报", "晚报", "杂志", "报")))
 ITEM_SPLIT = re.compile(r"[、，,；;]")
+ITEM_MARKER = re.compile(rf"^[{NUM}][是要]")
 
 
 def genre_of(title: str) -> str:
@@ -55,7 +58,10 @@ def enumerated_items(text: str, pos: int, count: int | None) -> list[str]:
     if not m:
         return []
     end = min([i for i in (text.find("。", m.end()), text.find("\n", m.end())) if i != -1] or [len(text)])
-    items = [i.strip() for i in ITEM_SPLIT.split(text[m.end():end]) if i.strip()]
+    listed = text[m.end():end]
+    # items that hold commas of their own are separated by semicolons
+    parts = listed.split("；") if "；" in listed else ITEM_SPLIT.split(listed)
+    items = [ITEM_MARKER.sub("", i.strip()) for i in parts if i.strip()]
     return items[:count] if count else items
 
 
@@ -67,8 +73,19 @@ def _common_prefix(items: list[str]) -> str:
     return prefix
 
 
+@cache
+def known_formulations() -> tuple[re.Pattern, dict[str, list[str]]]:
+    """The lexicon of ``data/formulations.tsv``: a pattern (longest first) and each entry's fields."""
+    entries = {row[0]: row[1:] for row in read_tsv("formulations.tsv")}
+    return re.compile("|".join(sorted(map(re.escape, entries), key=len, reverse=True))), entries
+
+
 def find_formulations(text: str) -> list[dict]:
-    """Numbered, compound and Arabic formulations in a document text, with their items when enumerated."""
+    """Numbered, compound and Arabic formulations in a document text, with their items when enumerated.
+
+    Quoted forms are recognised by shape; unquoted ones when the text enumerates their items, or when they
+    are in the lexicon of well-known formulations.
+    """
     found: dict[int, dict] = {}
     for m in QUOTED_NUMBERED.finditer(text):
         number = number_of(m.group(2)) if m.group(2) != "两" else 2
@@ -81,8 +98,11 @@ def find_formulations(text: str) -> list[dict]:
         number = number_of(m.group(2)) if m.group(2) != "两" else 2
         items = enumerated_items(text, m.end(1), number)
         head = _common_prefix(items)
+        suffix = _common_prefix([i[::-1] for i in items])[::-1]
+        if number and len(items) == number and suffix and m.group(4) == suffix:
+            head = suffix  # "五个贯穿始终：一要……贯穿始终；二要……贯穿始终"
         if number and len(items) == number and len(head) >= 1 and m.group(4).startswith(head):
-            surface = m.group(2) + m.group(3) + head
+            surface = m.group(2) + m.group(3) + m.group(4) if head == suffix else m.group(2) + m.group(3) + head
             found[m.start()] = {"start": m.start(), "end": m.start() + len(surface), "surface": surface,
                                 "canonical": surface, "kind": "numbered", "number": number, "head": head,
                                 "items": items}
@@ -93,6 +113,14 @@ def find_formulations(text: str) -> list[dict]:
     for m in ARABIC.finditer(text):
         found[m.start()] = {"start": m.start(), "end": m.end(), "surface": m.group(0), "canonical": m.group(1),
                             "kind": "arabic", "number": None, "head": None, "items": []}
+    pattern, entries = known_formulations()
+    for m in pattern.finditer(text):
+        if any(f["start"] <= m.start() < f["end"] for f in found.values()):
+            continue
+        kind, *rest = entries[m.group(0)]
+        found[m.start()] = {"start": m.start(), "end": m.end(), "surface": m.group(0), "canonical": m.group(0),
+                            "kind": kind, "number": int(rest[0]) if rest else None, "head": rest[1] if rest else None,
+                            "items": enumerated_items(text, m.end(), int(rest[0])) if rest else []}
     return [found[k] for k in sorted(found)]
 
 

@@ -185,13 +185,29 @@ def mine_repeated_lines(texts: Sequence[str], min_files: int, min_share: float,
             if line not in keep and not OUTLINE_START.match(line) and line[-1] not in "。！？；：!?;:"}
 
 
+AD_BLOCK_LINES = 15   # a subscription block sits within the first lines of a page ...
+AD_BLOCK_WIDTH = 40   # ... and is made of short lines
+AD_RULES = ("contact-qq", "resale-notice")  # the rules that mark such a block (not headers or titles)
+
+
 def remove_boilerplate(text: str, repeated: set[str]) -> list[Edit]:
-    """Remove boilerplate lines (rules or mined) with their newline, and inline ads."""
+    """Remove boilerplate lines (rules or mined) with their newline, and inline ads.
+
+    A page that opens with a block of short lines, one of which a rule marks as an ad, loses the whole
+    block up to that line: the site's name and slogans around the ad match no rule of their own.
+    """
     line_rules, inline_rules = boilerplate_rules()
+    lines = text.splitlines(keepends=True)
+    ad_block_end = -1
+    for k, line in enumerate(lines[:AD_BLOCK_LINES]):
+        if len(line.strip()) > AD_BLOCK_WIDTH:
+            break
+        if any(rx.search(line) for name, rx in line_rules if name in AD_RULES):
+            ad_block_end = k
     edits, pos = [], 0
-    for line in text.splitlines(keepends=True):
+    for k, line in enumerate(lines):
         body = line.rstrip("\r\n")
-        if body.strip() in repeated or any(rx.search(body) for _, rx in line_rules):
+        if k <= ad_block_end or body.strip() in repeated or any(rx.search(body) for _, rx in line_rules):
             edits.append(Edit(pos, pos + len(line), "", "boilerplate"))
         else:
             for _, rx in inline_rules:

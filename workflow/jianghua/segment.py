@@ -30,6 +30,7 @@ MARKERS = [  # (kind, pattern at the start of a paragraph or sentence)
     ("arabic-paren", re.compile(r"[（(](\d{1,2})[）)]")),
     ("circled", re.compile(rf"([{CIRCLED}])")),
 ]
+LIST_AFTER_COLON = re.compile(rf"[：:](?=[{CN}][是要](?![否]))")
 COMPILATION_PART = re.compile(rf"^第([{CN}\d]+)篇\s*(.*)$")
 SENTENCE = re.compile(r"[^。！？；…\n]*?(?:……|…|[。！？；])[”’）」』]*|[^。！？；…\n]+")
 MAX_TITLE = 60
@@ -162,6 +163,10 @@ def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tu
             elif (k == 0 and not numbered_top and len(sentence_spans) >= 3
                   and s_end - s_start <= MAX_RUN_IN and text[s_end - 1] == "。"):
                 sections.append(Section(len(sections), "run-in", "", None, text[s_start:s_end - 1], s_start, s_end))
+            for colon in LIST_AFTER_COLON.finditer(text, s_start, s_end):  # "做到五个贯穿始终：一要……"
+                m = MARKERS[3][1].match(text, colon.end())
+                sections.append(Section(len(sections), "cn-shi", m.group(0), number_of(m.group(1)),
+                                        text[m.end():s_end].rstrip("。；;，"), colon.end(), s_end))
             sentences.append((s_start, s_end, paragraph_no, sections[-1].no if sections else None))
         paragraphs.append((p_start, p_end, sections[-1].no if sections else None))
     assign_levels(sections)
