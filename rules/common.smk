@@ -1,4 +1,5 @@
 # Config validation, shards and path helpers shared by every rule.
+import hashlib
 import json
 
 from jianghua.config import validate_config
@@ -12,13 +13,25 @@ validate_config(config)
 INPUT_DIR = config["input_dir"]
 SHARDS = [f"{i:03d}" for i in range(config["shards"])]
 INPUT_ENTRIES = walk(INPUT_DIR)
-# Only regular files are declared as inputs (their mtimes trigger reruns); links and other entries are
-# found by the decode job itself and rejected there, never followed.
+# Regular files are declared as inputs: their mtimes trigger reruns and storage plugins stage them. Links,
+# and names that Snakemake would read as wildcards ("{x}"), cannot be declared; their lstat facts go into a
+# parameter instead, so that a change to them still reruns their shard. The decode job lists the folder
+# itself and rejects what must be rejected; links are never followed.
 _FILES_BY_SHARD = {shard: [] for shard in SHARDS}
+_UNDECLARED_BY_SHARD = {shard: hashlib.sha256() for shard in SHARDS}
 for _entry in INPUT_ENTRIES:
     _path = os.path.join(INPUT_DIR, _entry)
-    if os.path.isfile(_path) and not os.path.islink(_path):
-        _FILES_BY_SHARD[SHARDS[shard_of(_entry, len(SHARDS))]].append(_path)
+    _shard = SHARDS[shard_of(_entry, len(SHARDS))]
+    if os.path.isfile(_path) and not os.path.islink(_path) and not set("{}") & set(_entry):
+        _FILES_BY_SHARD[_shard].append(_path)
+    else:
+        _stat = os.lstat(_path)
+        _UNDECLARED_BY_SHARD[_shard].update(f"{_entry}\0{_stat.st_size}\0{_stat.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+
+
+def undeclared_entries(wildcards):
+    """Digest of the shard's entries that cannot be declared as inputs."""
+    return _UNDECLARED_BY_SHARD[wildcards.shard].hexdigest()[:16]
 
 
 # What each stage's result depends on besides its data: the package modules and data tables it runs and

@@ -13,6 +13,7 @@ rule decode:
         "results/benchmarks/decode/{shard}.tsv"
     params:
         input_dir=INPUT_DIR,
+        undeclared=undeclared_entries,
         shards=config["shards"],
         max_bytes=config["decode"]["max_file_bytes"],
         margin=config["decode"]["repair_min_margin"],

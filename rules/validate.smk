@@ -1,7 +1,8 @@
 def validation_tables(table):
     """The table itself and the tables its cross-table checks read."""
     needed = DERIVED.get(table, ((), None))[0]
-    return list(dict.fromkeys([table, *needed, *(["rejects"] if table == "sources" else [])]))
+    # sources tell which shard is canonical for a file found twice (see tables.read)
+    return list(dict.fromkeys([table, *needed, "sources", *(["rejects"] if table == "sources" else [])]))
 
 
 rule validate:

@@ -44,6 +44,12 @@ def test_mixed_file_is_decoded_per_line():
     assert "utf-8: 1 lines" in decoding.evidence
 
 
+def test_truncated_utf8_is_decoded_and_says_so():
+    decoding = detect(TEXT.encode("utf-8") + "发".encode("utf-8")[:2])
+    assert decoding.encoding == "utf-8" and decoding.text == TEXT + "\ufffd"
+    assert "2 bytes" in decoding.evidence and "U+FFFD" in decoding.evidence
+
+
 @pytest.mark.parametrize("data, reason", [
     (b"", "empty"),
     (bytes(range(256)) * 4, "binary"),

@@ -95,6 +95,19 @@ def _scored(data: bytes) -> list[tuple[float, str, str]]:
     return sorted(found, key=lambda item: (-item[0], SCORED_ENCODINGS.index(item[1])))
 
 
+def _truncated_utf8(data: bytes) -> Decoding | None:
+    """UTF-8 cut inside its last character (a truncated download): the lost bytes become one U+FFFD."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.reason == "unexpected end of data" and len(data) - error.start <= 3:
+            head = _strict(data[:error.start], "utf-8")
+            if head is not None and "\x00" not in head:
+                return Decoding("utf-8", head + "\ufffd", f"utf-8 truncated inside its last character: "
+                                f"{len(data) - error.start} bytes at offset {error.start} replaced by U+FFFD")
+    return None
+
+
 def _decode_lines(data: bytes) -> Decoding | None:
     lines, counts = [], {}
     for raw in data.splitlines(keepends=True):
@@ -127,6 +140,9 @@ def detect(data: bytes) -> Decoding:
     text = _strict(data, "utf-8")
     if text is not None and "\x00" not in text:
         return Decoding("utf-8", text, "strict utf-8")
+    truncated = _truncated_utf8(data)
+    if truncated is not None:
+        return truncated
     utf8_error = "utf-8 has NUL bytes" if text is not None else "utf-8 invalid"
     scored = _scored(data)
     evidence = "; ".join(f"{enc} {score:.3f}" for score, enc, _ in scored)

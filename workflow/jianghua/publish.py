@@ -50,6 +50,17 @@ def version_id(sources: pl.DataFrame, rejects: pl.DataFrame, config_text: str) -
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def mark_duplicates(source_paths: list[str], canonical: pl.DataFrame) -> pl.DataFrame:
+    """All ``sources`` rows; a file whose content another shard decoded first becomes a duplicate."""
+    frames = [tables.read("sources", p).with_columns(pl.lit(i).alias("shard")) for i, p in enumerate(source_paths)]
+    if not frames:
+        return tables.empty("sources")
+    joined = pl.concat(frames).join(canonical.rename({"shard": "first"}), on="source_id", how="left")
+    return joined.with_columns(
+        pl.when(pl.col("first") != pl.col("shard")).then(pl.lit("duplicate")).otherwise(pl.col("status")).alias("status"),
+    ).drop("shard", "first")
+
+
 def _library_versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for name in LIBRARIES:
@@ -92,7 +103,9 @@ def publish(paths: dict[str, list[str]], validation: list[str], config_path: str
     results = {json.loads(Path(p).read_text(encoding="utf-8"))["table"]: json.loads(Path(p).read_text(encoding="utf-8"))
                for p in validation}
     gate(results)
-    frames = {t: tables.read(t, paths[t]) for t in tables.ALL_TABLES}
+    canonical = tables.canonical_shards(paths["sources"])
+    frames = {t: tables.read(t, paths[t], canonical) for t in tables.ALL_TABLES}
+    frames["sources"] = mark_duplicates(paths["sources"], canonical)
     version = version_id(frames["sources"], frames["rejects"], Path(config_path).read_text(encoding="utf-8"))
     root = Path(root)
     target = root / version

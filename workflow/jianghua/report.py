@@ -91,7 +91,8 @@ REPORT_TABLES = ("sources", "rejects", "documents", "paragraphs", "sentences", "
 
 def run(paths: dict[str, list[str]], validation_paths: list[str], out_dir: str) -> None:
     """Read the tables and validation results; write the report files into ``out_dir``."""
-    frames = {t: tables.read(t, paths.get(t, [])) for t in REPORT_TABLES}
+    canonical = tables.canonical_shards(paths.get("sources", []))
+    frames = {t: tables.read(t, paths.get(t, []), canonical) for t in REPORT_TABLES}
     validation = [json.loads(Path(p).read_text(encoding="utf-8")) for p in validation_paths]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -93,10 +93,29 @@ def write(df: pl.DataFrame, table: str, path: str | os.PathLike, **parquet_optio
     os.replace(tmp, path)
 
 
-def read(table: str, paths: str | os.PathLike | list) -> pl.DataFrame:
-    """Read one or several parquet files of ``table`` with its declared schema."""
+def read(table: str, paths: str | os.PathLike | list, canonical: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Read one or several parquet files (shards, in shard order) of ``table`` with its declared schema.
+
+    With ``canonical`` (from ``canonical_shards``), rows of a source are kept only from its canonical
+    shard: identical files in two shards share a content id and must count once.
+    """
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not paths:
         return empty(table)
-    arrow = pa.concat_tables([pq.read_table(p, schema=arrow_schema(table)) for p in paths])
-    return pl.from_arrow(arrow)
+    frames = [pl.from_arrow(pq.read_table(p, schema=arrow_schema(table))) for p in paths]
+    columns = frames[0].columns
+    if canonical is None or len(frames) == 1 or table == "sources" or not {"source_id", "doc_id"} & set(columns):
+        return pl.concat(frames)
+    key = pl.col("source_id") if "source_id" in columns else pl.col("doc_id").str.slice(0, 16)
+    return pl.concat([f.filter(key.is_in(canonical.filter(pl.col("shard") == i)["source_id"].implode()))
+                      for i, f in enumerate(frames)])
+
+
+def canonical_shards(source_paths: list) -> pl.DataFrame:
+    """source_id -> the first shard (index in ``source_paths``) that decoded it."""
+    frames = [pl.from_arrow(pq.read_table(p, columns=["source_id", "status"])).with_columns(pl.lit(i).alias("shard"))
+              for i, p in enumerate(source_paths)]
+    if not frames:
+        return pl.DataFrame(schema={"source_id": pl.String, "shard": pl.Int32})
+    return (pl.concat(frames).filter(pl.col("status") != "duplicate")
+            .group_by("source_id").agg(pl.col("shard").min()).sort("source_id"))

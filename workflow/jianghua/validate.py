@@ -190,9 +190,10 @@ def _plain(value):
 def validate_table(table: str, paths: dict[str, list[str]], input_files: int | None = None,
                    docs_dir: str | None = None) -> dict:
     """Load ``table`` (all shards) and what its checks need, derive the check columns, run its suite."""
-    frame = tables.read(table, paths[table])
+    canonical = tables.canonical_shards(paths["sources"]) if "sources" in paths else None
+    frame = tables.read(table, paths[table], canonical)
     needed, derive = DERIVED.get(table, ((), None))
-    other = {t: tables.read(t, paths[t]) for t in set(needed) | ({"rejects"} if table == "sources" else set())}
+    other = {t: tables.read(t, paths[t], canonical) for t in set(needed) | ({"rejects"} if table == "sources" else set())}
     if derive:
         frame = derive(frame, other)
     return run_suite(table, frame, _parameters(table, other, input_files), docs_dir)
