@@ -13,8 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from jianghua import decode, extract, normalize, segment
-from jianghua.accuracy import score
+from jianghua.accuracy import process, score
 from jianghua.sample import write_corpus
 
 
@@ -25,13 +24,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         truth = write_corpus(tmp, seed=args.seed, target_bytes=int(args.megabytes * 1e6))
-        corpus = Path(tmp) / "corpus"
         start = time.perf_counter()
-        frames = decode.decode_shard(corpus, decode.walk(corpus), 64 << 20, 2.0)
-        frames |= normalize.normalize_frame(frames["decoded"], "×", 3, 0.1, ["同志们："])
-        frames |= segment.segment_frame(frames["normalized"], frames["edits"])
-        frames |= extract.extract_frame(frames["documents"], frames["sentences"], frames["edits"],
-                                        frames["decoded"], "×")
+        frames = process(Path(tmp) / "corpus")
         seconds = time.perf_counter() - start
     result = score(frames, truth)
     print(f"{len(truth['files'])} files, {result['documents']} documents, stages in {seconds:.1f} s")

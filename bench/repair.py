@@ -11,7 +11,7 @@ import argparse
 import time
 
 from jianghua.accuracy import repair_accuracy
-from jianghua.sample import Composer, to_traditional
+from jianghua.sample import clean_traditional_documents
 
 
 def main() -> None:
@@ -20,12 +20,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=4242)
     parser.add_argument("--min-margin", type=float, default=2.0)
     args = parser.parse_args()
-    composer = Composer(args.seed)
-    texts = []
-    for i in range(args.documents):
-        doc = composer.document(3000, ("dun", "ordinal", "run-in")[i % 3])
-        text = "\n".join([doc.title, *filter(None, doc.fragments)]) + "\n"
-        texts.append("".join(to_traditional(line) for line in text.splitlines(keepends=True)))
+    texts = clean_traditional_documents(args.seed, args.documents)
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     start = time.perf_counter()
     result = repair_accuracy(texts, args.min_margin)

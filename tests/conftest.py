@@ -11,23 +11,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from jianghua import decode, extract, normalize, segment
+from jianghua.accuracy import process
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "resources" / "sample"
 SEEDS = REPO.parent / "shared" / "corpus" / "seeds"
-CONFIG = {"mask_token": "×", "min_files": 3, "min_share": 0.1, "protected": ["同志们："]}
-
-
-def run_stages(input_dir: Path) -> dict[str, pl.DataFrame]:
-    """Every stage's tables for one folder, in process (one shard)."""
-    frames = decode.decode_shard(input_dir, decode.walk(input_dir), 64 << 20, 2.0)
-    frames |= normalize.normalize_frame(frames["decoded"], CONFIG["mask_token"], CONFIG["min_files"],
-                                        CONFIG["min_share"], CONFIG["protected"])
-    frames |= segment.segment_frame(frames["normalized"], frames["edits"])
-    frames |= extract.extract_frame(frames["documents"], frames["sentences"], frames["edits"], frames["decoded"],
-                                    CONFIG["mask_token"])
-    return frames
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +25,7 @@ def sample_truth() -> dict:
 
 @pytest.fixture(scope="session")
 def sample_frames() -> dict[str, pl.DataFrame]:
-    return run_stages(SAMPLE / "corpus")
+    return process(SAMPLE / "corpus")
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +37,7 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_frames(seeds_dir) -> dict[str, pl.DataFrame]:
-    return run_stages(seeds_dir)
+    return process(seeds_dir)
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

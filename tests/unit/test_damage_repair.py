@@ -6,7 +6,7 @@ from jianghua import repair
 from jianghua.accuracy import repair_accuracy
 from jianghua.charmodel import CharModel
 from jianghua.damage import annotate_bytes, annotation_table, intended, lossy_decode, simulate
-from jianghua.sample import Composer, to_traditional
+from jianghua.sample import clean_traditional_documents
 
 # (clean Traditional text, as the sites published it) — the mechanisms of the notes, on our own phrases
 NOTES_CASES = [
@@ -80,19 +80,9 @@ def test_question_mark_between_han_is_flagged(model):
     assert [(r.mechanism, r.status) for r in rows] == [("unexplained", "flagged")]
 
 
-def _clean_documents(seed: int, count: int) -> list[str]:
-    composer = Composer(seed)
-    texts = []
-    for i in range(count):
-        doc = composer.document(3000, ("dun", "ordinal", "run-in")[i % 3])
-        text = "\n".join([doc.title, *filter(None, doc.fragments)]) + "\n"
-        texts.append("".join(to_traditional(line) for line in text.splitlines(keepends=True)))
-    return texts
-
-
 def test_simulated_damage_of_unseen_text():
     # documents from a seed the sample corpus does not use; the model sees only the damaged text
-    result = repair_accuracy(_clean_documents(4242, 30), 2.0)
+    result = repair_accuracy(clean_traditional_documents(4242, 30), 2.0)
     assert result["damaged_spans"] > 300
     assert result["changed_outside"] == 0 and result["wrong_repairs"] == 0
     assert result["exact"] >= 0.75  # the rest is flagged, never guessed

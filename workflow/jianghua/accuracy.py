@@ -13,6 +13,19 @@ from collections import Counter
 import polars as pl
 
 
+def process(input_dir, mask_token: str = "×", min_files: int = 3, min_share: float = 0.1,
+            protected: tuple[str, ...] = ("同志们：",)) -> dict[str, pl.DataFrame]:
+    """Every stage's tables for one folder, in process and as one shard (for tests and benchmarks)."""
+    from jianghua import decode, extract, normalize, segment
+
+    frames = decode.decode_shard(input_dir, decode.walk(input_dir), 64 << 20, 2.0)
+    frames |= normalize.normalize_frame(frames["decoded"], mask_token, min_files, min_share, list(protected))
+    frames |= segment.segment_frame(frames["normalized"], frames["edits"])
+    frames |= extract.extract_frame(frames["documents"], frames["sentences"], frames["edits"], frames["decoded"],
+                                    mask_token)
+    return frames
+
+
 def _ratio(hits: int, total: int) -> float:
     return hits / total if total else 1.0
 

@@ -43,6 +43,11 @@ def fold_table() -> dict[int, str]:
     return str.maketrans(t2s_characters())
 
 
+def is_latin(char: str) -> bool:
+    """Latin letters with diacritics (pinyin tone marks among them)."""
+    return "\u00c0" <= char <= "\u024f" or "\u1e00" <= char <= "\u1eff"
+
+
 def is_han(char: str) -> bool:
     """True for CJK unified ideographs (basic block and extension A)."""
     return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
@@ -98,21 +103,25 @@ def default_model() -> CharModel:
     return CharModel()
 
 
-def plausibility(text: str, model: CharModel | None = None, sample: int = 4000) -> float:
-    """How much ``text`` looks like real Chinese: share of adjacent Han pairs that are known bigrams.
+ASCII_ONLY = -10.0
+# The word list holds no punctuation; in Chinese text these marks are about as common as the commonest words.
+CJK_PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》【】—…·「」")
+PUNCTUATION_LOGP = -4.0
 
-    Mojibake (Big5 bytes read as GBK, or the reverse) scores near 0; real text scores 0.3 and more.
-    Text without Han pairs scores 0.5, neutral. Control characters pull the score down. Only the first
-    ``sample`` characters are scored: a few thousand decide an encoding.
+
+def plausibility(text: str, model: CharModel | None = None, sample: int = 4000) -> float:
+    """How much ``text`` reads as Chinese: mean log-probability of its non-ASCII characters given the one before.
+
+    Real text scores about -6 to -8; mojibake (Big5 bytes read as GBK, UTF-16 read with the wrong byte
+    order) falls to -12 and below, as its characters are rare or of other scripts. ASCII-only text scores
+    ``ASCII_ONLY``: plausible, but below Chinese, since it is what Chinese UTF-16 read in the wrong order
+    gives when it holds no ASCII (4E00 一 read big-endian from 00 4E is "N").
+    Control characters pull the score down. Only the first ``sample`` characters are scored.
     """
     model = model or default_model()
     text = text[:sample]
-    fold = model.fold
-    pairs = known = 0
-    for a, b in zip(text, text[1:]):
-        if is_han(a) and is_han(b):
-            pairs += 1
-            known += (fold.get(a, a) + fold.get(b, b)) in model.bigrams
+    scores = [PUNCTUATION_LOGP if char in CJK_PUNCTUATION else model.logp(prev, char)
+              for prev, char in zip(" " + text, text) if not char.isascii()]
     controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f")
-    base = known / pairs if pairs else 0.5
-    return base - 5.0 * controls / max(len(text), 1)
+    mean = sum(scores) / len(scores) if scores else ASCII_ONLY
+    return mean - 50.0 * controls / max(len(text), 1)

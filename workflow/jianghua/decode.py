@@ -18,12 +18,12 @@ from pathlib import Path
 import polars as pl
 
 from jianghua import repair, tables
-from jianghua.charmodel import CharModel, plausibility
+from jianghua.charmodel import CharModel, is_han, is_latin, plausibility
 from jianghua.errors import InputError
 
 SCORED_ENCODINGS = ("gb18030", "big5", "utf-16-le", "utf-16-be")
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-MIN_PLAUSIBILITY = 0.05  # below this, a strict decoding is taken for mojibake or binary
+MIN_PLAUSIBILITY = -12.0  # mean log-probability below which a strict decoding is mojibake or binary
 
 
 class Reject(Exception):
@@ -139,7 +139,16 @@ def detect(data: bytes) -> Decoding:
             return Decoding(name, text.lstrip("\ufeff"), f"BOM {bom.hex()}")
     text = _strict(data, "utf-8")
     if text is not None and "\x00" not in text:
-        return Decoding("utf-8", text, "strict utf-8")
+        # GBK or Big5 bytes can happen to be valid UTF-8, read as two-byte letters of other scripts
+        # (D2 BB: 一 in GBK, Cyrillic һ in UTF-8): such a reading without Han lets the others compete
+        if any(map(is_han, text)) or all(c.isascii() or is_latin(c) for c in text):
+            return Decoding("utf-8", text, "strict utf-8")
+        utf8 = plausibility(text)
+        best = max(_scored(data), key=lambda item: item[0], default=None)
+        if best is None or best[0] <= utf8:
+            return Decoding("utf-8", text, f"strict utf-8, scored {utf8:.3f} against other readings")
+        score, encoding, other = best
+        return Decoding(encoding, other, f"valid utf-8 but not CJK (scored {utf8:.3f}); {encoding} {score:.3f}")
     truncated = _truncated_utf8(data)
     if truncated is not None:
         return truncated

@@ -65,8 +65,8 @@ def compose(first: Sequence[Edit], second: Sequence[Edit], final_text: str) -> l
     touched: set[int] = set()
     for e in second:
         touched.update(range(bisect_left(out_end, e.start), bisect_right(out_start, e.end)))
-    intervals = sorted([(out_start[i], out_end[i], 0, first[i]) for i in touched] +
-                       [(e.start, e.end, 1, e) for e in second], key=lambda iv: (iv[0], iv[1], iv[2]))
+    intervals = sorted([(out_start[i], out_end[i], 0, first[i], i) for i in touched] +
+                       [(e.start, e.end, 1, e, -1) for e in second], key=lambda iv: (iv[0], iv[1], iv[2]))
     groups: list[list] = []
     for iv in intervals:
         if groups:
@@ -79,7 +79,10 @@ def compose(first: Sequence[Edit], second: Sequence[Edit], final_text: str) -> l
     composed = [first[i] for i in range(len(first)) if i not in touched]
     delta_second = 0
     for g_start, g_end, members in groups:
-        before = shifts[bisect_left(out_start, g_start)]  # shift of the first edits left of the group
+        # the shift of every edit of ``first`` left of the group: those before its own first edit, or, in a
+        # group of new edits only, all that start at or before it (a deletion there joined an earlier group)
+        own = [m[4] for m in members if m[2] == 0]
+        before = shifts[min(own)] if own else shifts[bisect_right(out_start, g_start)]
         d1 = sum(len(m[3].after) - m[3].end + m[3].start for m in members if m[2] == 0)
         d2 = sum(len(m[3].after) - m[3].end + m[3].start for m in members if m[2] == 1)
         ops = "+".join(dict.fromkeys(op for m in members for op in m[3].op.split("+")))

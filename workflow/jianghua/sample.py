@@ -15,7 +15,7 @@ from pathlib import Path
 
 from opencc import OpenCC
 
-from jianghua.damage import annotation_table, intended, simulate
+from jianghua.damage import intended, simulate
 
 PLACES = ["全市", "全县", "全区", "全省", "全系统", "市直机关", "全行业"]
 MEETINGS = [
@@ -316,6 +316,12 @@ def write_corpus(out_dir: str | Path, n_files: int = 36, seed: int = 20240601, s
     return truth
 
 
-def annotated_reading_count() -> int:
-    """How many characters the annotation table lists (for the corpus card)."""
-    return len(annotation_table())
+def clean_traditional_documents(seed: int, count: int, size_chars: int = 3000) -> list[str]:
+    """Undamaged Traditional documents (title and body), for measuring repair on text no corpus holds."""
+    composer = Composer(seed)
+    texts = []
+    for i in range(count):
+        doc = composer.document(size_chars, ("dun", "ordinal", "run-in")[i % 3])
+        text = "\n".join([doc.title, *filter(None, doc.fragments)]) + "\n"
+        texts.append("".join(to_traditional(line) for line in text.splitlines(keepends=True)))
+    return texts

@@ -1,0 +1,81 @@
+"""Property-based tests: for arbitrary Chinese-and-ASCII text, the invariants of SPEC §2 hold."""
+
+import os
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jianghua.charmodel import CharModel, read_tsv
+from jianghua.decode import detect
+from jianghua.normalize import normalize_frame, rebuild_decoded
+from jianghua.repair import apply, find_repairs
+from jianghua.segment import segment_frame
+
+# pieces that exercise every operation: Traditional text, annotations, parentheticals, masks, punctuation,
+# hard breaks, boilerplate, whitespace, outline markers
+PIECES = ["發(fā)展", "實(shí)", "（一）", "(地)", "一、", "第一，", "一是", "1.", "①", "XX市", "***", "×", "GX",
+          "QQ", ",", ":", ";", "?", "!", "；\n", "\n", "\n\n", " ", "\u00a0", "</p>", "發布時間:2021-06-20 來源: 站 點擊:",
+          "【更多免费素材，微信：a1】", "同志們：", "“五個繼續”", "《條例》", "。", "……", "”", "隨著", "著作"]
+TEXT = st.lists(st.one_of(st.sampled_from(PIECES), st.text(alphabet=st.characters(
+    min_codepoint=0x4E00, max_codepoint=0x4E80), max_size=6), st.text(alphabet="abcXx*?,.;:()0123 ", max_size=4)),
+    max_size=40).map("".join)
+SETTINGS = settings(max_examples=int(os.environ.get("JIANGHUA_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(st.lists(TEXT, min_size=1, max_size=4))
+def test_edits_rebuild_the_decoded_text(texts):
+    decoded = pl.DataFrame({"source_id": [f"s{i}" for i in range(len(texts))], "text": texts})
+    frames = normalize_frame(decoded, "×", 2, 0.5, ["同志们："])
+    for sid, text, source in zip(decoded["source_id"], frames["normalized"]["text"], texts):
+        edits = frames["edits"].filter(pl.col("source_id") == sid)
+        assert rebuild_decoded(text, edits) == source
+        starts = edits.sort("start")
+        assert (starts["start"] >= starts["end"].shift(1).fill_null(0)).all()  # sorted, never overlapping
+
+
+@SETTINGS
+@given(TEXT)
+def test_sentences_slice_back_in_document_and_source(text):
+    decoded = pl.DataFrame({"source_id": ["s"], "text": [text]})
+    normalized = normalize_frame(decoded, "×", 2, 0.5, [])
+    frames = segment_frame(normalized["normalized"], normalized["edits"])
+    documents = dict(zip(frames["documents"]["doc_id"], frames["documents"]["text"]))
+    for row in frames["sentences"].iter_rows(named=True):
+        assert documents[row["doc_id"]][row["start"]:row["end"]] == row["text"]
+        assert 0 <= row["source_start"] <= row["source_end"] <= len(text)
+    for row in frames["sections"].iter_rows(named=True):
+        assert 0 <= row["start"] <= row["end"] <= len(documents[row["doc_id"]])
+
+
+# the 1,500 most frequent characters, in words of two to four (as text has them), with punctuation and ASCII
+FREQUENT = sorted((int(n), c) for c, n in read_tsv("char_unigrams.tsv"))[-1500:]
+WORDS = st.text(alphabet=[c for _, c in FREQUENT], min_size=2, max_size=4)
+REALISTIC = st.lists(st.one_of(WORDS, WORDS, WORDS, st.sampled_from(["，", "。", "、", "：", "“", "”", "\n", " "]),
+                               st.text(alphabet="0123456789abcXYZ-.,", max_size=5)), min_size=12, max_size=80).map("".join)
+
+
+@SETTINGS
+@given(REALISTIC, st.sampled_from(["utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "gb18030", "big5"]))
+def test_decoding_round_trips(text, encoding):
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:  # Big5 has no Simplified-only characters: such text is never served as Big5
+        return
+    assert detect(data).text == text
+
+
+MODEL = CharModel()
+
+
+@SETTINGS
+@given(TEXT)
+def test_repair_changes_nothing_outside_its_spans(text):
+    repaired, rows = apply(text, find_repairs(text, MODEL, 2.0))
+    rebuilt, cursor = [], 0
+    for row in rows:
+        assert text[row["start"]:row["end"]] == row["before"]
+        rebuilt += [repaired[cursor:row["out_start"]], row["before"]]
+        cursor = row["out_end"]
+    assert "".join(rebuilt) + repaired[cursor:] == text
