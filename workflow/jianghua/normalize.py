@@ -18,6 +18,7 @@ from functools import cache
 from itertools import accumulate
 from typing import NamedTuple
 
+import numpy as np
 import polars as pl
 
 from jianghua import tables
@@ -65,30 +66,37 @@ def compose(first: Sequence[Edit], second: Sequence[Edit], final_text: str) -> l
     touched: set[int] = set()
     for e in second:
         touched.update(range(bisect_left(out_end, e.start), bisect_right(out_start, e.end)))
-    intervals = sorted([(out_start[i], out_end[i], 0, first[i], i) for i in touched] +
-                       [(e.start, e.end, 1, e, -1) for e in second], key=lambda iv: (iv[0], iv[1], iv[2]))
-    groups: list[list] = []
-    for iv in intervals:
-        if groups:
-            g_start, g_end = groups[-1][0], groups[-1][1]
-            if iv[0] < g_end or (iv[0] == g_end and (iv[0] == iv[1] or g_start == g_end)):
-                groups[-1][1] = max(g_end, iv[1])
-                groups[-1][2].append(iv)
-                continue
-        groups.append([iv[0], iv[1], [iv]])
+    # (start in text1, end in text1, 0 for first / 1 for second, growth of the text, op, index in first)
+    intervals = sorted([(out_start[i], out_end[i], 0, len(first[i].after) - first[i].end + first[i].start,
+                         first[i].op, i) for i in touched] +
+                       [(e.start, e.end, 1, len(e.after) - e.end + e.start, e.op, -1) for e in second])
     composed = [first[i] for i in range(len(first)) if i not in touched]
     delta_second = 0
-    for g_start, g_end, members in groups:
+    group: list | None = None  # [start, end, growth in first, growth in second, ops, lowest index in first]
+
+    def close(g: list) -> None:
+        nonlocal delta_second
+        g_start, g_end, d1, d2, ops, own = g
         # the shift of every edit of ``first`` left of the group: those before its own first edit, or, in a
         # group of new edits only, all that start at or before it (a deletion there joined an earlier group)
-        own = [m[4] for m in members if m[2] == 0]
-        before = shifts[min(own)] if own else shifts[bisect_right(out_start, g_start)]
-        d1 = sum(len(m[3].after) - m[3].end + m[3].start for m in members if m[2] == 0)
-        d2 = sum(len(m[3].after) - m[3].end + m[3].start for m in members if m[2] == 1)
-        ops = "+".join(dict.fromkeys(op for m in members for op in m[3].op.split("+")))
+        before = shifts[own] if own is not None else shifts[bisect_right(out_start, g_start)]
+        op = ops[0] if len(ops) == 1 else "+".join(dict.fromkeys(o for op in ops for o in op.split("+")))
         start2 = g_start + delta_second
-        composed.append(Edit(g_start - before, g_end - before - d1, final_text[start2:g_end + delta_second + d2], ops))
+        composed.append(Edit(g_start - before, g_end - before - d1, final_text[start2:g_end + delta_second + d2], op))
         delta_second += d2
+
+    for start, end, which, growth, op, index in intervals:
+        if group is not None and (start < group[1] or (start == group[1] and (start == end or group[0] == group[1]))):
+            group[1] = max(group[1], end)
+            group[2 + which] += growth
+            group[4].append(op)
+            if which == 0:
+                group[5] = index if group[5] is None else min(group[5], index)
+            continue
+        if group is not None:
+            close(group)
+        group = [start, end, growth if which == 0 else 0, growth if which == 1 else 0, [op], index if which == 0 else None]
+    close(group)
     composed.sort()
     return composed
 
@@ -142,17 +150,14 @@ def convert_t2s(texts: pl.Series) -> pl.Series:
 def diff_edits(before: str, after: str, op: str) -> list[Edit]:
     """Edits turning ``before`` into ``after``: runs of changed characters (difflib when lengths differ)."""
     if len(before) == len(after):
-        edits, i, n = [], 0, len(before)
-        while i < n:
-            if before[i] != after[i]:
-                j = i + 1
-                while j < n and before[j] != after[j]:
-                    j += 1
-                edits.append(Edit(i, j, after[i:j], op))
-                i = j
-            else:
-                i += 1
-        return edits
+        changed = np.flatnonzero(np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
+                                 != np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32))
+        if not changed.size:
+            return []
+        breaks = np.flatnonzero(np.diff(changed) > 1)
+        starts = np.concatenate(([changed[0]], changed[breaks + 1])).tolist()
+        ends = np.concatenate((changed[breaks] + 1, [changed[-1] + 1])).tolist()
+        return [Edit(s, e, after[s:e], op) for s, e in zip(starts, ends)]
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     return [Edit(i1, i2, after[j1:j2], op) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
 
@@ -289,10 +294,13 @@ def normalize_texts(texts: Sequence[str], mask_token: str, min_files: int, min_s
                     protected: Sequence[str]) -> tuple[list[str], list[list[Edit]], list[dict[str, int]]]:
     """Normalize a shard's texts; return the texts, their edits on the input and counts per operation."""
     current = list(texts)
-    composed: list[list[Edit]] = [[] for _ in current]
+    # Edits of the dense steps (pinyin, t2s: thousands per Traditional text) and of the sparse steps after
+    # them are composed apart and joined once at the end, so the sparse steps never re-walk the dense list.
+    dense: list[list[Edit]] = [[] for _ in current]
+    sparse: list[list[Edit]] = [[] for _ in current]
     counts = [dict.fromkeys(OPERATIONS, 0) for _ in current]
 
-    def step(op: str, edits_of: Callable[[int, str], list[Edit]] | None = None,
+    def step(op: str, into: list[list[Edit]], edits_of: Callable[[int, str], list[Edit]] | None = None,
              converted: list[str] | None = None) -> None:
         for i, text in enumerate(current):
             edits = diff_edits(text, converted[i], op) if converted is not None else edits_of(i, text)
@@ -300,17 +308,18 @@ def normalize_texts(texts: Sequence[str], mask_token: str, min_files: int, min_s
                 continue
             new_text = converted[i] if converted is not None else apply_edits(text, edits)
             counts[i][op] += len(edits)
-            composed[i] = compose(composed[i], edits, new_text)
+            into[i] = compose(into[i], edits, new_text)
             current[i] = new_text
 
-    step("pinyin", lambda i, t: strip_pinyin(t))
-    step("t2s", converted=convert_t2s(pl.Series(current, dtype=pl.String)).to_list())
+    step("pinyin", dense, lambda i, t: strip_pinyin(t))
+    step("t2s", dense, converted=convert_t2s(pl.Series(current, dtype=pl.String)).to_list())
     repeated = mine_repeated_lines(current, min_files, min_share, protected)
-    step("boilerplate", lambda i, t: remove_boilerplate(t, repeated))
-    step("mask", lambda i, t: canonical_masks(t, mask_token))  # before punct: "X," is Chinese context
-    step("punct", lambda i, t: fullwidth_punctuation(t))
-    step("reflow", lambda i, t: rejoin_lines(t))
-    step("space", lambda i, t: clean_space(t))
+    step("boilerplate", sparse, lambda i, t: remove_boilerplate(t, repeated))
+    step("mask", sparse, lambda i, t: canonical_masks(t, mask_token))  # before punct: "X," is Chinese context
+    step("punct", sparse, lambda i, t: fullwidth_punctuation(t))
+    step("reflow", sparse, lambda i, t: rejoin_lines(t))
+    step("space", sparse, lambda i, t: clean_space(t))
+    composed = [compose(d, s, text) for d, s, text in zip(dense, sparse, current)]
     return current, composed, counts
 
 
@@ -322,16 +331,23 @@ def normalize_frame(decoded: pl.DataFrame, mask_token: str, min_files: int, min_
     normalized = pl.DataFrame(
         {"source_id": ids, "text": out, **{f"n_{op}": [c[op] for c in counts] for op in OPERATIONS}},
         schema=tables.polars_schema("normalized"))
-    rows = []
+    columns: dict[str, list] = {name: [] for name in tables.polars_schema("edits")}
     for sid, source, edit_list in zip(ids, texts, edits):
-        shift = 0
-        for no, e in enumerate(edit_list, 1):
-            out_start = e.start + shift
-            rows.append({"source_id": sid, "edit_no": no, "operation": e.op, "start": e.start, "end": e.end,
-                         "out_start": out_start, "out_end": out_start + len(e.after),
-                         "before": source[e.start:e.end], "after": e.after})
-            shift += len(e.after) - (e.end - e.start)
-    return {"normalized": normalized, "edits": pl.DataFrame(rows, schema=tables.polars_schema("edits"))}
+        if not edit_list:
+            continue
+        starts, ends, afters, ops = map(list, zip(*edit_list))
+        out_starts = list(accumulate((len(a) - e + s for s, e, a in zip(starts, ends, afters)), initial=0))
+        out_starts = [s + shift for s, shift in zip(starts, out_starts)]
+        columns["source_id"] += [sid] * len(starts)
+        columns["edit_no"] += range(1, len(starts) + 1)
+        columns["operation"] += ops
+        columns["start"] += starts
+        columns["end"] += ends
+        columns["out_start"] += out_starts
+        columns["out_end"] += [s + len(a) for s, a in zip(out_starts, afters)]
+        columns["before"] += [source[s:e] for s, e in zip(starts, ends)]
+        columns["after"] += afters
+    return {"normalized": normalized, "edits": pl.DataFrame(columns, schema=tables.polars_schema("edits"))}
 
 
 def rebuild_decoded(normalized_text: str, edits: pl.DataFrame) -> str:
