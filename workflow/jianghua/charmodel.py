@@ -109,7 +109,7 @@ CJK_PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》【】
 PUNCTUATION_LOGP = -4.0
 
 
-def plausibility(text: str, model: CharModel | None = None, sample: int = 4000) -> float:
+def plausibility(text: str, model: CharModel | None = None, sample: int = 2000) -> float:
     """How much ``text`` reads as Chinese: mean log-probability of its non-ASCII characters given the one before.
 
     Real text scores about -6 to -8; mojibake (Big5 bytes read as GBK, UTF-16 read with the wrong byte

@@ -27,6 +27,7 @@ PUNCTUATION_PRIOR = {"。": 8.0}
 # most likely lost a pair the decoder dropped silently (GBK's user-defined areas), which re-alignment cannot
 # see. On simulated damage, right repairs stayed above -14 and wrong ones below -15.
 MIN_BIGRAM_LOGP = -14.5
+MAX_OPTIONS = 40  # options kept per unknown character, the most frequent first
 SIGN_BYTES = {ascii_sign: wide.encode("gbk") for wide, ascii_sign in FULLWIDTH_TO_ASCII.items()}
 
 
@@ -72,6 +73,7 @@ def _gbk(char: str) -> bytes | None:
     return code if len(code) == 2 else None
 
 
+@cache
 def _decode_pair(lead: int, trail: int) -> str | None:
     if is_user_defined(lead, trail):
         return None
@@ -127,6 +129,11 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
     """
     def first(c: str) -> float:
         return (model.logp(before, c[0]) if before else model.unigram_logp(c[0])) + prior.get(c, 0.0)
+
+    # the rarest options cannot win against common ones in context; keeping the commonest bounds the work
+    positions = [options if len(options) <= MAX_OPTIONS else
+                 sorted(options, key=lambda c: model.unigram_logp(c[0]) + prior.get(c, 0.0))[-MAX_OPTIONS:]
+                 for options in positions]
 
     scores = {c: first(c) for c in positions[0]}
     pointers = []
