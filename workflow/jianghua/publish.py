@@ -100,13 +100,12 @@ def _file_sha256(path: Path) -> str:
 def publish(paths: dict[str, list[str]], validation: list[str], config_path: str, root: str | os.PathLike,
             keep: int) -> str:
     """Gate on the validation results, then write the version folder, manifest, card and ``LATEST``."""
-    results = {json.loads(Path(p).read_text(encoding="utf-8"))["table"]: json.loads(Path(p).read_text(encoding="utf-8"))
-               for p in validation}
+    results = {summary["table"]: summary
+               for summary in (json.loads(Path(p).read_text(encoding="utf-8")) for p in validation)}
     gate(results)
     canonical = tables.canonical_shards(paths["sources"])
-    frames = {t: tables.read(t, paths[t], canonical) for t in tables.ALL_TABLES}
-    frames["sources"] = mark_duplicates(paths["sources"], canonical)
-    version = version_id(frames["sources"], frames["rejects"], Path(config_path).read_text(encoding="utf-8"))
+    sources = mark_duplicates(paths["sources"], canonical)
+    version = version_id(sources, tables.read("rejects", paths["rejects"]), Path(config_path).read_text(encoding="utf-8"))
     root = Path(root)
     target = root / version
     if not target.exists():
@@ -114,7 +113,8 @@ def publish(paths: dict[str, list[str]], validation: list[str], config_path: str
         shutil.rmtree(staging, ignore_errors=True)
         manifest = {"version": version, "package_version": __version__, "libraries": _library_versions(),
                     "tables": {}}
-        for table, frame in frames.items():
+        for table in tables.ALL_TABLES:  # one table in memory at a time
+            frame = sources if table == "sources" else tables.read(table, paths[table], canonical)
             folder = staging / table
             folder.mkdir(parents=True)
             path = folder / "part-00000.parquet"
