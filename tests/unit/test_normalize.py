@@ -1,13 +1,9 @@
-import json
-
 import polars as pl
 import pytest
 from opencc import OpenCC
 
 from jianghua.normalize import (Edit, apply_edits, compose, convert_t2s, mine_repeated_lines, normalize_texts,
-                                rebuild_decoded, normalize_frame)
-
-from conftest import REPO
+                                rebuild_decoded)
 
 
 def norm(text: str, protected=()) -> str:

@@ -1,8 +1,6 @@
 import hashlib
 import json
 
-import pytest
-
 from jianghua.sample import write_corpus
 
 from conftest import SAMPLE

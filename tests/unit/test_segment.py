@@ -1,6 +1,6 @@
 import polars as pl
 
-from jianghua.segment import SourceMap, number_of, segment_document, segment_frame, split_documents
+from jianghua.segment import SourceMap, number_of, segment_frame, split_documents
 
 
 def frames_for(text: str) -> dict[str, pl.DataFrame]:

@@ -227,7 +227,7 @@ def remove_boilerplate(text: str, repeated: set[str]) -> list[Edit]:
 # ---- punctuation, masks, reflow, space -----------------------------------------------------------
 
 _PUNCT = re.compile(rf"(?<=[{CJK}\d])([,:;!])(?![A-Za-z])|(?<=[{CJK}])\?(?=[\n”’）]|$)", re.M)
-_PAREN = re.compile(rf"\(([^()\n]{{1,40}})\)")
+_PAREN = re.compile(r"\(([^()\n]{1,40})\)")
 _HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
 
 
@@ -252,7 +252,7 @@ def fullwidth_punctuation(text: str) -> list[Edit]:
     return sorted(edits, key=lambda e: e.start)
 
 
-_MASK = re.compile(rf"(?<![A-Za-z0-9])(×+|[Xx]+|\*+|＊+)(?![A-Za-z0-9])")
+_MASK = re.compile(r"(?<![A-Za-z0-9])(×+|[Xx]+|\*+|＊+)(?![A-Za-z0-9])")
 
 
 def canonical_masks(text: str, token: str) -> list[Edit]:
