@@ -58,7 +58,7 @@ NUMBERED = [
     ("两", "确保", ["确保完成全年目标", "确保社会大局稳定"]),
     ("六", "提升", ["提升城市品质", "提升产业层次", "提升开放水平", "提升治理效能", "提升服务质量", "提升干部素质"]),
 ]
-COMPOUND = [("一核两翼", None, "一"), ("三长三短", None, "三"), ("五要五不要", None, "五"), ("一主三副", None, "一")]
+COMPOUND = ["一核两翼", "三长三短", "五要五不要", "一主三副"]
 ARABIC = ["1+3+N", "2468", "1+5+N", "135"]
 CITED = [
     ("关于进一步优化营商环境的若干意见", "opinion"), ("安全生产法", "law"), ("城乡规划条例", "regulation"),
@@ -125,7 +125,7 @@ class Composer:
                                      if count in CN_NUM else 2, "head": head, "items": items, "kind": "numbered"})
             return f"{self.pick(SUBJECTS)}要做到“{surface}”，即{'、'.join(items)}。"
         if roll < 0.12:
-            form, _, first = self.pick(COMPOUND)
+            form = self.pick(COMPOUND)
             doc.formulations.append({"surface": form, "canonical": form, "number": None, "head": None,
                                      "items": [], "kind": "compound"})
             return f"围绕“{form}”发展思路，{self.pick(VERBS)}{self.pick(OBJECTS)}。"
