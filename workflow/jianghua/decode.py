@@ -1,8 +1,9 @@
 """Decode stage: raw files of one shard -> ``sources``, ``decoded``, ``repairs``, ``rejects``.
 
-Detection order: BOM; strict UTF-8; then every strict decoding among GB18030, Big5 and UTF-16 (LE/BE,
-even-length files only) is scored by how much it looks like Chinese text, and the best wins (never the
-first success: Big5 bytes usually decode as GB18030 mojibake). A file no single encoding decodes is
+Detection order: BOM; strict UTF-8 (unless its reading holds no Han but letters of other scripts, a sign
+of GBK bytes that happen to be valid UTF-8); then every strict decoding among GB18030, Big5 and UTF-16
+(LE/BE, even-length files only) is scored by the character model's log-probability, and the best wins
+(never the first success: Big5 bytes usually decode as GB18030 mojibake). A file no single encoding decodes is
 decoded line by line (``mixed``) when every line decodes, else rejected. Damage repair follows.
 """
 
