@@ -207,10 +207,11 @@ def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int,
                             "bytes": len(data) if data is not None else None,
                             "reason": reject.reason, "detail": reject.detail})
             continue
-        sid = source_id(data)
+        digest = hashlib.sha256(data).hexdigest()
+        sid = digest[:16]  # as source_id(data), without hashing twice
         status = "duplicate" if sid in decoded else "ok"
         decoded.setdefault(sid, decoding.text)
-        sources.append({"source_id": sid, "path": relative, "sha256": hashlib.sha256(data).hexdigest(),
+        sources.append({"source_id": sid, "path": relative, "sha256": digest,
                         "bytes": len(data), "encoding": decoding.encoding, "evidence": decoding.evidence,
                         "status": status, "n_repaired": 0, "n_flagged": 0})
     repaired, repair_rows = repair_texts(decoded, min_margin)
