@@ -96,3 +96,20 @@ def test_interrupted_run_resumes_to_the_same_version(tmp_path):
     for path in sorted((reference / "results" / "published" / version).rglob("*.parquet")):
         resumed = work / "results" / "published" / version / path.relative_to(reference / "results" / "published" / version)
         assert resumed.read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_second_run_on_the_same_folder_is_refused(tmp_path):
+    work = tmp_path / "work"
+    env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}")
+    first = subprocess.Popen([sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+                              "--directory", str(work), "--cores", "2", "--config", f"input_dir={SAMPLE / 'corpus'}"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list((work / ".snakemake" / "locks").glob("*")):
+        time.sleep(0.05)
+    second = snakemake(work, "--config", f"input_dir={SAMPLE / 'corpus'}", check=False)
+    assert second.returncode != 0 and "lock" in (second.stdout + second.stderr).lower()
+    assert first.wait(timeout=300) == 0
+    root = work / "results" / "published"
+    version = (root / "LATEST").read_text().strip()
+    assert pl.read_parquet(root / version / "sources").height == 37
