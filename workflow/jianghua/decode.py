@@ -46,7 +46,13 @@ class Decoding:
 
 def source_id(data: bytes) -> str:
     """Content-derived id: renaming a file keeps its id."""
-    return hashlib.sha256(data).hexdigest()[:16]
+    return content_ids(data)[1]
+
+
+def content_ids(data: bytes) -> tuple[str, str]:
+    """(sha256, source_id) of a file's bytes: the id is the digest's first 16 hex digits."""
+    digest = hashlib.sha256(data).hexdigest()
+    return digest, digest[:16]
 
 
 def shard_of(relative_path: str, shards: int) -> int:
@@ -207,8 +213,7 @@ def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int,
                             "bytes": len(data) if data is not None else None,
                             "reason": reject.reason, "detail": reject.detail})
             continue
-        digest = hashlib.sha256(data).hexdigest()
-        sid = digest[:16]  # as source_id(data), without hashing twice
+        digest, sid = content_ids(data)
         status = "duplicate" if sid in decoded else "ok"
         decoded.setdefault(sid, decoding.text)
         sources.append({"source_id": sid, "path": relative, "sha256": digest,

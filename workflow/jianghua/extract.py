@@ -124,9 +124,9 @@ def find_formulations(text: str) -> list[dict]:
     return [found[k] for k in sorted(found)]
 
 
-def header_date(edits: pl.DataFrame) -> dict | None:
-    """The site-header date among the removed boilerplate, with its offsets in the decoded source."""
-    for row in edits.filter(pl.col("operation").str.contains("boilerplate")).iter_rows(named=True):
+def header_date(removed: pl.DataFrame) -> dict | None:
+    """The site-header date in a source's removed boilerplate (its boilerplate ``edits`` rows), with offsets."""
+    for row in removed.iter_rows(named=True):
         m = HEADER_DATE.search(row["before"])
         if m:
             year, month, day = (int(g) for g in m.groups())

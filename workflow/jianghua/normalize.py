@@ -101,15 +101,6 @@ def compose(first: Sequence[Edit], second: Sequence[Edit], final_text: str) -> l
     return composed
 
 
-def _regex_edits(text: str, pattern: re.Pattern, op: str, replace: Callable[[re.Match], str]) -> list[Edit]:
-    edits = []
-    for m in pattern.finditer(text):
-        after = replace(m)
-        if after != m.group(0):
-            edits.append(Edit(m.start(), m.end(), after, op))
-    return edits
-
-
 # ---- pinyin ---------------------------------------------------------------------------------------
 
 @cache
@@ -120,7 +111,7 @@ def _pinyin_pattern() -> re.Pattern:
 
 def strip_pinyin(text: str) -> list[Edit]:
     """Remove ``(reading)`` annotations of the annotation table; ``（一）``, ``(地)`` and the like stay."""
-    return _regex_edits(text, _pinyin_pattern(), "pinyin", lambda m: "")
+    return [Edit(m.start(), m.end(), "", "pinyin") for m in _pinyin_pattern().finditer(text)]
 
 
 # ---- Traditional -> Simplified -------------------------------------------------------------------

@@ -101,23 +101,28 @@ def _realign(text: str, pos: int, lead: int) -> tuple[list[list[str]] | None, in
         if annotation:
             # "?reading)": the lost trail byte and the swallowed "(" of the last character's own annotation,
             # so the last character is the annotated one with that reading whose lead byte is known
-            options = [c + "(" for c in readings()[annotation.group(1)] if (_gbk(c) or b"  ")[0] == stream[-1]]
-            fixed = [_decode_pair(stream[i], stream[i + 1]) for i in range(0, len(stream) - 1, 2)]
-            return (None if None in fixed or not options else [[c] for c in fixed] + [options]), end + 1
+            last = [c + "(" for c in readings()[annotation.group(1)] if (_gbk(c) or b"  ")[0] == stream[-1]]
+            return _positions(stream[:-1], last), end + 1
         if char == "?" and text[end + 1:end + 2] not in ("", "?", "\n") and text[end + 1] < "\x80":
-            options = [c for t in range(0x40, 0xFF) if (c := _decode_pair(stream[-1], t))]
-            fixed = [_decode_pair(stream[i], stream[i + 1]) for i in range(0, len(stream) - 1, 2)]
-            return (None if None in fixed or not options else [[c] for c in fixed] + [options]), end + 1
+            last = [c for t in range(0x40, 0xFF) if (c := _decode_pair(stream[-1], t))]
+            return _positions(stream[:-1], last), end + 1
         if char < "\x80" and char not in "\n\r?":
             stream.append(ord(char))
-            chars = [_decode_pair(stream[i], stream[i + 1]) for i in range(0, len(stream), 2)]
-            return (None if None in chars else [[c] for c in chars]), end + 1
+            return _positions(stream, None), end + 1
         code = _gbk(char)
         if code is None or char in "?\n":
             break
         stream += code
         end += 1
     return None, end
+
+
+def _positions(pairs: bytes, last: list[str] | None) -> list[list[str]] | None:
+    """The characters of whole byte ``pairs``, then the ``last`` character's options; None if any fails."""
+    fixed = [_decode_pair(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2)]
+    if None in fixed or last == []:
+        return None
+    return [[c] for c in fixed] + ([last] if last is not None else [])
 
 
 def _best_path(positions: list[list[str]], before: str, after: str, model: CharModel,
