@@ -2,13 +2,17 @@ import polars as pl
 import pytest
 from opencc import OpenCC
 
-from jianghua.normalize import (Edit, apply_edits, compose, convert_t2s, mine_repeated_lines, normalize_texts,
-                                rebuild_decoded)
+from jianghua.normalize import convert_t2s, mine_repeated_lines, normalize_frame, normalize_texts, rebuild_decoded
 
 
 def norm(text: str, protected=()) -> str:
-    out, _, _ = normalize_texts([text], "×", 3, 0.1, list(protected))
-    return out[0]
+    return normalize_texts([text], "×", 3, 0.1, list(protected)).texts()[0]
+
+
+def edits_of(*texts: str) -> list[tuple]:
+    decoded = pl.DataFrame({"source_id": [f"s{i}" for i in range(len(texts))], "text": list(texts)})
+    edits = normalize_frame(decoded, "×", 3, 0.1, [])["edits"]
+    return list(edits.select("source_id", "start", "end", "before", "after", "operation").iter_rows())
 
 
 @pytest.mark.parametrize("raw, clean", [
@@ -82,13 +86,29 @@ def test_t2s_matches_the_package_converter_on_the_sample(sample_frames):
         assert all(b in overrides for _, b in differing), differing[:5]
 
 
-def test_compose_merges_touching_edits():
-    text0 = "發(fā)展"
-    first = [Edit(1, 5, "", "pinyin")]
-    text1 = apply_edits(text0, first)
-    second = [Edit(0, 1, "发", "t2s")]
-    text2 = apply_edits(text1, second)
-    assert compose(first, second, text2) == [Edit(0, 5, "发", "t2s+pinyin")]
+def test_edits_name_every_operation_that_shaped_them():
+    assert edits_of("發(fā)展") == [("s0", 0, 1, "發", "发", "t2s"), ("s0", 1, 5, "(fā)", "", "pinyin")]
+    # a character T->S wrote, then removed with its line, still names T->S
+    assert edits_of("熱點文章閱讀\n正文", "好") == [("s0", 0, 7, "熱點文章閱讀\n", "", "t2s+boilerplate")]
+
+
+def test_edits_are_per_text_in_its_own_coordinates():
+    assert edits_of("甲,乙", "", "丙,丁;") == [("s0", 1, 2, ",", "，", "punct"), ("s2", 1, 2, ",", "，", "punct"),
+                                              ("s2", 3, 4, ";", "；", "punct")]
+
+
+def test_lone_carriage_returns_end_lines():
+    assert norm("熱點文章閱讀\r正文\r\n熱點文章閱讀\r\n結尾") == "正文\n结尾"
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("a**市", "a*×市"),      # the sign touching a Latin letter stays, the rest is a mask
+    ("ax市", "ax市"),        # x inside a Latin word is no mask
+    ("市**1号", "市×*1号"),
+    ("x市和xx", "×市和×"),
+])
+def test_mask_edges(raw, clean):
+    assert norm(raw) == clean
 
 
 def test_edits_rebuild_the_decoded_text_exactly(sample_frames, seed_frames):

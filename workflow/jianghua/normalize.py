@@ -4,114 +4,294 @@ Operations, in order, each a function of the whole shard: pinyin annotations str
 Simplified (OpenCC's tables plus the project's overrides, applied by polars); boilerplate lines and inline
 ads removed (rules, plus lines repeated across the shard's files); placeholders made one mask token;
 half-width punctuation made full-width in Chinese context (GB/T 15834-2011, never NFKC); hard line breaks after
-；rejoined; stray whitespace cleaned. Each operation yields edits in its own input; they are composed into
-edits on the decoded text, so that normalized text plus edits rebuild the decoded text exactly.
+；rejoined; stray whitespace cleaned.
+
+The shard is one string, its texts between NUL separators (decode never lets NUL into a text), so each
+operation is one regex pass or one polars call over the shard. A ``TracedShard`` keeps, per character, the
+decoded character it copies; the ``edits`` table is read off that trace at the end: every run where the
+trace breaks is one edit, a span of the decoded text and the text that replaced it, so the normalized text
+plus its edits rebuild the decoded text exactly.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Callable, Sequence
-from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from functools import cache
-from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from jianghua import tables
 from jianghua.charmodel import OPENCC_DICTIONARY, read_tsv
 from jianghua.damage import annotation_table
+from jianghua.errors import SchemaError
 
 OPERATIONS = ("pinyin", "t2s", "boilerplate", "mask", "punct", "reflow", "space")
-CJK = r"\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef“”‘’…—"
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
+BIT = {op: 1 << i for i, op in enumerate(OPERATIONS)}
+# the operation label of an edit shaped by a set of operations (a bit mask), in the order they run
+LABELS = ["+".join(op for op in OPERATIONS if bits & BIT[op]) for bits in range(1 << len(OPERATIONS))]
+SEP = "\x00"
 OUTLINE_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、是要]|（[一二三四五六七八九十\d]+）|\(\d+\)|"
                            r"第[一二三四五六七八九十\d]+[，,、篇]|\d+[.、．]|[①-⑳])", re.M)
 
 
-class Edit(NamedTuple):
-    """A replacement of ``text[start:end]`` by ``after`` in the input of one operation."""
-
-    start: int
-    end: int
-    after: str
-    op: str
+def codepoints(text: str) -> np.ndarray:
+    """``text`` as an array of code points."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
-def apply_edits(text: str, edits: Sequence[Edit]) -> str:
-    """Apply sorted, non-overlapping ``edits`` to ``text``."""
-    pieces, cursor = [], 0
-    for e in edits:
-        pieces += [text[cursor:e.start], e.after]
-        cursor = e.end
-    pieces.append(text[cursor:])
-    return "".join(pieces)
+def text_of(points: np.ndarray) -> str:
+    """The string of an array of code points."""
+    return points.astype(np.uint32, copy=False).tobytes().decode("utf-32-le")
 
 
-def compose(first: Sequence[Edit], second: Sequence[Edit], final_text: str) -> list[Edit]:
-    """Edits text0 -> text2 from ``first`` (text0 -> text1) and ``second`` (text1 -> text2).
+def is_han(points: np.ndarray) -> np.ndarray:
+    """Which code points are Han characters (CJK Unified Ideographs and Extension A)."""
+    return ((points >= 0x4E00) & (points <= 0x9FFF)) | ((points >= 0x3400) & (points <= 0x4DBF))
 
-    Edits of ``second`` that touch the output of an edit of ``first`` are merged with it, so every
-    resulting edit is a span of text0 and the text2 that replaced it (``after`` taken from ``final_text``).
-    Only the edits of ``first`` next to an edit of ``second`` are looked at; the others carry over as they are.
+
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices of the ranges ``[starts[i], starts[i] + lengths[i])``, one after another."""
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1] if lengths.size else 0)
+
+
+def slices(points: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
+    """The strings ``points[s:e]`` as one Arrow string array, built without a Python object per string."""
+    lengths = ends - starts
+    chars = points[ranges(starts, lengths)]
+    widths = 1 + (chars >= 0x80).astype(np.int64) + (chars >= 0x800) + (chars >= 0x10000)
+    byte_offsets = np.concatenate(([0], np.cumsum(widths)))[np.concatenate(([0], np.cumsum(lengths)))]
+    data = text_of(chars).encode("utf-8")
+    return pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(byte_offsets), pa.py_buffer(data))
+
+
+class Edits(NamedTuple):
+    """Sorted, non-overlapping replacements of ``text[starts[i]:ends[i]]`` in the input of one operation.
+
+    ``afters`` holds the code points of all replacements, one after another; ``lengths`` their lengths.
     """
-    if not first or not second:
-        return list(first or second)
-    shifts = list(accumulate((len(e.after) - e.end + e.start for e in first), initial=0))
-    out_start = [e.start + shift for e, shift in zip(first, shifts)]
-    out_end = [start + len(e.after) for start, e in zip(out_start, first)]
-    touched: set[int] = set()
-    for e in second:
-        touched.update(range(bisect_left(out_end, e.start), bisect_right(out_start, e.end)))
-    # (start in text1, end in text1, 0 for first / 1 for second, growth of the text, op, index in first)
-    intervals = sorted([(out_start[i], out_end[i], 0, len(first[i].after) - first[i].end + first[i].start,
-                         first[i].op, i) for i in touched] +
-                       [(e.start, e.end, 1, len(e.after) - e.end + e.start, e.op, -1) for e in second])
-    composed = [first[i] for i in range(len(first)) if i not in touched]
-    delta_second = 0
-    group: list | None = None  # [start, end, growth in first, growth in second, ops, lowest index in first]
 
-    def close(g: list) -> None:
-        nonlocal delta_second
-        g_start, g_end, d1, d2, ops, own = g
-        # the shift of every edit of ``first`` left of the group: those before its own first edit, or, in a
-        # group of new edits only, all that start at or before it (a deletion there joined an earlier group)
-        before = shifts[own] if own is not None else shifts[bisect_right(out_start, g_start)]
-        op = ops[0] if len(ops) == 1 else "+".join(dict.fromkeys(o for op in ops for o in op.split("+")))
-        start2 = g_start + delta_second
-        composed.append(Edit(g_start - before, g_end - before - d1, final_text[start2:g_end + delta_second + d2], op))
-        delta_second += d2
+    starts: np.ndarray
+    ends: np.ndarray
+    afters: np.ndarray
+    lengths: np.ndarray
 
-    for start, end, which, growth, op, index in intervals:
-        if group is not None and (start < group[1] or (start == group[1] and (start == end or group[0] == group[1]))):
-            group[1] = max(group[1], end)
-            group[2 + which] += growth
-            group[4].append(op)
-            if which == 0:
-                group[5] = index if group[5] is None else min(group[5], index)
-            continue
-        if group is not None:
-            close(group)
-        group = [start, end, growth if which == 0 else 0, growth if which == 1 else 0, [op], index if which == 0 else None]
-    close(group)
-    composed.sort()
-    return composed
+    @classmethod
+    def of(cls, spans: np.ndarray, afters: Sequence[str] | np.ndarray | None = None) -> Edits:
+        """Edits from an (n, 2) array of spans and their replacements: strings, single code points, or none."""
+        n = len(spans)
+        if afters is None:
+            return cls(spans[:, 0], spans[:, 1], np.zeros(0, np.uint32), np.zeros(n, np.int64))
+        if isinstance(afters, np.ndarray):
+            return cls(spans[:, 0], spans[:, 1], afters.astype(np.uint32), np.ones(n, np.int64))
+        lengths = np.fromiter(map(len, afters), np.int64, n)
+        return cls(spans[:, 0], spans[:, 1], codepoints("".join(afters)), lengths)
+
+    def sorted(self) -> Edits:
+        """The same edits ordered by start."""
+        order = np.argsort(self.starts, kind="stable")
+        first = (np.cumsum(self.lengths) - self.lengths)[order]
+        return Edits(self.starts[order], self.ends[order], self.afters[ranges(first, self.lengths[order])],
+                     self.lengths[order])
+
+    def merge(self, other: Edits) -> Edits:
+        """These edits and ``other`` (which must not overlap them), ordered by start."""
+        return Edits(*(np.concatenate(pair) for pair in zip(self, other))).sorted()
+
+
+def spans(pattern: re.Pattern, text: str, group: int = 0) -> np.ndarray:
+    """The (start, end) of every match of ``pattern`` (or of its ``group``) in ``text``, as an (n, 2) array."""
+    return np.array([m.span(group) for m in pattern.finditer(text)], dtype=np.int64).reshape(-1, 2)
+
+
+def _is_any(points: np.ndarray, chars: str) -> np.ndarray:
+    """Which code points are one of ``chars``."""
+    found = np.zeros(points.shape, bool)
+    for char in chars:
+        found |= points == ord(char)
+    return found
+
+
+def _is_cjk(points: np.ndarray) -> np.ndarray:
+    """Chinese context: Han, CJK symbols, full-width forms, Chinese quotes, ellipsis and dash."""
+    return (is_han(points) | ((points >= 0x3000) & (points <= 0x303F)) | ((points >= 0xFF00) & (points <= 0xFFEF))
+            | _is_any(points, "“”‘’…—"))
+
+
+def _is_decimal(points: np.ndarray) -> np.ndarray:
+    """Which code points are decimal digits of any script (what ``\\d`` matches)."""
+    distinct, inverse = np.unique(points, return_inverse=True)
+    return np.array([chr(c).isdecimal() for c in distinct.tolist()], bool)[inverse].reshape(points.shape)
+
+
+WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], np.uint32)
+
+
+def _or_over(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Bitwise OR of ``values[s:e]`` for sorted, non-overlapping ranges (0 for an empty range)."""
+    if not starts.size:
+        return np.zeros(0, values.dtype)
+    bounds = np.empty(2 * starts.size, np.int64)
+    bounds[0::2], bounds[1::2] = starts, ends
+    out = np.bitwise_or.reduceat(np.append(values, values.dtype.type(0)), bounds)[0::2]
+    out[starts == ends] = 0
+    return out
+
+
+class TracedShard:
+    """A shard's texts as one code-point array, each character traced to the decoded character it stands for.
+
+    ``origin[i]`` is the index in ``decoded`` of the character that character ``i`` copies or replaced one for
+    one (T->S, a punctuation mark), or -1 where an operation inserted it; ``written`` holds the bits of the
+    operations that wrote character ``i``. ``removed`` (per decoded character) and ``removed_written`` (per
+    gap before a decoded character) keep the bits of the operations that removed characters, so an edit names
+    every operation that shaped it.
+    """
+
+    def __init__(self, texts: Sequence[str]):
+        self._text: str | None = SEP + SEP.join(texts) + SEP
+        self.decoded = codepoints(self._text)
+        self.current = self.decoded.copy()
+        self.origin = np.arange(self.decoded.size, dtype=np.int64)
+        self.written = np.zeros(self.decoded.size, np.uint8)
+        self.removed = np.zeros(self.decoded.size, np.uint8)
+        self.removed_written = np.zeros(self.decoded.size + 1, np.uint8)
+        self.counts = {op: np.zeros(len(texts), np.int64) for op in OPERATIONS}
+
+    @property
+    def text(self) -> str:
+        """The current texts as one string, between separators (made when asked for)."""
+        if self._text is None:
+            self._text = text_of(self.current)
+        return self._text
+
+    def texts(self) -> list[str]:
+        """The current texts."""
+        return self.text.split(SEP)[1:-1]
+
+    def _count(self, op: str, starts: np.ndarray) -> None:
+        text_of_start = np.searchsorted(np.flatnonzero(self.current == 0), starts, side="right") - 1
+        self.counts[op] += np.bincount(text_of_start, minlength=self.counts[op].size)
+
+    def replace(self, op: str, edits: Edits) -> None:
+        """Apply an operation's edits (on the current text)."""
+        if not edits.starts.size:
+            return
+        bit = np.uint8(BIT[op])
+        self._count(op, edits.starts)
+        at = ranges(edits.starts, edits.ends - edits.starts)
+        if (self.current[at] == 0).any() or (edits.afters == 0).any():
+            raise ValueError(f"operation {op} touched a text separator")
+        # replacements of the same length keep the trace: each character stands for the one it replaced
+        same = edits.ends - edits.starts == edits.lengths
+        if same.any():
+            replaced = ranges(edits.starts[same], edits.lengths[same])
+            self.current[replaced] = edits.afters[ranges((np.cumsum(edits.lengths) - edits.lengths)[same],
+                                                         edits.lengths[same])]
+            self.written[replaced] |= bit
+            edits = Edits(edits.starts[~same], edits.ends[~same],
+                          edits.afters[np.repeat(~same, edits.lengths)], edits.lengths[~same])
+            at = ranges(edits.starts, edits.ends - edits.starts)
+        origin = self.origin[at]
+        traced = origin >= 0
+        self.removed[origin[traced]] |= bit | self.written[at[traced]]
+        if not traced.all():
+            # an inserted character that is removed leaves its bits in the gap before the next traced character
+            inserted_at = at[~traced]
+            kept = np.flatnonzero(self.origin >= 0)
+            following = self.origin[kept[np.searchsorted(kept, inserted_at)]]
+            np.bitwise_or.at(self.removed_written, following, self.written[inserted_at] | bit)
+        keep = np.ones(self.current.size, bool)
+        keep[at] = False
+        self.current, self.origin, self.written = self.current[keep], self.origin[keep], self.written[keep]
+        if edits.afters.size:
+            where = np.repeat(edits.starts - np.searchsorted(at, edits.starts), edits.lengths)
+            self.current = np.insert(self.current, where, edits.afters)
+            self.origin = np.insert(self.origin, where, -1)
+            self.written = np.insert(self.written, where, bit)
+        self._text = None
+
+    def substitute(self, op: str, rewritten: str) -> None:
+        """Take a rewrite of the current text of the same length (T->S), character for character."""
+        new = codepoints(rewritten)
+        if new.size != self.current.size:
+            raise ValueError(f"operation {op} changed the length of the text")
+        at = np.flatnonzero(new != self.current)
+        if not at.size:
+            return
+        self._count(op, at[np.concatenate(([True], np.diff(at) > 1))])
+        self.current[at] = new[at]
+        self.written[at] |= np.uint8(BIT[op])
+        self._text = rewritten
+
+    def edit_table(self, source_ids: Sequence[str]) -> pl.DataFrame:
+        """The ``edits`` rows, in the coordinates of their own text.
+
+        Units of change are a replaced character, and a gap in the trace (decoded characters removed and
+        characters inserted between two traced ones); touching units shaped by the same operations are one edit.
+        """
+        traced = np.flatnonzero(self.origin >= 0)
+        origin = self.origin[traced]
+        gaps = np.flatnonzero((np.diff(traced) > 1) | (np.diff(origin) > 1))
+        replaced = np.flatnonzero(self.current[traced] != self.decoded[origin])
+        out_start = np.concatenate((traced[gaps] + 1, traced[replaced]))
+        out_end = np.concatenate((traced[gaps + 1], traced[replaced] + 1))
+        start = np.concatenate((origin[gaps] + 1, origin[replaced]))
+        end = np.concatenate((origin[gaps + 1], origin[replaced] + 1))
+        is_gap = np.arange(out_start.size) < gaps.size
+        order = np.lexsort((start, out_start))
+        out_start, out_end, start, end, is_gap = out_start[order], out_end[order], start[order], end[order], is_gap[order]
+        bits = _or_over(self.written, out_start, out_end) | _or_over(self.removed, start, end)
+        bits[is_gap] |= _or_over(self.removed_written, start[is_gap], end[is_gap] + 1)
+        joins = (out_end[:-1] == out_start[1:]) & (end[:-1] == start[1:]) & (bits[:-1] == bits[1:])
+        first = np.flatnonzero(np.concatenate(([True], ~joins))[:out_start.size])
+        last = np.concatenate((first[1:], [out_start.size]))[:first.size] - 1
+        out_start, out_end, start, end, bits = out_start[first], out_end[last], start[first], end[last], bits[first]
+        decoded_base = np.flatnonzero(self.decoded == 0) + 1
+        current_base = np.flatnonzero(self.current == 0) + 1
+        text_no = np.searchsorted(decoded_base, start, side="right") - 1
+        first_of_text = np.searchsorted(text_no, text_no, side="left")
+        return pl.DataFrame({
+            "source_id": pl.Series(list(source_ids), dtype=pl.String).gather(text_no),
+            "edit_no": np.arange(1, text_no.size + 1) - first_of_text,
+            "operation": pl.Series(LABELS, dtype=pl.String).gather(bits.astype(np.int64)),
+            "start": start - decoded_base[text_no],
+            "end": end - decoded_base[text_no],
+            "out_start": out_start - current_base[text_no],
+            "out_end": out_end - current_base[text_no],
+            "before": pl.from_arrow(slices(self.decoded, start, end)),
+            "after": pl.from_arrow(slices(self.current, out_start, out_end)),
+        }, schema=tables.polars_schema("edits"))
 
 
 # ---- pinyin ---------------------------------------------------------------------------------------
 
 @cache
-def _pinyin_pattern() -> re.Pattern:
-    readings = sorted(set(annotation_table().values()), key=len, reverse=True)
-    return re.compile(r"(?<=[^\s(])\((?:" + "|".join(map(re.escape, readings)) + r")\)")
+def readings() -> pl.Series:
+    """The readings of the annotation table."""
+    return pl.Series(sorted(set(annotation_table().values())), dtype=pl.String)
 
 
-def strip_pinyin(text: str) -> list[Edit]:
-    """Remove ``(reading)`` annotations of the annotation table; ``（一）``, ``(地)`` and the like stay."""
-    return [Edit(m.start(), m.end(), "", "pinyin") for m in _pinyin_pattern().finditer(text)]
+def strip_pinyin(points: np.ndarray) -> Edits:
+    """Remove ``(reading)`` annotations of the annotation table; ``（一）``, ``(地)`` and the like stay.
+
+    An annotation follows its character: the character before ``(`` is no blank, no ``(`` and no text edge.
+    """
+    opens = np.flatnonzero(points == ord("("))
+    closes = np.flatnonzero(points == ord(")"))
+    following = np.searchsorted(closes, opens)
+    opens, following = opens[following < closes.size], following[following < closes.size]
+    ends = closes[following] + 1
+    before = points[opens - 1]
+    fits = ((ends - opens - 2 <= readings().str.len_chars().max()) & ~np.isin(before, WHITESPACE)
+            & (before != ord("(")) & (before != 0))
+    opens, ends = opens[fits], ends[fits]
+    known = pl.from_arrow(slices(points, opens + 1, ends - 1)).is_in(readings().implode()).to_numpy()
+    return Edits.of(np.stack([opens[known], ends[known]], axis=1))
 
 
 # ---- Traditional -> Simplified -------------------------------------------------------------------
@@ -128,6 +308,10 @@ def t2s_table() -> tuple[list[str], list[str]]:
         mapping[source] = (0, target)
     # identity rows of OpenCC's tables do nothing; the project's identity rows stay: they block shorter matches
     mapping = {s: v for s, v in mapping.items() if s != v[1] or v[0] == 0}
+    uneven = [s for s, (_, target) in mapping.items() if len(s) != len(target)]
+    if uneven:
+        raise SchemaError(f"T->S entries {uneven[:5]} change the length of the text; edits are traced per "
+                          "character, so fix data/t2s_overrides.tsv to map each entry to as many characters")
     ordered = sorted(mapping, key=lambda s: (-len(s), mapping[s][0], s))
     return ordered, [mapping[s][1] for s in ordered]
 
@@ -138,30 +322,14 @@ def convert_t2s(texts: pl.Series) -> pl.Series:
     return texts.str.replace_many(patterns, replacements, leftmost=True)
 
 
-def diff_edits(before: str, after: str, op: str) -> list[Edit]:
-    """Edits turning ``before`` into ``after``: runs of changed characters (difflib when lengths differ)."""
-    if len(before) == len(after):
-        changed = np.flatnonzero(np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
-                                 != np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32))
-        if not changed.size:
-            return []
-        breaks = np.flatnonzero(np.diff(changed) > 1)
-        starts = np.concatenate(([changed[0]], changed[breaks + 1])).tolist()
-        ends = np.concatenate((changed[breaks] + 1, [changed[-1] + 1])).tolist()
-        return [Edit(s, e, after[s:e], op) for s, e in zip(starts, ends)]
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    return [Edit(i1, i2, after[j1:j2], op) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
-
-
 # ---- boilerplate ---------------------------------------------------------------------------------
 
 @cache
-def boilerplate_rules() -> tuple[list[tuple[str, re.Pattern]], list[tuple[str, re.Pattern]]]:
-    """(line rules, inline rules) from ``data/boilerplate.tsv``."""
+def boilerplate_rules() -> tuple[list[tuple[str, str]], list[re.Pattern]]:
+    """(line rules as (name, regex), inline rules compiled) from ``data/boilerplate.tsv``."""
     rows = read_tsv("boilerplate.tsv")
-    line = [(name, re.compile(rx)) for scope, name, rx in rows if scope == "line"]
-    inline = [(name, re.compile(rx)) for scope, name, rx in rows if scope == "inline"]
-    return line, inline
+    return ([(name, rx) for scope, name, rx in rows if scope == "line"],
+            [re.compile(rx) for scope, _, rx in rows if scope == "inline"])
 
 
 def mine_repeated_lines(texts: Sequence[str], min_files: int, min_share: float,
@@ -189,156 +357,173 @@ AD_BLOCK_WIDTH = 40   # ... and is made of short lines
 AD_RULES = ("contact-qq", "resale-notice")  # the rules that mark such a block (not headers or titles)
 
 
-def remove_boilerplate(text: str, repeated: set[str]) -> list[Edit]:
+def remove_boilerplate(text: str, points: np.ndarray, repeated: set[str]) -> Edits:
     """Remove boilerplate lines (rules or mined) with their newline, and inline ads.
 
     A page that opens with a block of short lines, one of which a rule marks as an ad, loses the whole
     block up to that line: the site's name and slogans around the ad match no rule of their own.
     """
     line_rules, inline_rules = boilerplate_rules()
-    lines = text.splitlines(keepends=True)
-    ad_block_end = -1
-    for k, line in enumerate(lines[:AD_BLOCK_LINES]):
-        if len(line.strip()) > AD_BLOCK_WIDTH:
-            break
-        if any(rx.search(line) for name, rx in line_rules if name in AD_RULES):
-            ad_block_end = k
-    edits, pos = [], 0
-    for k, line in enumerate(lines):
-        body = line.rstrip("\r\n")
-        if k <= ad_block_end or body.strip() in repeated or any(rx.search(body) for _, rx in line_rules):
-            edits.append(Edit(pos, pos + len(line), "", "boilerplate"))
-        else:
-            for _, rx in inline_rules:
-                edits += [Edit(pos + m.start(), pos + m.end(), "", "boilerplate") for m in rx.finditer(body)]
-        pos += len(line)
-    return sorted(edits, key=lambda e: e.start)
+    # lines end at \n, at a text's end, or at a lone \r (old Mac files); a \r before \n stays in the line
+    lone_return = np.zeros(points.size, bool)
+    lone_return[:-1] = (points[:-1] == 13) & (points[1:] != 10)
+    breaks = np.flatnonzero((points == 10) | (points == 0) | lone_return)
+    body_start, body_end = breaks[:-1] + 1, breaks[1:]
+    if lone_return.any():
+        text = re.sub("\r(?!\n)", "\n", text)
+    body, line_no = pl.col("body"), pl.col("line_no")
+    lines = pl.DataFrame({"text_no": np.cumsum(points[breaks[:-1]] == 0),
+                          "body": text.replace(SEP, "\n").split("\n")[1:-1]})
+    flags = lines.select(
+        line_no=pl.int_range(pl.len()).over("text_no"),
+        text_no="text_no",
+        long=body.str.strip_chars().str.len_chars() > AD_BLOCK_WIDTH,
+        ad=pl.any_horizontal(body.str.contains(rx) for name, rx in line_rules if name in AD_RULES),
+        rule=pl.any_horizontal(body.str.contains(rx) for _, rx in line_rules)
+        | body.str.strip_chars().is_in(list(repeated)),
+    ).select(
+        removed=pl.col("rule") | (line_no <= pl.when(
+            (line_no < AD_BLOCK_LINES) & (pl.col("long").cum_sum().over("text_no") == 0) & pl.col("ad")
+        ).then(line_no).max().over("text_no")).fill_null(False)
+    )["removed"].to_numpy()
+    removed_lines = np.flatnonzero(flags)
+    ends = body_end[removed_lines]
+    removed = Edits.of(np.stack([body_start[removed_lines], ends + (points[ends] != 0)], axis=1))
+    # inline ads, in lines that stay, one line each; of overlapping matches the first wins
+    ads, last_end = [], -1
+    for start, end in sorted(span for rx in inline_rules for span in map(tuple, spans(rx, text))):
+        line = np.searchsorted(breaks, start) - 1
+        if start >= last_end and end <= breaks[line + 1] and not flags[line]:
+            ads.append((start, end))
+            last_end = end
+    return removed.merge(Edits.of(np.array(ads, dtype=np.int64).reshape(-1, 2)))
 
 
-# ---- punctuation, masks, reflow, space -----------------------------------------------------------
+# ---- masks, punctuation, reflow, space -----------------------------------------------------------
 
-_PUNCT = re.compile(rf"(?<=[{CJK}\d])([,:;!])(?![A-Za-z])|(?<=[{CJK}])\?(?=[\n”’）]|$)", re.M)
-_PAREN = re.compile(r"\(([^()\n]{1,40})\)")
-_HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
+MASK_SIGNS = ("×", "Xx", "*", "＊")  # a placeholder is a run of one of these
 
 
-def _is_chinese_context(text: str, match: re.Match) -> bool:
-    if not (match.group(0).startswith(("(", ")")) or match.end() < len(text)):
-        return True
-    after = text[match.end():match.end() + 1]
-    before = text[match.start() - 1:match.start()] if match.start() else ""
-    return not (after.isascii() and after.isalpha()) and (
-        bool(re.match(rf"[{CJK}\d]", before)) or bool(re.match(rf"[{CJK}]", after)))
+def _runs(classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the runs of equal non-zero values."""
+    change = np.flatnonzero(np.diff(classes)) + 1
+    starts, ends = change[:-1], change[1:]
+    keep = classes[starts] != 0
+    return starts[keep], ends[keep]
 
 
-def fullwidth_punctuation(text: str) -> list[Edit]:
-    """Half-width , : ; ! ? ( ) to full width where Chinese text surrounds them (GB/T 15834-2011)."""
-    edits = [Edit(m.start(), m.end(), _HALF_TO_FULL[m.group(0)], "punct")
-             for m in _PUNCT.finditer(text) if _is_chinese_context(text, m)]
-    for m in _PAREN.finditer(text):
-        inner = m.group(1)
-        neighbours = text[m.start() - 1:m.start()] + text[m.end():m.end() + 1]
-        if re.search(f"[{HAN}]", inner + neighbours):
-            edits += [Edit(m.start(), m.start() + 1, "（", "punct"), Edit(m.end() - 1, m.end(), "）", "punct")]
-    return sorted(edits, key=lambda e: e.start)
+def _is_alnum(points: np.ndarray) -> np.ndarray:
+    letter = points | 0x20
+    return ((letter >= ord("a")) & (letter <= ord("z"))) | ((points >= ord("0")) & (points <= ord("9")))
 
 
-_MASK = re.compile(r"(?<![A-Za-z0-9])(×+|[Xx]+|\*+|＊+)(?![A-Za-z0-9])")
+def canonical_masks(text: str, points: np.ndarray, token: str) -> Edits:
+    """Every placeholder run next to a Han character becomes ``token``; Latin names (GX, QQ) stay.
+
+    A run of X or x counts only as a whole word; a run of × * ＊ drops the sign that touches a Latin letter
+    or digit.
+    """
+    classes = np.zeros(points.size, np.int8)
+    for k, signs in enumerate(MASK_SIGNS, 1):
+        classes[_is_any(points, signs)] = k
+    starts, ends = _runs(classes)
+    latin = classes[starts] == 2
+    after_alnum, before_alnum = _is_alnum(points[starts - 1]), _is_alnum(points[ends])
+    keep = np.where(latin, ~after_alnum & ~before_alnum, True)
+    starts = starts + (after_alnum & ~latin)
+    ends = ends - (before_alnum & ~latin)
+    keep &= (ends > starts) & (is_han(points[starts - 1]) | is_han(points[ends]))
+    found = np.stack([starts[keep], ends[keep]], axis=1)
+    found = found[[text[start:end] != token for start, end in found.tolist()]].reshape(-1, 2)
+    return Edits.of(found, [token] * len(found))
 
 
-def canonical_masks(text: str, token: str) -> list[Edit]:
-    """Every placeholder run next to a Han character becomes ``token``; Latin names (GX, QQ) stay."""
-    edits = []
-    for m in _MASK.finditer(text):
-        neighbours = text[m.start() - 1:m.start()] + text[m.end():m.end() + 1]
-        if re.search(f"[{HAN}]", neighbours) and m.group(0) != token:
-            edits.append(Edit(m.start(), m.end(), token, "mask"))
-    return edits
+FULLWIDTH_OFFSET = 0xFEE0  # ! , : ; ? ( ) -> ！，：；？（）
+LONGEST_PARENTHETICAL = 40
 
 
-_HARD_BREAK = re.compile(r"(?<=[；;])[ \t]*\n(?=[^\n])")
+def fullwidth_punctuation(points: np.ndarray) -> Edits:
+    """Half-width , : ; ! ? ( ) to full width where Chinese text surrounds them (GB/T 15834-2011).
+
+    , : ; ! follow a Chinese character or a digit and precede no Latin letter; ? follows a Chinese
+    character and ends a line or precedes a closing mark; ( ) enclose at most 40 characters of one line,
+    with a Han character inside or next to them.
+    """
+    signs = np.flatnonzero(_is_any(points, ",:;!"))
+    before, after = points[signs - 1], points[signs + 1]
+    latin = ((after | 0x20) >= ord("a")) & ((after | 0x20) <= ord("z"))
+    signs = signs[(_is_cjk(before) | _is_decimal(before)) & ~latin]
+    questions = np.flatnonzero(points == ord("?"))
+    questions = questions[_is_cjk(points[questions - 1]) & _is_any(points[questions + 1], "\n\x00”’）")]
+    opens = np.flatnonzero(points == ord("("))
+    stops = np.flatnonzero(_is_any(points, "()\n\x00"))
+    closes = stops[np.searchsorted(stops, opens, side="right")]
+    pairs = (points[closes] == ord(")")) & (closes - opens > 1) & (closes - opens - 1 <= LONGEST_PARENTHETICAL)
+    opens, closes = opens[pairs], closes[pairs]
+    han_before = np.concatenate(([0], np.cumsum(is_han(points))))
+    near_han = han_before[closes + 2] > han_before[opens - 1]
+    at = np.sort(np.concatenate((signs, questions, opens[near_han], closes[near_han])))
+    return Edits.of(np.stack([at, at + 1], axis=1), points[at] + FULLWIDTH_OFFSET)
 
 
-def rejoin_lines(text: str) -> list[Edit]:
+_HARD_BREAK = re.compile(r"[；;]([ \t]*\n)(?=[^\n\x00])")
+
+
+def rejoin_lines(text: str) -> Edits:
     """Rejoin a line broken after ；unless the next line opens a new outline item."""
-    return [Edit(m.start(), m.end(), "", "reflow") for m in _HARD_BREAK.finditer(text)
-            if not OUTLINE_START.match(text, m.end())]
+    found = spans(_HARD_BREAK, text, group=1)
+    return Edits.of(found[[not OUTLINE_START.match(text, end) for end in found[:, 1]]])
 
 
-_SPACE = re.compile(r"[ \t\u00a0\u3000]+(?=\n|$)|^[ \t\u00a0\u3000]+|\u00a0|\r|\n{2,}|^\n+|\n+$", re.M)
+def clean_space(points: np.ndarray) -> Edits:
+    """Drop NBSP, carriage returns, blanks at a line's edges, blank lines and a text's edge newlines.
 
-
-def clean_space(text: str) -> list[Edit]:
-    """Drop NBSP, carriage returns, trailing and leading blanks, blank lines and edge newlines."""
-    edits = []
-    for m in _SPACE.finditer(text):
-        s = m.group(0)
-        after = "\n" if s.startswith("\n") and len(s) > 1 and 0 < m.start() and m.end() < len(text) else ""
-        if s != after:
-            edits.append(Edit(m.start(), m.end(), after, "space"))
-    return edits
+    A run of blanks (space, tab, NBSP, U+3000) that touches a line edge goes; inside a line only its NBSPs
+    go. A run of newlines becomes one inside a text and goes at a text's edges.
+    """
+    edge = (points == 10) | (points == 0)
+    blank_start, blank_end = _runs(_is_any(points, " \t\u00a0\u3000").astype(np.int8))
+    at_edge = edge[blank_start - 1] | edge[blank_end]
+    nbsp = np.flatnonzero(points == 0xA0)
+    nbsp = nbsp[~at_edge[np.searchsorted(blank_start, nbsp, side="right") - 1]]
+    break_start, break_end = _runs((points == 10).astype(np.int8))
+    inner = (points[break_start - 1] != 0) & (points[break_end] != 0)
+    several = break_end - break_start > 1
+    breaks = several | ~inner
+    carriage = np.flatnonzero(points == 13)
+    starts = np.concatenate((blank_start[at_edge], nbsp, carriage, break_start[breaks]))
+    ends = np.concatenate((blank_end[at_edge], nbsp + 1, carriage + 1, break_end[breaks]))
+    one_break = np.concatenate((np.zeros(starts.size - np.count_nonzero(breaks), bool), (several & inner)[breaks]))
+    return Edits(starts, ends, np.full(np.count_nonzero(one_break), 10, np.uint32), one_break.astype(np.int64)).sorted()
 
 
 # ---- the stage -----------------------------------------------------------------------------------
 
 def normalize_texts(texts: Sequence[str], mask_token: str, min_files: int, min_share: float,
-                    protected: Sequence[str]) -> tuple[list[str], list[list[Edit]], list[dict[str, int]]]:
-    """Normalize a shard's texts; return the texts, their edits on the input and counts per operation."""
-    current = list(texts)
-    # Edits of the dense steps (pinyin, t2s: thousands per Traditional text) and of the sparse steps after
-    # them are composed apart and joined once at the end, so the sparse steps never re-walk the dense list.
-    dense: list[list[Edit]] = [[] for _ in current]
-    sparse: list[list[Edit]] = [[] for _ in current]
-    counts = [dict.fromkeys(OPERATIONS, 0) for _ in current]
-
-    def step(op: str, into: list[list[Edit]], edits_of: Callable[[int, str], list[Edit]] | None = None,
-             converted: list[str] | None = None) -> None:
-        for i, text in enumerate(current):
-            edits = diff_edits(text, converted[i], op) if converted is not None else edits_of(i, text)
-            if not edits:
-                continue
-            new_text = converted[i] if converted is not None else apply_edits(text, edits)
-            counts[i][op] += len(edits)
-            into[i] = compose(into[i], edits, new_text)
-            current[i] = new_text
-
-    step("pinyin", dense, lambda i, t: strip_pinyin(t))
-    step("t2s", dense, converted=convert_t2s(pl.Series(current, dtype=pl.String)).to_list())
-    repeated = mine_repeated_lines(current, min_files, min_share, protected)
-    step("boilerplate", sparse, lambda i, t: remove_boilerplate(t, repeated))
-    step("mask", sparse, lambda i, t: canonical_masks(t, mask_token))  # before punct: "X," is Chinese context
-    step("punct", sparse, lambda i, t: fullwidth_punctuation(t))
-    step("reflow", sparse, lambda i, t: rejoin_lines(t))
-    step("space", sparse, lambda i, t: clean_space(t))
-    composed = [compose(d, s, text) for d, s, text in zip(dense, sparse, current)]
-    return current, composed, counts
+                    protected: Sequence[str]) -> TracedShard:
+    """Normalize a shard's texts; the result holds the texts, the trace of every change and counts."""
+    shard = TracedShard(texts)
+    shard.replace("pinyin", strip_pinyin(shard.current))
+    shard.substitute("t2s", convert_t2s(pl.Series([shard.text])).item())
+    repeated = mine_repeated_lines(shard.texts(), min_files, min_share, protected)
+    shard.replace("boilerplate", remove_boilerplate(shard.text, shard.current, repeated))
+    # masks before punctuation: "X," is Chinese context once X is a mask
+    shard.replace("mask", canonical_masks(shard.text, shard.current, mask_token))
+    shard.replace("punct", fullwidth_punctuation(shard.current))
+    shard.replace("reflow", rejoin_lines(shard.text))
+    shard.replace("space", clean_space(shard.current))
+    return shard
 
 
 def normalize_frame(decoded: pl.DataFrame, mask_token: str, min_files: int, min_share: float,
                     protected: Sequence[str]) -> dict[str, pl.DataFrame]:
     """``decoded`` (source_id, text) -> ``normalized`` and ``edits`` frames."""
-    ids, texts = decoded["source_id"].to_list(), decoded["text"].to_list()
-    out, edits, counts = normalize_texts(texts, mask_token, min_files, min_share, protected)
+    ids = decoded["source_id"].to_list()
+    shard = normalize_texts(decoded["text"].to_list(), mask_token, min_files, min_share, protected)
     normalized = pl.DataFrame(
-        {"source_id": ids, "text": out, **{f"n_{op}": [c[op] for c in counts] for op in OPERATIONS}},
+        {"source_id": ids, "text": shard.texts(), **{f"n_{op}": shard.counts[op] for op in OPERATIONS}},
         schema=tables.polars_schema("normalized"))
-    columns: dict[str, list] = {name: [] for name in tables.polars_schema("edits")}
-    for sid, source, edit_list in zip(ids, texts, edits):
-        if not edit_list:
-            continue
-        starts, ends, afters, ops = map(list, zip(*edit_list))
-        out_starts = list(accumulate((len(a) - e + s for s, e, a in zip(starts, ends, afters)), initial=0))
-        out_starts = [s + shift for s, shift in zip(starts, out_starts)]
-        columns["source_id"] += [sid] * len(starts)
-        columns["edit_no"] += range(1, len(starts) + 1)
-        columns["operation"] += ops
-        columns["start"] += starts
-        columns["end"] += ends
-        columns["out_start"] += out_starts
-        columns["out_end"] += [s + len(a) for s, a in zip(out_starts, afters)]
-        columns["before"] += [source[s:e] for s, e in zip(starts, ends)]
-        columns["after"] += afters
-    return {"normalized": normalized, "edits": pl.DataFrame(columns, schema=tables.polars_schema("edits"))}
+    return {"normalized": normalized, "edits": shard.edit_table(ids)}
 
 
 def rebuild_decoded(normalized_text: str, edits: pl.DataFrame) -> str:
