@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
-from jianghua.charmodel import CharModel, is_han
+from jianghua.charmodel import CJK_PUNCTUATION, CharModel, is_han
 from jianghua.damage import FULLWIDTH_TO_ASCII, annotation_table, is_user_defined
 
 MAX_RUN = 40
@@ -126,14 +126,18 @@ def _positions(pairs: bytes, last: list[str] | None) -> list[list[str]] | None:
 
 
 def _best_path(positions: list[list[str]], before: str, after: str, model: CharModel,
-               prior: dict[str, float]) -> tuple[float, str, float]:
+               prior: dict[str, float], quotes: dict[str, float]) -> tuple[float, str, float]:
     """Viterbi over the positions' options between two known characters: (score, text, margin).
 
     The margin is the smallest gap, at any position with several options, between the chosen character
     and the runner-up given the chosen neighbours.
     """
     def first(c: str) -> float:
-        return (model.logp(before, c[0]) if before else model.unigram_logp(c[0])) + prior.get(c, 0.0)
+        return (model.logp(before, c[0]) if before else model.unigram_logp(c[0])) + quotes.get(c[0], 0.0)
+
+    def bonus(c: str, following: str | None) -> float:
+        # the prior of the first character holds only before a Han character (a sentence going on)
+        return prior.get(c, 0.0) if following and is_han(following[0]) else 0.0
 
     # the rarest options cannot win against common ones in context; keeping the commonest bounds the work
     positions = [options if len(options) <= MAX_OPTIONS else
@@ -142,14 +146,17 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
 
     scores = {c: first(c) for c in positions[0]}
     pointers = []
-    for options in positions[1:]:
+    for i, options in enumerate(positions[1:]):
         step, pointer = {}, {}
         for c in options:
-            prev = max(scores, key=lambda p: scores[p] + model.logp(p[-1], c[0]))
-            step[c], pointer[c] = scores[prev] + model.logp(prev[-1], c[0]), prev
+            def through(p: str) -> float:
+                return scores[p] + model.logp(p[-1], c[0]) + quotes.get(c[0], 0.0) + (bonus(p, c) if i == 0 else 0.0)
+            prev = max(scores, key=through)
+            step[c], pointer[c] = through(prev), prev
         scores = step
         pointers.append(pointer)
-    final = {c: s + (model.logp(c[-1], after) if after else 0.0) for c, s in scores.items()}
+    final = {c: s + (model.logp(c[-1], after) if after else 0.0) + (bonus(c, after) if len(positions) == 1 else 0.0)
+             for c, s in scores.items()}
     path = [max(final, key=final.get)]
     for pointer in reversed(pointers):
         path.append(pointer[path[-1]])
@@ -161,11 +168,28 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
             right = path[i + 1] if i + 1 < len(path) else after
 
             def local(c: str) -> float:
-                return ((model.logp(left[-1], c[0]) if left else first(c)) +
+                return ((model.logp(left[-1], c[0]) + quotes.get(c[0], 0.0) if left else first(c) + bonus(c, right)) +
                         (model.logp(c[-1], right[0]) if right else 0.0))
             ranked = sorted(map(local, options), reverse=True)
             margin = min(margin, ranked[0] - ranked[1])
     return final[path[-1]], "".join(path), margin
+
+
+QUOTE_PRIOR = 3.0  # a closing quote that matches the open one, against one that does not
+QUOTE_LOOKBACK = 300
+
+
+def quote_prior(text: str, start: int) -> dict[str, float]:
+    """Scores for closing quotes at ``start``: the one matching the last quote opened before it wins.
+
+    The model cannot tell ” from ’ (both close a quote); the text can.
+    """
+    window = text[max(0, start - QUOTE_LOOKBACK):start]
+    last = max("“”‘’", key=window.rfind)
+    if window.rfind(last) < 0 or last in "”’":
+        return {}
+    closing, other = ("”", "’") if last == "“" else ("’", "”")
+    return {closing: QUOTE_PRIOR, other: -QUOTE_PRIOR}
 
 
 def _choose(lattices: list[list[list[str]]], text: str, start: int, end: int, model: CharModel,
@@ -173,7 +197,9 @@ def _choose(lattices: list[list[list[str]]], text: str, start: int, end: int, mo
     if not lattices:
         return None, None, "no candidate decodes as GBK, or the run ends without a resynchronising byte"
     before, after = text[start - 1:start], text[end:end + 1]
-    ranked = sorted((_best_path(lattice, before, after, model, prior or {}) for lattice in lattices), reverse=True)
+    quotes = quote_prior(text, start)
+    ranked = sorted((_best_path(lattice, before, after, model, prior or {}, quotes) for lattice in lattices),
+                    reverse=True)
     score, best, margin = ranked[0]
     if len(ranked) > 1:
         margin = min(margin, score - ranked[1][0])
@@ -181,8 +207,9 @@ def _choose(lattices: list[list[list[str]]], text: str, start: int, end: int, mo
     if margin < min_margin:
         return None, None, f"{choices} candidates, margin {margin:.2f} below {min_margin}"
     chars = before + best.rstrip("(") + after
-    weakest = min((model.logp(a, b) for a, b in zip(chars, chars[1:]) if not (a.isascii() or b.isascii())),
-                  default=0.0)
+    # the word list behind the model has no punctuation, so pairs with a mark say nothing about a dropped pair
+    weakest = min((model.logp(a, b) for a, b in zip(chars, chars[1:])
+                   if not (a.isascii() or b.isascii() or a in CJK_PUNCTUATION or b in CJK_PUNCTUATION)), default=0.0)
     if weakest < MIN_BIGRAM_LOGP:
         return None, None, f"implausible repair {best!r} (bigram log-probability {weakest:.1f}): a pair may have been dropped"
     return best, margin, f"{choices} candidates"
