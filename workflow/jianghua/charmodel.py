@@ -106,6 +106,11 @@ class CharModel:
         return (fold, unigrams, np.array([k for k, _ in pairs], np.int64),
                 np.array([n for _, n in pairs], np.float64))
 
+    def unigram_logp_array(self, chars: np.ndarray) -> np.ndarray:
+        """``unigram_logp`` of many code points at once."""
+        fold, unigrams, _, _ = self._tables
+        return np.log((unigrams[fold[chars]] + 1) / (self.total + self.vocabulary))
+
     def logp_array(self, prev: np.ndarray, chars: np.ndarray) -> np.ndarray:
         """``logp`` of many (prev, char) code-point pairs at once."""
         fold, unigrams, keys, counts = self._tables

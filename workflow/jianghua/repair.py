@@ -16,6 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
 from jianghua.charmodel import CJK_PUNCTUATION, CharModel, is_han
 from jianghua.damage import FULLWIDTH_TO_ASCII, annotation_table, is_user_defined
 
@@ -84,10 +86,11 @@ def _decode_pair(lead: int, trail: int) -> str | None:
     return char if len(char) == 1 else None
 
 
-def _realign(text: str, pos: int, lead: int) -> tuple[list[list[str]] | None, int]:
+def _realign(text: str, pos: int, lead: int) -> tuple[tuple[bytes, list[str] | None] | None, int]:
     """Re-align the one-byte-shifted run starting at ``pos`` whose first byte ``lead`` is known.
 
-    Returns the run as positions, each with its possible characters, and the end of the run in ``text``.
+    Returns the run as its whole byte pairs and the options of a last, enumerated character (or None), and
+    the end of the run in ``text``.
     The run ends after the first ASCII character (the resynchronising trail byte, which closes the last
     character), or at a ``?`` followed by ASCII: that ``?`` is one lost trail byte (the decoder met an
     ASCII byte where a trail byte should be), so the last character is enumerated. Anything else (a
@@ -102,13 +105,13 @@ def _realign(text: str, pos: int, lead: int) -> tuple[list[list[str]] | None, in
             # "?reading)": the lost trail byte and the swallowed "(" of the last character's own annotation,
             # so the last character is the annotated one with that reading whose lead byte is known
             last = [c + "(" for c in readings()[annotation.group(1)] if (_gbk(c) or b"  ")[0] == stream[-1]]
-            return _positions(stream[:-1], last), end + 1
+            return (bytes(stream[:-1]), last), end + 1
         if char == "?" and text[end + 1:end + 2] not in ("", "?", "\n") and text[end + 1] < "\x80":
             last = [c for t in range(0x40, 0xFF) if (c := _decode_pair(stream[-1], t))]
-            return _positions(stream[:-1], last), end + 1
+            return (bytes(stream[:-1]), last), end + 1
         if char < "\x80" and char not in "\n\r?":
             stream.append(ord(char))
-            return _positions(stream, None), end + 1
+            return (bytes(stream), None), end + 1
         code = _gbk(char)
         if code is None or char in "?\n":
             break
@@ -125,56 +128,100 @@ def _positions(pairs: bytes, last: list[str] | None) -> list[list[str]] | None:
     return [[c] for c in fixed] + ([last] if last is not None else [])
 
 
+# The shifted pairs the sites' decoder dropped without a trace: (first bytes, second bytes) of GBK's
+# user-defined areas, where the first byte is the trail of one character and the second the lead of the next.
+DROPPED_PAIRS = (([*range(0xAA, 0xB0), *range(0xF8, 0xFF)], range(0xA1, 0xFF)), (range(0xA1, 0xA8), range(0x81, 0xA1)))
+Run = tuple[list[list[str]], bytes, list[str] | None]  # positions before the run, its byte pairs, its last options
+
+
+def _lattices(runs: list[Run], dropped: bool) -> list[list[list[str]]]:
+    """The runs as lattices of options; with ``dropped``, every way one or two dropped pairs fit back in.
+
+    Dropped pairs sit between two characters of the shifted reading: the true character before them lost
+    its trail byte, the one after them its lead byte, and with two pairs a whole character lies between.
+    One and two are ranked together, so that a plausible reading with one pair cannot hide a better one
+    with two.
+    """
+    lattices = []
+    for prefix, pairs, last in runs:
+        if not dropped:
+            lattice = _positions(pairs, last)
+            lattices += [prefix + lattice] if lattice else []
+            continue
+        for k in range(0, len(pairs), 2):
+            head, tail = _positions(pairs[:k], None), _positions(pairs[k + 2:], last)
+            if head is None or tail is None:
+                continue
+            for (trails, leads), *second in [[p] for p in DROPPED_PAIRS] + [[p, q] for p in DROPPED_PAIRS for q in DROPPED_PAIRS]:
+                before = [c for t in trails if (c := _decode_pair(pairs[k], t))]
+                last_leads = second[0][1] if second else leads
+                after = [c for u in last_leads if (c := _decode_pair(u, pairs[k + 1]))]
+                between = [[c for u in leads for t in second[0][0] if (c := _decode_pair(u, t))]] if second else []
+                if before and after and all(between):
+                    lattices.append(prefix + head + [before, *between, after] + tail)
+    return lattices
+
+
 def _best_path(positions: list[list[str]], before: str, after: str, model: CharModel,
                prior: dict[str, float], quotes: dict[str, float]) -> tuple[float, str, float]:
     """Viterbi over the positions' options between two known characters: (score, text, margin).
 
     The margin is the smallest gap, at any position with several options, between the chosen character
-    and the runner-up given the chosen neighbours.
+    and the runner-up given the chosen neighbours. Transitions are scored a matrix at a time.
     """
-    def first(c: str) -> float:
-        return (model.logp(before, c[0]) if before else model.unigram_logp(c[0])) + quotes.get(c[0], 0.0)
+    def points(options: list[str], end: int) -> np.ndarray:
+        return np.array([ord(c[end]) for c in options], np.int64)
 
-    def bonus(c: str, following: str | None) -> float:
-        # the prior of the first character holds only before a Han character (a sentence going on)
-        return prior.get(c, 0.0) if following and is_han(following[0]) else 0.0
+    def pairs(lefts: np.ndarray, rights: np.ndarray) -> np.ndarray:
+        return model.logp_array(np.repeat(lefts, rights.size), np.tile(rights, lefts.size)).reshape(lefts.size, -1)
+
+    def bonus(options: list[str], following: np.ndarray) -> np.ndarray:
+        # the prior of the first character holds only before what can open a sentence, not before a closing mark
+        opens = ~np.isin(following, CLOSING_POINTS)
+        return np.array([prior.get(c, 0.0) for c in options])[:, None] * opens[None, :]
 
     # the rarest options cannot win against common ones in context; keeping the commonest bounds the work
     positions = [options if len(options) <= MAX_OPTIONS else
-                 sorted(options, key=lambda c: model.unigram_logp(c[0]) + prior.get(c, 0.0))[-MAX_OPTIONS:]
+                 [options[k] for k in np.argsort(model.unigram_logp_array(points(options, 0)) +
+                                                 np.array([prior.get(c, 0.0) for c in options]), kind="stable")[-MAX_OPTIONS:]]
                  for options in positions]
+    heads = [points(options, 0) for options in positions]
+    tails = [points(options, -1) for options in positions]
+    emits = [np.array([quotes.get(c[0], 0.0) for c in options]) for options in positions]
+    edge = np.array([ord(before)], np.int64) if before else None
+    firsts = (pairs(edge, heads[0])[0] if before else model.unigram_logp_array(heads[0])) + emits[0]
 
-    scores = {c: first(c) for c in positions[0]}
-    pointers = []
-    for i, options in enumerate(positions[1:]):
-        step, pointer = {}, {}
-        for c in options:
-            def through(p: str) -> float:
-                return scores[p] + model.logp(p[-1], c[0]) + quotes.get(c[0], 0.0) + (bonus(p, c) if i == 0 else 0.0)
-            prev = max(scores, key=through)
-            step[c], pointer[c] = through(prev), prev
-        scores = step
-        pointers.append(pointer)
-    final = {c: s + (model.logp(c[-1], after) if after else 0.0) + (bonus(c, after) if len(positions) == 1 else 0.0)
-             for c, s in scores.items()}
-    path = [max(final, key=final.get)]
+    scores, pointers = firsts, []
+    for k in range(1, len(positions)):
+        through = scores[:, None] + pairs(tails[k - 1], heads[k]) + emits[k][None, :]
+        if k == 1:
+            through += bonus(positions[0], heads[1])
+        pointers.append(through.argmax(axis=0))
+        scores = through.max(axis=0)
+    tail = np.array([ord(after[0])], np.int64) if after else None
+    final = scores + (pairs(tails[-1], tail)[:, 0] if after else 0.0)
+    if len(positions) == 1 and after:
+        final = final + bonus(positions[0], tail)[:, 0]
+    chosen = [int(final.argmax())]
     for pointer in reversed(pointers):
-        path.append(pointer[path[-1]])
-    path.reverse()
+        chosen.append(int(pointer[chosen[-1]]))
+    chosen.reverse()
     margin = math.inf
-    for i, options in enumerate(positions):
-        if len(options) > 1:
-            left = path[i - 1] if i else None
-            right = path[i + 1] if i + 1 < len(path) else after
+    for k, options in enumerate(positions):
+        if len(options) < 2:
+            continue
+        right = heads[k + 1][[chosen[k + 1]]] if k + 1 < len(positions) else tail
+        local = (pairs(tails[k - 1][[chosen[k - 1]]], heads[k])[0] + emits[k] if k else
+                 firsts + (bonus(options, right)[:, 0] if right is not None else 0.0))
+        if right is not None:
+            local = local + pairs(tails[k], right)[:, 0]
+        ranked = np.sort(local)
+        margin = min(margin, float(ranked[-1] - ranked[-2]))
+    return float(final[chosen[-1]]), "".join(options[c] for options, c in zip(positions, chosen)), margin
 
-            def local(c: str) -> float:
-                return ((model.logp(left[-1], c[0]) + quotes.get(c[0], 0.0) if left else first(c) + bonus(c, right)) +
-                        (model.logp(c[-1], right[0]) if right else 0.0))
-            ranked = sorted(map(local, options), reverse=True)
-            margin = min(margin, ranked[0] - ranked[1])
-    return final[path[-1]], "".join(path), margin
 
-
+CLOSING_MARKS = CJK_PUNCTUATION - set("“‘（《【「")
+CLOSING_POINTS = np.array(sorted(map(ord, CLOSING_MARKS)))
 QUOTE_PRIOR = 3.0  # a closing quote that matches the open one, against one that does not
 QUOTE_LOOKBACK = 300
 
@@ -192,8 +239,23 @@ def quote_prior(text: str, start: int) -> dict[str, float]:
     return {closing: QUOTE_PRIOR, other: -QUOTE_PRIOR}
 
 
-def _choose(lattices: list[list[list[str]]], text: str, start: int, end: int, model: CharModel,
-            min_margin: float, prior: dict[str, float] | None = None) -> tuple[str | None, float | None, str]:
+def _choose(runs: list[Run], text: str, start: int, end: int, model: CharModel, min_margin: float,
+            prior: dict[str, float] | None = None) -> tuple[str | None, float | None, str]:
+    """The repair of a damaged span from its runs, or None and why not.
+
+    When no plain reading of the runs is plausible, one pair dropped by the decoder is put back: the
+    repair must then win among all the places it could have been.
+    """
+    after, score, reason = _rank(_lattices(runs, False), text, start, end, model, min_margin, prior)
+    if after is None and not reason.startswith("margin"):
+        restored, score, why = _rank(_lattices(runs, True), text, start, end, model, min_margin, prior)
+        if restored is not None:
+            return restored, score, f"{why}, one dropped user-defined pair restored"
+    return after, score, reason
+
+
+def _rank(lattices: list[list[list[str]]], text: str, start: int, end: int, model: CharModel,
+          min_margin: float, prior: dict[str, float] | None) -> tuple[str | None, float | None, str]:
     if not lattices:
         return None, None, "no candidate decodes as GBK, or the run ends without a resynchronising byte"
     before, after = text[start - 1:start], text[end:end + 1]
@@ -203,9 +265,9 @@ def _choose(lattices: list[list[list[str]]], text: str, start: int, end: int, mo
     score, best, margin = ranked[0]
     if len(ranked) > 1:
         margin = min(margin, score - ranked[1][0])
-    choices = math.prod(len(options) for lattice in lattices for options in lattice)
+    choices = sum(math.prod(len(options) for options in lattice) for lattice in lattices)
     if margin < min_margin:
-        return None, None, f"{choices} candidates, margin {margin:.2f} below {min_margin}"
+        return None, None, f"margin {margin:.2f} below {min_margin} among {choices} candidates"
     chars = before + best.rstrip("(") + after
     # the word list behind the model has no punctuation, so pairs with a mark say nothing about a dropped pair
     weakest = min((model.logp(a, b) for a, b in zip(chars, chars[1:])
@@ -218,7 +280,7 @@ def _choose(lattices: list[list[list[str]]], text: str, start: int, end: int, mo
 def _straddled(text: str, match: re.Match, model: CharModel, min_margin: float) -> Repair:
     start = match.start()
     prev = _gbk(text[start - 1]) if start else None
-    lattices: list[list[list[str]]] = []
+    runs: list[Run] = []
     end = match.end()
     for char in readings()[match.group(1)]:
         code = _gbk(char)
@@ -226,8 +288,8 @@ def _straddled(text: str, match: re.Match, model: CharModel, min_margin: float) 
             continue
         run, end = _realign(text, match.end(), code[1])
         if run:
-            lattices.append(run)
-    after, score, reason = _choose(lattices, text, start, end, model, min_margin)
+            runs.append(([], *run))
+    after, score, reason = _choose(runs, text, start, end, model, min_margin)
     return _result(text, start, end, after, "straddled-annotation", score, reason)
 
 
@@ -236,8 +298,8 @@ def _punctuation(text: str, match: re.Match, model: CharModel, min_margin: float
     sign = SIGN_BYTES[match.group(2)]
     run, end = _realign(text, match.end(), sign[1])
     firsts = [c for u in range(0x81, 0xFF) if (c := _decode_pair(u, sign[0]))]
-    lattices = [[firsts, *run]] if run else []
-    after, score, reason = _choose(lattices, text, start, end, model, min_margin, PUNCTUATION_PRIOR)
+    runs: list[Run] = [([firsts], *run)] if run else []
+    after, score, reason = _choose(runs, text, start, end, model, min_margin, PUNCTUATION_PRIOR)
     return _result(text, start, end, after, "punctuation-pass", score, reason)
 
 
