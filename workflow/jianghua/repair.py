@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -131,16 +132,38 @@ def _positions(pairs: bytes, last: list[str] | None) -> list[list[str]] | None:
 # The shifted pairs the sites' decoder dropped without a trace: (first bytes, second bytes) of GBK's
 # user-defined areas, where the first byte is the trail of one character and the second the lead of the next.
 DROPPED_PAIRS = (([*range(0xAA, 0xB0), *range(0xF8, 0xFF)], range(0xA1, 0xFF)), (range(0xA1, 0xA8), range(0x81, 0xA1)))
+DROP_SHAPES = [[0], [1], [0, 0], [0, 1], [1, 0], [1, 1]]  # one or two dropped pairs, by area
+
+
+@cache
+def _with_trail(lead: int, area: int) -> list[str]:
+    """Characters of ``lead`` whose trail byte opens a dropped pair of ``area``."""
+    return [c for t in DROPPED_PAIRS[area][0] if (c := _decode_pair(lead, t))]
+
+
+@cache
+def _with_lead(area: int, trail: int) -> list[str]:
+    """Characters ending in ``trail`` whose lead byte closes a dropped pair of ``area``."""
+    return [c for u in DROPPED_PAIRS[area][1] if (c := _decode_pair(u, trail))]
+
+
+@cache
+def _between(first: int, second: int) -> list[str]:
+    """Characters made of the end of a dropped pair of area ``first`` and the start of one of ``second``."""
+    return [c for u in DROPPED_PAIRS[first][1] for t in DROPPED_PAIRS[second][0] if (c := _decode_pair(u, t))]
+
+
 Run = tuple[list[list[str]], bytes, list[str] | None]  # positions before the run, its byte pairs, its last options
 
 
-def _lattices(runs: list[Run], dropped: bool) -> list[list[list[str]]]:
+def _lattices(runs: list[Run], dropped: bool, near: range | None = None) -> list[list[list[str]]]:
     """The runs as lattices of options; with ``dropped``, every way one or two dropped pairs fit back in.
 
     Dropped pairs sit between two characters of the shifted reading: the true character before them lost
     its trail byte, the one after them its lead byte, and with two pairs a whole character lies between.
     One and two are ranked together, so that a plausible reading with one pair cannot hide a better one
-    with two.
+    with two. The pairs of a byte stream keep their parity across a drop, so only the characters next to it
+    read wrong: ``near`` (lattice positions) limits the places tried to where the plain reading went wrong.
     """
     lattices = []
     for prefix, pairs, last in runs:
@@ -149,14 +172,15 @@ def _lattices(runs: list[Run], dropped: bool) -> list[list[list[str]]]:
             lattices += [prefix + lattice] if lattice else []
             continue
         for k in range(0, len(pairs), 2):
+            if near is not None and len(prefix) + k // 2 not in near:
+                continue
             head, tail = _positions(pairs[:k], None), _positions(pairs[k + 2:], last)
             if head is None or tail is None:
                 continue
-            for (trails, leads), *second in [[p] for p in DROPPED_PAIRS] + [[p, q] for p in DROPPED_PAIRS for q in DROPPED_PAIRS]:
-                before = [c for t in trails if (c := _decode_pair(pairs[k], t))]
-                last_leads = second[0][1] if second else leads
-                after = [c for u in last_leads if (c := _decode_pair(u, pairs[k + 1]))]
-                between = [[c for u in leads for t in second[0][0] if (c := _decode_pair(u, t))]] if second else []
+            for first, *second in DROP_SHAPES:
+                before = _with_trail(pairs[k], first)
+                after = _with_lead(second[0] if second else first, pairs[k + 1])
+                between = [_between(first, second[0])] if second else []
                 if before and after and all(between):
                     lattices.append(prefix + head + [before, *between, after] + tail)
     return lattices
@@ -167,39 +191,45 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
     """Viterbi over the positions' options between two known characters: (score, text, margin).
 
     The margin is the smallest gap, at any position with several options, between the chosen character
-    and the runner-up given the chosen neighbours. Transitions are scored a matrix at a time.
+    and the runner-up given the chosen neighbours. Every transition of the lattice is scored in one call.
     """
-    def points(options: list[str], end: int) -> np.ndarray:
-        return np.array([ord(c[end]) for c in options], np.int64)
-
     def pairs(lefts: np.ndarray, rights: np.ndarray) -> np.ndarray:
         return model.logp_array(np.repeat(lefts, rights.size), np.tile(rights, lefts.size)).reshape(lefts.size, -1)
 
     def bonus(options: list[str], following: np.ndarray) -> np.ndarray:
         # the prior of the first character holds only before what can open a sentence, not before a closing mark
-        opens = ~np.isin(following, CLOSING_POINTS)
+        if not prior:
+            return np.zeros((len(options), following.size))
+        opens = ~((following < 0x10000) & IS_CLOSING[following & 0xFFFF])
         return np.array([prior.get(c, 0.0) for c in options])[:, None] * opens[None, :]
 
-    # the rarest options cannot win against common ones in context; keeping the commonest bounds the work
-    positions = [options if len(options) <= MAX_OPTIONS else
-                 [options[k] for k in np.argsort(model.unigram_logp_array(points(options, 0)) +
-                                                 np.array([prior.get(c, 0.0) for c in options]), kind="stable")[-MAX_OPTIONS:]]
+    positions = [options if len(options) <= MAX_OPTIONS else _commonest(model, tuple(options), tuple(prior.items()))
                  for options in positions]
-    heads = [points(options, 0) for options in positions]
-    tails = [points(options, -1) for options in positions]
-    emits = [np.array([quotes.get(c[0], 0.0) for c in options]) for options in positions]
-    edge = np.array([ord(before)], np.int64) if before else None
-    firsts = (pairs(edge, heads[0])[0] if before else model.unigram_logp_array(heads[0])) + emits[0]
+    sizes = [len(options) for options in positions]
+    ends = np.cumsum(sizes)
+    flat = [c for options in positions for c in options]
+    heads = np.split(np.array([ord(c[0]) for c in flat], np.int64), ends[:-1])
+    tails = np.split(np.array([ord(c[-1]) for c in flat], np.int64), ends[:-1])
+    emits = [np.array([quotes.get(c[0], 0.0) for c in options]) if quotes else np.zeros(len(options))
+             for options in positions]
+    edge = np.array([ord(before)], np.int64) if before else np.zeros(0, np.int64)
+    tail = np.array([ord(after[0])], np.int64) if after else np.zeros(0, np.int64)
+    # all transitions at once: before -> first, each position -> the next, last -> after
+    steps = [(edge, heads[0]), *zip(tails[:-1], heads[1:]), (tails[-1], tail)]
+    scored = model.logp_array(np.concatenate([np.repeat(a, b.size) for a, b in steps]),
+                              np.concatenate([np.tile(b, a.size) for a, b in steps]))
+    matrices = [m.reshape(a.size, b.size) for m, (a, b) in
+                zip(np.split(scored, np.cumsum([a.size * b.size for a, b in steps])[:-1]), steps)]
 
+    firsts = (matrices[0][0] if before else model.unigram_logp_array(heads[0])) + emits[0]
     scores, pointers = firsts, []
     for k in range(1, len(positions)):
-        through = scores[:, None] + pairs(tails[k - 1], heads[k]) + emits[k][None, :]
+        through = scores[:, None] + matrices[k] + emits[k][None, :]
         if k == 1:
             through += bonus(positions[0], heads[1])
         pointers.append(through.argmax(axis=0))
         scores = through.max(axis=0)
-    tail = np.array([ord(after[0])], np.int64) if after else None
-    final = scores + (pairs(tails[-1], tail)[:, 0] if after else 0.0)
+    final = scores + (matrices[-1][:, 0] if after else 0.0)
     if len(positions) == 1 and after:
         final = final + bonus(positions[0], tail)[:, 0]
     chosen = [int(final.argmax())]
@@ -211,17 +241,31 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
         if len(options) < 2:
             continue
         right = heads[k + 1][[chosen[k + 1]]] if k + 1 < len(positions) else tail
-        local = (pairs(tails[k - 1][[chosen[k - 1]]], heads[k])[0] + emits[k] if k else
-                 firsts + (bonus(options, right)[:, 0] if right is not None else 0.0))
-        if right is not None:
+        local = (matrices[k][chosen[k - 1]] + emits[k] if k else
+                 firsts + (bonus(options, right)[:, 0] if right.size else 0.0))
+        if right.size:
             local = local + pairs(tails[k], right)[:, 0]
         ranked = np.sort(local)
         margin = min(margin, float(ranked[-1] - ranked[-2]))
     return float(final[chosen[-1]]), "".join(options[c] for options, c in zip(positions, chosen)), margin
 
 
+_COMMONEST: WeakKeyDictionary[CharModel, dict] = WeakKeyDictionary()  # per model: the same lists recur
+
+
+def _commonest(model: CharModel, options: tuple[str, ...], prior: tuple[tuple[str, float], ...]) -> list[str]:
+    """The ``MAX_OPTIONS`` commonest options: the rarest cannot win against common ones in context."""
+    known = _COMMONEST.setdefault(model, {})
+    if (options, prior) not in known:
+        weights = dict(prior)
+        scores = model.unigram_logp_array(np.array([ord(c[0]) for c in options])) + [weights.get(c, 0.0) for c in options]
+        known[options, prior] = [options[k] for k in np.argsort(scores, kind="stable")[-MAX_OPTIONS:]]
+    return known[options, prior]
+
+
 CLOSING_MARKS = CJK_PUNCTUATION - set("“‘（《【「")
-CLOSING_POINTS = np.array(sorted(map(ord, CLOSING_MARKS)))
+IS_CLOSING = np.zeros(0x10000, bool)
+IS_CLOSING[[ord(c) for c in CLOSING_MARKS]] = True
 QUOTE_PRIOR = 3.0  # a closing quote that matches the open one, against one that does not
 QUOTE_LOOKBACK = 300
 
@@ -246,18 +290,21 @@ def _choose(runs: list[Run], text: str, start: int, end: int, model: CharModel, 
     When no plain reading of the runs is plausible, one pair dropped by the decoder is put back: the
     repair must then win among all the places it could have been.
     """
-    after, score, reason = _rank(_lattices(runs, False), text, start, end, model, min_margin, prior)
+    after, score, reason, suspect = _rank(_lattices(runs, False), text, start, end, model, min_margin, prior)
     if after is None and not reason.startswith("margin"):
-        restored, score, why = _rank(_lattices(runs, True), text, start, end, model, min_margin, prior)
+        near = range(suspect - 1, suspect + 1) if suspect is not None else None
+        restored, score, why, _ = _rank(_lattices(runs, True, near), text, start, end, model, min_margin, prior)
         if restored is not None:
             return restored, score, f"{why}, one dropped user-defined pair restored"
     return after, score, reason
 
 
 def _rank(lattices: list[list[list[str]]], text: str, start: int, end: int, model: CharModel,
-          min_margin: float, prior: dict[str, float] | None) -> tuple[str | None, float | None, str]:
+          min_margin: float, prior: dict[str, float] | None) -> tuple[str | None, float | None, str, int | None]:
+    """The best reading of the lattices, its score and why, or None and why not; with an implausible reading,
+    also the lattice position where it reads worst."""
     if not lattices:
-        return None, None, "no candidate decodes as GBK, or the run ends without a resynchronising byte"
+        return None, None, "no candidate decodes as GBK, or the run ends without a resynchronising byte", None
     before, after = text[start - 1:start], text[end:end + 1]
     quotes = quote_prior(text, start)
     ranked = sorted((_best_path(lattice, before, after, model, prior or {}, quotes) for lattice in lattices),
@@ -267,14 +314,16 @@ def _rank(lattices: list[list[list[str]]], text: str, start: int, end: int, mode
         margin = min(margin, score - ranked[1][0])
     choices = sum(math.prod(len(options) for options in lattice) for lattice in lattices)
     if margin < min_margin:
-        return None, None, f"margin {margin:.2f} below {min_margin} among {choices} candidates"
+        return None, None, f"margin {margin:.2f} below {min_margin} among {choices} candidates", None
     chars = before + best.rstrip("(") + after
     # the word list behind the model has no punctuation, so pairs with a mark say nothing about a dropped pair
-    weakest = min((model.logp(a, b) for a, b in zip(chars, chars[1:])
-                   if not (a.isascii() or b.isascii() or a in CJK_PUNCTUATION or b in CJK_PUNCTUATION)), default=0.0)
+    weakest, at = min(((model.logp(a, b), i) for i, (a, b) in enumerate(zip(chars, chars[1:]))
+                       if not (a.isascii() or b.isascii() or a in CJK_PUNCTUATION or b in CJK_PUNCTUATION)),
+                      default=(0.0, 0))
     if weakest < MIN_BIGRAM_LOGP:
-        return None, None, f"implausible repair {best!r} (bigram log-probability {weakest:.1f}): a pair may have been dropped"
-    return best, margin, f"{choices} candidates"
+        return (None, None, f"implausible repair {best!r} (bigram log-probability {weakest:.1f}): a pair may have "
+                "been dropped", at + 1 - len(before))
+    return best, margin, f"{choices} candidates", None
 
 
 def _straddled(text: str, match: re.Match, model: CharModel, min_margin: float) -> Repair:
