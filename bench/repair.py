@@ -26,7 +26,8 @@ def main() -> None:
     result = repair_accuracy(texts, args.min_margin)
     seconds = time.perf_counter() - start
     print(f"{result['texts']} documents, {megabytes:.1f} MB, {result['damaged_spans']} damaged spans")
-    print(f"repaired exactly: {result['exact']:.2%}; flagged: {result['flagged']}; wrong repairs: "
+    exact = round(result["exact"] * result["damaged_spans"])
+    print(f"repaired exactly: {exact} of {result['damaged_spans']} ({result['exact']:.3%}); flagged: {result['flagged']}; wrong repairs: "
           f"{result['wrong_repairs']}; changed outside damaged spans: {result['changed_outside']}")
     print(f"simulate + repair + compare: {seconds:.1f} s ({megabytes / seconds:.2f} MB/s of damaged text)")
 
