@@ -5,7 +5,9 @@ Anchors: ``?reading)`` (an annotation that landed inside a character: the ``?`` 
 characters). From an anchor the damaged run is re-encoded to GBK, re-aligned by one byte, the unknown
 bytes are enumerated, and the candidates that decode are ranked with a character model. A repair is
 accepted only when it is unique or beats the runner-up by ``min_margin``; otherwise the span is flagged.
-Any other ``?`` next to a Han character is flagged as unexplained damage.
+When no plain reading is plausible, the run may have lost one or two pairs the decoder dropped without a
+trace (GBK's user-defined areas): those are put back where the plain reading goes wrong, and ranked the
+same way. Any other ``?`` next to a Han character is flagged as unexplained damage.
 """
 
 from __future__ import annotations
@@ -19,16 +21,18 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from jianghua.charmodel import CJK_PUNCTUATION, CharModel, is_han
+from jianghua.charmodel import CJK_PUNCTUATION, IS_PUNCTUATION, CharModel, is_han
 from jianghua.damage import FULLWIDTH_TO_ASCII, annotation_table, is_user_defined
 
 MAX_RUN = 40
 # The byte before a spelled ，；！？ is A3; in the seeds it is always the trail of 。 (A1 A3), which the
-# character model alone underrates next to common Han characters ending in A3 (保 = B1 A3).
+# character model alone underrates next to common Han characters ending in A3 (保 = B1 A3). The prior holds
+# only where the text goes on with a word: before a mark (保” in 確保”) it would beat the right reading.
 PUNCTUATION_PRIOR = {"。": 8.0}
-# A repair whose least likely character bigram (with its neighbours) falls below this is flagged: the run
-# most likely lost a pair the decoder dropped silently (GBK's user-defined areas), which re-alignment cannot
-# see. On simulated damage, right repairs stayed above -14 and wrong ones below -15.
+# A reading whose least likely character bigram (with its neighbours) falls below this is not taken: the
+# run most likely lost a pair the decoder dropped silently (GBK's user-defined areas), so the dropped pairs
+# are put back, or the span is flagged. On simulated damage, right repairs stayed above -14 and wrong ones
+# below -15.
 MIN_BIGRAM_LOGP = -14.5
 MAX_OPTIONS = 40  # options kept per unknown character, the most frequent first
 SIGN_BYTES = {ascii_sign: wide.encode("gbk") for wide, ascii_sign in FULLWIDTH_TO_ASCII.items()}
@@ -197,10 +201,10 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
         return model.logp_array(np.repeat(lefts, rights.size), np.tile(rights, lefts.size)).reshape(lefts.size, -1)
 
     def bonus(options: list[str], following: np.ndarray) -> np.ndarray:
-        # the prior of the first character holds only before what can open a sentence, not before a closing mark
+        # the prior of the first character holds only where a sentence goes on: not before another mark
         if not prior:
             return np.zeros((len(options), following.size))
-        opens = ~((following < 0x10000) & IS_CLOSING[following & 0xFFFF])
+        opens = ~((following < 0x10000) & IS_PUNCTUATION[following & 0xFFFF])
         return np.array([prior.get(c, 0.0) for c in options])[:, None] * opens[None, :]
 
     positions = [options if len(options) <= MAX_OPTIONS else _commonest(model, tuple(options), tuple(prior.items()))
@@ -263,24 +267,22 @@ def _commonest(model: CharModel, options: tuple[str, ...], prior: tuple[tuple[st
     return known[options, prior]
 
 
-CLOSING_MARKS = CJK_PUNCTUATION - set("“‘（《【「")
-IS_CLOSING = np.zeros(0x10000, bool)
-IS_CLOSING[[ord(c) for c in CLOSING_MARKS]] = True
-QUOTE_PRIOR = 3.0  # a closing quote that matches the open one, against one that does not
+
+QUOTE_PRIOR = 3.0  # the quote mark that closes the open quote, against the other marks
 QUOTE_LOOKBACK = 300
 
 
 def quote_prior(text: str, start: int) -> dict[str, float]:
-    """Scores for closing quotes at ``start``: the one matching the last quote opened before it wins.
+    """Scores for quote marks at ``start``: while a quote is open, the mark that closes it wins.
 
-    The model cannot tell ” from ’ (both close a quote); the text can.
+    The model cannot tell ” from ’ or “ (all follow a word); the text can.
     """
     window = text[max(0, start - QUOTE_LOOKBACK):start]
     last = max("“”‘’", key=window.rfind)
     if window.rfind(last) < 0 or last in "”’":
         return {}
-    closing, other = ("”", "’") if last == "“" else ("’", "”")
-    return {closing: QUOTE_PRIOR, other: -QUOTE_PRIOR}
+    closing = "”" if last == "“" else "’"
+    return {mark: QUOTE_PRIOR if mark == closing else -QUOTE_PRIOR for mark in "“”‘’"}
 
 
 def _choose(runs: list[Run], text: str, start: int, end: int, model: CharModel, min_margin: float,
@@ -295,7 +297,7 @@ def _choose(runs: list[Run], text: str, start: int, end: int, model: CharModel, 
         near = range(suspect - 1, suspect + 1) if suspect is not None else None
         restored, score, why, _ = _rank(_lattices(runs, True, near), text, start, end, model, min_margin, prior)
         if restored is not None:
-            return restored, score, f"{why}, one dropped user-defined pair restored"
+            return restored, score, f"{why}; restored what the decoder dropped (user-defined pairs)"
     return after, score, reason
 
 
