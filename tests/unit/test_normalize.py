@@ -1,8 +1,11 @@
+import re
+
 import polars as pl
 import pytest
 from opencc import OpenCC
 
-from jianghua.normalize import convert_t2s, mine_repeated_lines, normalize_frame, normalize_texts, rebuild_decoded
+from jianghua.normalize import (boilerplate_rules, convert_t2s, mine_repeated_lines, normalize_frame, normalize_texts,
+                                rebuild_decoded)
 
 
 def norm(text: str, protected=()) -> str:
@@ -53,6 +56,14 @@ def test_hard_breaks_after_semicolon_rejoined_headings_kept():
 
 def test_whitespace_and_inline_ads():
     assert norm("講話【更多免費素材，微信：abc01】\n發展\u00a0質量  \n\n\n下一段</p>\n") == "讲话\n发展质量\n下一段"
+
+
+def test_line_rules_compile_in_both_regex_engines():
+    line_rules, _ = boilerplate_rules()
+    lines = pl.Series(["發布時間", "相关热词搜索:x", "正文"])
+    for name, rx in line_rules:
+        re.compile(rx)
+        lines.str.contains(rx)  # polars (Rust regex) raises on syntax it lacks, such as look-arounds
 
 
 def test_site_header_and_footer_rules():

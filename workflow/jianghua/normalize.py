@@ -405,7 +405,7 @@ MASK_SIGNS = ("×", "Xx", "*", "＊")  # a placeholder is a run of one of these
 
 
 def _runs(classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(starts, ends) of the runs of equal non-zero values."""
+    """(starts, ends) of the runs of equal non-zero values (the array starts and ends with a zero)."""
     change = np.flatnonzero(np.diff(classes)) + 1
     starts, ends = change[:-1], change[1:]
     keep = classes[starts] != 0
