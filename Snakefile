@@ -8,8 +8,9 @@
 #   results/published/<version>/<table>/       the published tables; manifest.json and README.md beside them
 #   results/published/LATEST                   the newest version id; HISTORY lists the versions kept
 #   results/report/                            plots and pages for `snakemake --report report.html`
-#   results/logs/<stage>/<shard or table>.log  what each job printed
-#   results/benchmarks/<stage>/<shard or table>.tsv  time and peak memory of each job
+#   results/logs/<stage>/<shard>.log           what each job printed (validate: one job per stage,
+#                                              results/logs/validate/<stage>.log)
+#   results/benchmarks/<stage>/<shard>.tsv     time and peak memory of each job (likewise)
 # Paths are relative to the working directory (--directory), except the code, schemas and default config,
 # which are found beside this Snakefile.
 # Stages: decode -> normalize -> segment -> extract -> validate -> publish. Rules hold no logic: each

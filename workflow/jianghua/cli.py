@@ -61,12 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mask-token", required=True)
     p.add_argument("--out", action="append", required=True, metavar="TABLE=PATH")
 
-    p = sub.add_parser("validate", help="run the expectation suite of one table over all shards")
-    p.add_argument("--table", required=True)
+    p = sub.add_parser("validate", help="run the expectation suites of tables over all shards")
+    p.add_argument("--table", action="append", required=True, help="repeat --table, --json, --docs-dir per table")
     p.add_argument("--in", dest="inputs", action="append", default=[], metavar="TABLE=PATH")
     p.add_argument("--input-files", type=int, default=None, help="number of entries in input_dir")
-    p.add_argument("--json", required=True)
-    p.add_argument("--docs-dir", required=True, help="folder for the great-expectations Data Docs")
+    p.add_argument("--json", action="append", required=True)
+    p.add_argument("--docs-dir", action="append", required=True, help="folder for the great-expectations Data Docs")
 
     p = sub.add_parser("publish", help="gate on validation and publish a version")
     p.add_argument("--in", dest="inputs", action="append", required=True, metavar="TABLE=PATH")
@@ -117,7 +117,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         extract.run(_pairs(args.inputs, "--in"), _pairs(args.out, "--out"), args.mask_token)
     elif args.command == "validate":
         from jianghua import validate
-        validate.run(args.table, _multi(args.inputs, "--in"), args.json, args.docs_dir, args.input_files)
+        if not len(args.table) == len(args.json) == len(args.docs_dir):
+            raise JianghuaError("validate: give one --json and one --docs-dir for each --table, in the same order")
+        for table, out_json, docs_dir in zip(args.table, args.json, args.docs_dir):
+            validate.run(table, _multi(args.inputs, "--in"), out_json, docs_dir, args.input_files)
     elif args.command == "publish":
         from jianghua import publish
         version = publish.publish(_multi(args.inputs, "--in"), args.validation, args.config, args.root, args.keep)
