@@ -3,7 +3,7 @@ import hashlib
 import json
 
 from jianghua.config import validate_config
-from jianghua.decode import shard_of, walk
+from jianghua.decode import shard_count, shard_of, walk
 from jianghua.report import REPORT_TABLES
 from jianghua.tables import ALL_TABLES, STAGE_TABLES
 from jianghua.validate import DERIVED
@@ -11,8 +11,9 @@ from jianghua.validate import DERIVED
 validate_config(config)
 
 INPUT_DIR = config["input_dir"]
-SHARDS = [f"{i:03d}" for i in range(config["shards"])]
 INPUT_ENTRIES = walk(INPUT_DIR)
+_SIZES = [os.lstat(os.path.join(INPUT_DIR, entry)).st_size for entry in INPUT_ENTRIES]
+SHARDS = [f"{i:03d}" for i in range(shard_count(config["shards"], config["shard_megabytes"], _SIZES))]
 # Regular files are declared as inputs: their mtimes trigger reruns and storage plugins stage them. Links,
 # and names that Snakemake would read as wildcards ("{x}"), cannot be declared; their lstat facts go into a
 # parameter instead, so that a change to them still reruns their shard. The decode job lists the folder

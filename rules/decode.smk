@@ -14,7 +14,7 @@ rule decode:
     params:
         input_dir=INPUT_DIR,
         undeclared=undeclared_entries,
-        shards=config["shards"],
+        shards=len(SHARDS),
         max_bytes=config["decode"]["max_file_bytes"],
         margin=config["decode"]["repair_min_margin"],
         out=lambda wildcards, output: out_args(output),

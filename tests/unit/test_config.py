@@ -53,3 +53,11 @@ def test_every_schema_key_is_documented():
 
     assert schema["additionalProperties"] is False
     walk(schema, "")
+
+
+def test_shards_auto_is_valid_other_words_are_not(config):
+    assert validate_config({**config, "shards": "auto"})["shards"] == "auto"
+    with pytest.raises(ConfigError, match=r"key 'shards': 'many' does not match"):
+        validate_config({**config, "shards": "many"})
+    with pytest.raises(ConfigError, match=r"key 'shard_megabytes': 0 is less than or equal to the minimum of 0"):
+        validate_config({**config, "shard_megabytes": 0})

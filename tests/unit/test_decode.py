@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from jianghua.decode import Reject, decode_shard, detect, shard_of, source_id, walk
+from jianghua.decode import Reject, decode_shard, detect, shard_count, shard_of, source_id, walk
 
 TEXT = "各级党组织要坚持稳中求进，推动高质量发展。全市上下要强化责任落实，确保各项任务落到实处。\n"
 TRADITIONAL = "各級黨組織要堅持穩中求進，推動高質量發展。全市上下要強化責任落實，確保各項任務落到實處。\n"
@@ -95,3 +95,10 @@ def test_bad_entries_go_to_rejects(tmp_path):
                        "dirlink": "outside-link"}
     assert frames["sources"]["path"].to_list() == ["ok.txt"]
     assert "max_file_bytes" in frames["rejects"].filter(reason="oversized")["detail"][0]
+
+
+def test_shard_count_from_setting_or_input_size():
+    assert shard_count(3, 32, [10**9]) == 3
+    assert shard_count("auto", 32, [20_000_000, 20_000_000]) == 2  # 40 MB: rounded up
+    assert shard_count("auto", 32, []) == 1
+    assert shard_count("auto", 0.001, [10**9]) == 4096  # never more than the schema allows

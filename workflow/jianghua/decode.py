@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import math
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -76,6 +77,16 @@ def walk(input_dir: str | os.PathLike) -> list[str]:
         dirs[:] = [d for d in dirs if d not in links]
         found += [(rel / name).as_posix() for name in files + links]
     return sorted(found)
+
+
+MAX_SHARDS = 4096
+
+
+def shard_count(setting: int | str, shard_megabytes: float, sizes: list[int]) -> int:
+    """The number of shards: ``setting`` itself, or for "auto" one per ``shard_megabytes`` of input (``sizes``)."""
+    if setting != "auto":
+        return int(setting)
+    return min(MAX_SHARDS, max(1, math.ceil(sum(sizes) / (shard_megabytes * 1e6))))
 
 
 def shard_files(input_dir: str | os.PathLike, shard: int, shards: int) -> list[str]:
