@@ -7,10 +7,11 @@ half-width punctuation made full-width in Chinese context (GB/T 15834-2011, neve
 ；rejoined; stray whitespace cleaned.
 
 The shard is one string, its texts between NUL separators (decode never lets NUL into a text), so each
-operation is one regex pass or one polars call over the shard. A ``TracedShard`` keeps, per character, the
-decoded character it copies; the ``edits`` table is read off that trace at the end: every run where the
-trace breaks is one edit, a span of the decoded text and the text that replaced it, so the normalized text
-plus its edits rebuild the decoded text exactly.
+operation is a few numpy, regex or polars passes over the shard. A ``TracedShard`` keeps, per character, the
+decoded character it copies or replaced; the ``edits`` table is read off that trace at the end: a replaced
+character, or a gap in the trace, is a span of the decoded text and the text that replaced it (touching ones
+shaped by the same operations make one edit), so the normalized text plus its edits rebuild the decoded text
+exactly.
 """
 
 from __future__ import annotations

@@ -197,9 +197,6 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
     The margin is the smallest gap, at any position with several options, between the chosen character
     and the runner-up given the chosen neighbours. Every transition of the lattice is scored in one call.
     """
-    def pairs(lefts: np.ndarray, rights: np.ndarray) -> np.ndarray:
-        return model.logp_array(np.repeat(lefts, rights.size), np.tile(rights, lefts.size)).reshape(lefts.size, -1)
-
     def bonus(options: list[str], following: np.ndarray) -> np.ndarray:
         # the prior of the first character holds only where a sentence goes on: not before another mark
         if not prior:
@@ -244,11 +241,12 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
     for k, options in enumerate(positions):
         if len(options) < 2:
             continue
-        right = heads[k + 1][[chosen[k + 1]]] if k + 1 < len(positions) else tail
+        inner = k + 1 < len(positions)
+        right = heads[k + 1][[chosen[k + 1]]] if inner else tail
         local = (matrices[k][chosen[k - 1]] + emits[k] if k else
                  firsts + (bonus(options, right)[:, 0] if right.size else 0.0))
-        if right.size:
-            local = local + pairs(tails[k], right)[:, 0]
+        if right.size:  # matrices[k + 1] scores position k against what follows it
+            local = local + matrices[k + 1][:, chosen[k + 1] if inner else 0]
         ranked = np.sort(local)
         margin = min(margin, float(ranked[-1] - ranked[-2]))
     return float(final[chosen[-1]]), "".join(options[c] for options, c in zip(positions, chosen)), margin
@@ -265,7 +263,6 @@ def _commonest(model: CharModel, options: tuple[str, ...], prior: tuple[tuple[st
         scores = model.unigram_logp_array(np.array([ord(c[0]) for c in options])) + [weights.get(c, 0.0) for c in options]
         known[options, prior] = [options[k] for k in np.argsort(scores, kind="stable")[-MAX_OPTIONS:]]
     return known[options, prior]
-
 
 
 QUOTE_PRIOR = 3.0  # the quote mark that closes the open quote, against the other marks
@@ -289,8 +286,8 @@ def _choose(runs: list[Run], text: str, start: int, end: int, model: CharModel, 
             prior: dict[str, float] | None = None) -> tuple[str | None, float | None, str]:
     """The repair of a damaged span from its runs, or None and why not.
 
-    When no plain reading of the runs is plausible, one pair dropped by the decoder is put back: the
-    repair must then win among all the places it could have been.
+    When no plain reading of the runs is plausible, the one or two pairs the decoder may have dropped are
+    put back next to where it reads worst: the repair must then win among all the ways they fit.
     """
     after, score, reason, suspect = _rank(_lattices(runs, False), text, start, end, model, min_margin, prior)
     if after is None and not reason.startswith("margin"):
