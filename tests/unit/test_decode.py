@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from jianghua.decode import Reject, decode_shard, detect, shard_count, shard_of, source_id, walk
+from jianghua.decode import Reject, _utf16_shaped, decode_shard, detect, shard_count, shard_of, source_id, walk
 
 TEXT = "各级党组织要坚持稳中求进，推动高质量发展。全市上下要强化责任落实，确保各项任务落到实处。\n"
 TRADITIONAL = "各級黨組織要堅持穩中求進，推動高質量發展。全市上下要強化責任落實，確保各項任務落到實處。\n"
@@ -102,3 +102,17 @@ def test_shard_count_from_setting_or_input_size():
     assert shard_count("auto", 32, [20_000_000, 20_000_000]) == 2  # 40 MB: rounded up
     assert shard_count("auto", 32, []) == 1
     assert shard_count("auto", 0.001, [10**9]) == 4096  # never more than the schema allows
+
+
+def test_clear_cases_are_settled_by_the_unigram_score_of_the_opening():
+    data = (TRADITIONAL * 40).encode("big5")  # longer than the opening: the rest is decoded once, by the winner
+    decoding = detect(data)
+    assert decoding.encoding == "big5" and decoding.text == TRADITIONAL * 40
+    assert "unigram-scored big5" in decoding.evidence and "gb18030" in decoding.evidence
+
+
+@pytest.mark.parametrize("encoding, shaped", [("utf-16-le", True), ("utf-16-be", False)])
+def test_utf16_competes_only_in_the_byte_order_that_reads_as_text(encoding, shaped):
+    data = TEXT.encode("utf-16-le")
+    assert _utf16_shaped(data, encoding) is shaped
+    assert not _utf16_shaped(TEXT.encode("gb18030")[:84], encoding)  # GBK bytes read as UTF-16
