@@ -101,15 +101,25 @@ def test_pairs_the_decoder_dropped_are_put_back(unseen):
     pairs = [(intended(t), simulate(t)) for t in unseen]
     model = CharModel(damaged for _, damaged in pairs)
     restored = [(r, want) for want, damaged in pairs for r in repair.find_repairs(damaged, model, 2.0)
-                if "decoder dropped" in r.reason]
+                if "restored" in r.reason]
     assert len(restored) >= 10
     assert all(r.after.rstrip("(") in want for r, want in restored)
     # 要全面 (D2 AA C8 AB C3 E6) read one byte late gives AA C8 and AB C3: two pairs dropped, one character lost
     assert any("要全面" in r.after for r, _ in restored)
 
 
+def test_a_plain_reading_with_a_rare_pair_can_beat_every_restoration():
+    # 敢首創: 敢首 is rare enough to suggest a dropped pair, but each restoration reads worse, at its prior
+    # (the phrase comes out damaged this way first in the 100 documents of this seed)
+    pairs = [(intended(t), simulate(t)) for t in clean_traditional_documents(4242, 100)]
+    model = CharModel(damaged for _, damaged in pairs)
+    beaten = [(r, want) for want, damaged in pairs for r in repair.find_repairs(damaged, model, 2.0)
+              if "beat every restoration" in r.reason]
+    assert beaten and all(r.status == "repaired" and r.after.rstrip("(") in want for r, want in beaten)
+
+
 def test_simulated_damage_of_unseen_text(unseen):
     result = repair_accuracy(unseen, 2.0)
     assert result["damaged_spans"] > 300
     assert result["changed_outside"] == 0 and result["wrong_repairs"] == 0
-    assert result["exact"] >= 0.9  # the rest is flagged, never guessed
+    assert result["exact"] >= 0.95  # the rest is flagged, never guessed
