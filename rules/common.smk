@@ -20,14 +20,20 @@ SHARDS = [f"{i:03d}" for i in range(shard_count(config["shards"], config["shard_
 # itself and rejects what must be rejected; links are never followed.
 _FILES_BY_SHARD = {shard: [] for shard in SHARDS}
 _UNDECLARED_BY_SHARD = {shard: hashlib.sha256() for shard in SHARDS}
+_ENTRIES_BY_SHARD = {shard: 0 for shard in SHARDS}
 for _entry in INPUT_ENTRIES:
     _path = os.path.join(INPUT_DIR, _entry)
     _shard = SHARDS[shard_of(_entry, len(SHARDS))]
+    _ENTRIES_BY_SHARD[_shard] += 1
     if os.path.isfile(_path) and not os.path.islink(_path) and not set("{}") & set(_entry):
         _FILES_BY_SHARD[_shard].append(_path)
     else:
         _stat = os.lstat(_path)
         _UNDECLARED_BY_SHARD[_shard].update(f"{_entry}\0{_stat.st_size}\0{_stat.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+
+
+# validation checks per shard that every entry became a source or a reject
+ENTRIES_PER_SHARD = ",".join(str(_ENTRIES_BY_SHARD[shard]) for shard in SHARDS)
 
 
 def undeclared_entries(wildcards):

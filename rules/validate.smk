@@ -26,6 +26,6 @@ for _stage, _tables in STAGE_TABLES.items():
             tables=" ".join(f"--table {t} --json results/validation/{t}.json --docs-dir results/validation/data_docs/{t}"
                             for t in _tables),
             inputs=in_args(validation_tables(*_tables)),
-            input_files=len(INPUT_ENTRIES),
+            entries_per_shard=ENTRIES_PER_SHARD,
         shell:
-            "jianghua validate {params.tables} {params.inputs} --input-files {params.input_files} > {log} 2>&1"
+            "jianghua validate {params.tables} {params.inputs} --entries-per-shard {params.entries_per_shard} > {log} 2>&1"

@@ -1,5 +1,6 @@
 import json
 
+import polars as pl
 import pytest
 
 import jianghua
@@ -70,3 +71,17 @@ def test_load_names_what_is_missing(tmp_path):
         jianghua.load("sentences", root=tmp_path)
     with pytest.raises(JianghuaError, match="unknown table 'sentence'"):
         jianghua.load("sentence", root=tmp_path)
+
+
+def test_parts_are_key_ranges_sorted_across_shards(tmp_path, sample_frames):
+    sentences = sample_frames["sentences"]
+    shard_paths = []
+    for index in range(3):  # the rows dealt to three shards out of key order
+        path = tmp_path / f"{index}.parquet"
+        tables.write(sentences.gather_every(3, offset=index).reverse(), "sentences", path)
+        shard_paths.append(str(path))
+    parts = list(publish._key_ranges("sentences", shard_paths, None, tmp_path / "scratch"))
+    assert len(parts) == 3 and all(part.height for part in parts)
+    keys = tables.spec("sentences")["keys"]
+    joined = pl.concat([part.sort(keys) for part in parts])
+    assert joined.equals(sentences.sort(keys))

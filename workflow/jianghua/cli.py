@@ -30,6 +30,14 @@ def _multi(items: list[str], option: str) -> dict[str, list[str]]:
     return grouped
 
 
+def _counts(text: str) -> list[int]:
+    """"3,0,5" -> [3, 0, 5]."""
+    try:
+        return [int(n) for n in text.split(",")]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected comma-separated counts such as 3,0,5, got '{text}'") from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one stage; errors print one clear message and exit 2."""
     parser = argparse.ArgumentParser(prog="jianghua", description=__doc__)
@@ -64,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("validate", help="run the expectation suites of tables over all shards")
     p.add_argument("--table", action="append", required=True, help="repeat --table, --json, --docs-dir per table")
     p.add_argument("--in", dest="inputs", action="append", default=[], metavar="TABLE=PATH")
-    p.add_argument("--input-files", type=int, default=None, help="number of entries in input_dir")
+    p.add_argument("--entries-per-shard", type=_counts, default=None,
+                   help="comma-separated number of input entries in each shard, in shard order")
     p.add_argument("--json", action="append", required=True)
     p.add_argument("--docs-dir", action="append", required=True, help="folder for the great-expectations Data Docs")
 
@@ -120,7 +129,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if not len(args.table) == len(args.json) == len(args.docs_dir):
             raise JianghuaError("validate: give one --json and one --docs-dir for each --table, in the same order")
         for table, out_json, docs_dir in zip(args.table, args.json, args.docs_dir):
-            validate.run(table, _multi(args.inputs, "--in"), out_json, docs_dir, args.input_files)
+            validate.run(table, _multi(args.inputs, "--in"), out_json, docs_dir, args.entries_per_shard)
     elif args.command == "publish":
         from jianghua import publish
         version = publish.publish(_multi(args.inputs, "--in"), args.validation, args.config, args.root, args.keep)

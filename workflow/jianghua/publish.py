@@ -1,8 +1,9 @@
 """Publish stage: validated shard tables -> ``results/published/<version>/``, a manifest, a card, ``LATEST``.
 
 The version id is a hash of the inputs (paths and sha256 of every file, rejected or not), the resolved
-config, the package version and code, and the table schemas; never of the clock. Tables are written as one zstd
-parquet file each, sorted by their keys, with statistics. The manifest sits beside the table folders (never
+config, the package version and code, and the table schemas; never of the clock. Each table is written as zstd
+parquet parts with statistics, sorted by the table's keys across parts; a part holds about one shard's rows, so
+memory follows the shard, not the corpus. The manifest sits beside the table folders (never
 inside one: ``pl.scan_parquet(folder)`` must see parquet only).
 """
 
@@ -14,6 +15,7 @@ import os
 import platform
 import shutil
 from importlib.metadata import PackageNotFoundError, version as package_version
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -50,15 +52,41 @@ def version_id(sources: pl.DataFrame, rejects: pl.DataFrame, config_text: str) -
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def mark_duplicates(source_paths: list[str], canonical: pl.DataFrame) -> pl.DataFrame:
-    """All ``sources`` rows; a file whose content another shard decoded first becomes a duplicate."""
-    frames = [tables.read("sources", p).with_columns(pl.lit(i).alias("shard")) for i, p in enumerate(source_paths)]
-    if not frames:
-        return tables.empty("sources")
-    joined = pl.concat(frames).join(canonical.rename({"shard": "first"}), on="source_id", how="left")
-    return joined.with_columns(
-        pl.when(pl.col("first") != pl.col("shard")).then(pl.lit("duplicate")).otherwise(pl.col("status")).alias("status"),
-    ).drop("shard", "first")
+def mark_duplicates(sources: pl.DataFrame, index: int, canonical: pl.DataFrame) -> pl.DataFrame:
+    """The ``sources`` rows of shard ``index``; a file whose content another shard decoded first becomes a duplicate."""
+    first = sources.join(canonical.rename({"shard": "first"}), on="source_id", how="left")["first"]
+    return sources.with_columns(pl.when(first != index).then(pl.lit("duplicate")).otherwise(pl.col("status"))
+                                .alias("status"))
+
+
+PER_FILE_TABLES = ("sources", "rejects")  # one row per input file, keyed by path: published as one part
+
+
+def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scratch: Path) -> Iterator[pl.DataFrame]:
+    """The rows of ``table``, one frame per part: in key order across parts, each about one shard in size.
+
+    Keys start with a content id (hex digits of a hash), so parts are ranges of its first four digits, as many
+    as shards. The shards are split by range into ``scratch`` first, so that memory holds one shard or one
+    range, never the table. The per-file tables are small and come as one part.
+    """
+    if table in PER_FILE_TABLES:
+        frames = [tables.read_shard(table, path, index, canonical) for index, path in enumerate(shard_paths)]
+        if table == "sources":
+            frames = [mark_duplicates(frame, index, canonical) for index, frame in enumerate(frames)]
+        yield pl.concat(frames) if frames else tables.empty(table)
+        return
+    parts = max(1, len(shard_paths))
+    id_column = tables.spec(table)["keys"][0]
+    part_of = (pl.col(id_column).str.slice(0, 4).str.to_integer(base=16) * parts // 0x10000).alias("part")
+    for index, path in enumerate(shard_paths):
+        frame = tables.read_shard(table, path, index, canonical)
+        for (number,), piece in frame.with_columns(part_of).partition_by("part", as_dict=True).items():
+            (scratch / table / f"{number:05d}").mkdir(parents=True, exist_ok=True)
+            piece.drop("part").write_parquet(scratch / table / f"{number:05d}" / f"{index:05d}.parquet",
+                                             compression="uncompressed")
+    for number in range(parts):
+        pieces = sorted((scratch / table / f"{number:05d}").glob("*.parquet"))
+        yield tables.read(table, pieces) if pieces else tables.empty(table)
 
 
 def _library_versions() -> dict[str, str]:
@@ -81,7 +109,7 @@ def dataset_card(version: str, manifest: dict, warnings: list[str]) -> str:
         spec = tables.spec(table)
         entry = manifest["tables"][table]
         lines += [f"## {table}", "", f"Stage `{spec['stage']}`, schema version {spec['schema_version']}, "
-                  f"{entry['rows']} rows, sorted by {', '.join(spec['keys'])}.", "",
+                  f"{entry['rows']} rows in {len(entry['files'])} parts, sorted by {', '.join(spec['keys'])}.", "",
                   "| column | type | nullable | description |", "|---|---|---|---|"]
         lines += [f"| {c['name']} | {c['type']} | {'yes' if c['nullable'] else 'no'} | {c['description']} |"
                   for c in spec["columns"]]
@@ -104,8 +132,8 @@ def publish(paths: dict[str, list[str]], validation: list[str], config_path: str
                for summary in (json.loads(Path(p).read_text(encoding="utf-8")) for p in validation)}
     gate(results)
     canonical = tables.canonical_shards(paths["sources"])
-    sources = mark_duplicates(paths["sources"], canonical)
-    version = version_id(sources, tables.read("rejects", paths["rejects"]), Path(config_path).read_text(encoding="utf-8"))
+    version = version_id(tables.read("sources", paths["sources"]), tables.read("rejects", paths["rejects"]),
+                         Path(config_path).read_text(encoding="utf-8"))
     root = Path(root)
     target = root / version
     if not target.exists():
@@ -113,22 +141,24 @@ def publish(paths: dict[str, list[str]], validation: list[str], config_path: str
         shutil.rmtree(staging, ignore_errors=True)
         manifest = {"version": version, "package_version": __version__, "libraries": _library_versions(),
                     "tables": {}}
-        for table in tables.ALL_TABLES:  # one table in memory at a time
-            frame = sources if table == "sources" else tables.read(table, paths[table], canonical)
+        for table in tables.ALL_TABLES:
             folder = staging / table
             folder.mkdir(parents=True)
-            path = folder / "part-00000.parquet"
-            sorted_frame = frame.sort(tables.spec(table)["keys"], maintain_order=True)
-            pq.write_table(tables.conform(sorted_frame, table), path, compression="zstd", write_statistics=True)
+            files = []
+            for number, frame in enumerate(_key_ranges(table, paths[table], canonical, staging / ".ranges")):
+                path = folder / f"part-{number:05d}.parquet"
+                sorted_frame = frame.sort(tables.spec(table)["keys"], maintain_order=True)
+                pq.write_table(tables.conform(sorted_frame, table), path, compression="zstd", write_statistics=True)
+                files.append({"path": f"{table}/{path.name}", "rows": frame.height, "sha256": _file_sha256(path)})
             manifest["tables"][table] = {
-                "files": [{"path": f"{table}/{path.name}", "rows": frame.height, "sha256": _file_sha256(path)}],
-                "rows": frame.height, "schema_version": tables.spec(table)["schema_version"],
-                "schema_fingerprint": schema_fingerprint(table)}
+                "files": files, "rows": sum(f["rows"] for f in files),
+                "schema_version": tables.spec(table)["schema_version"], "schema_fingerprint": schema_fingerprint(table)}
         warnings = [f"{t}: {w}" for t, s in sorted(results.items()) for w in s["failed_warning"]]
         manifest["validation"] = {"warnings": warnings}
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                               encoding="utf-8")
         (staging / "README.md").write_text(dataset_card(version, manifest, warnings), encoding="utf-8")
+        shutil.rmtree(staging / ".ranges", ignore_errors=True)
         os.replace(staging, target)
     history_path = root / "HISTORY"
     history = [v for v in (history_path.read_text().split() if history_path.exists() else []) if v != version]

@@ -86,13 +86,17 @@ def build(frames: dict[str, pl.DataFrame], validation: list[dict]) -> dict[str, 
     }
 
 
-REPORT_TABLES = ("sources", "rejects", "documents", "paragraphs", "sentences", "repairs", "formulations", "metadata")
+# table -> the columns the report reads (None: all); the big tables are only counted
+REPORT_COLUMNS = {"sources": None, "rejects": None, "documents": ["doc_id"], "paragraphs": ["doc_id"],
+                  "sentences": ["doc_id"], "repairs": ["source_id", "status"], "formulations": ["doc_id", "canonical"],
+                  "metadata": None}
+REPORT_TABLES = tuple(REPORT_COLUMNS)
 
 
 def run(paths: dict[str, list[str]], validation_paths: list[str], out_dir: str) -> None:
     """Read the tables and validation results; write the report files into ``out_dir``."""
     canonical = tables.canonical_shards(paths.get("sources", []))
-    frames = {t: tables.read(t, paths.get(t, []), canonical) for t in REPORT_TABLES}
+    frames = {t: tables.read(t, paths.get(t, []), canonical, columns) for t, columns in REPORT_COLUMNS.items()}
     validation = [json.loads(Path(p).read_text(encoding="utf-8")) for p in validation_paths]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -93,22 +93,29 @@ def write(df: pl.DataFrame, table: str, path: str | os.PathLike, **parquet_optio
     os.replace(tmp, path)
 
 
-def read(table: str, paths: str | os.PathLike | list, canonical: pl.DataFrame | None = None) -> pl.DataFrame:
+def read(table: str, paths: str | os.PathLike | list, canonical: pl.DataFrame | None = None,
+         columns: list[str] | None = None) -> pl.DataFrame:
     """Read one or several parquet files (shards, in shard order) of ``table`` with its declared schema.
 
     With ``canonical`` (from ``canonical_shards``), rows of a source are kept only from its canonical
-    shard: identical files in two shards share a content id and must count once.
+    shard: identical files in two shards share a content id and must count once. ``columns`` reads only
+    those (with ``canonical``, include the table's source_id or doc_id).
     """
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not paths:
-        return empty(table)
-    frames = [pl.from_arrow(pq.read_table(p, schema=arrow_schema(table))) for p in paths]
-    columns = frames[0].columns
-    if canonical is None or len(frames) == 1 or table == "sources" or not {"source_id", "doc_id"} & set(columns):
-        return pl.concat(frames)
-    key = pl.col("source_id") if "source_id" in columns else pl.col("doc_id").str.slice(0, 16)
-    return pl.concat([f.filter(key.is_in(canonical.filter(pl.col("shard") == i)["source_id"].implode()))
-                      for i, f in enumerate(frames)])
+        return empty(table).select(columns or pl.all())
+    return pl.concat([read_shard(table, path, index, canonical if len(paths) > 1 else None, columns)
+                      for index, path in enumerate(paths)])
+
+
+def read_shard(table: str, path: str | os.PathLike, index: int, canonical: pl.DataFrame | None = None,
+               columns: list[str] | None = None) -> pl.DataFrame:
+    """Read shard number ``index`` of ``table``; with ``canonical``, only the sources it is canonical for."""
+    frame = pl.from_arrow(pq.read_table(path, schema=arrow_schema(table), columns=columns))
+    if canonical is None or table == "sources" or not {"source_id", "doc_id"} & set(frame.columns):
+        return frame
+    key = pl.col("source_id") if "source_id" in frame.columns else pl.col("doc_id").str.slice(0, 16)
+    return frame.filter(key.is_in(canonical.filter(pl.col("shard") == index)["source_id"].implode()))
 
 
 def canonical_shards(source_paths: list) -> pl.DataFrame:

@@ -2,7 +2,8 @@
 
 Checks that span rows or tables (offsets slicing back, references, row accounting) are computed with polars
 as boolean ``check_*`` columns, which the suite then expects to be true; everything else is a plain
-expectation on the table's own columns. Each suite runs once over all shards of its table. The result JSON
+expectation on the table's own columns. Each suite runs shard by shard (a shard with the same shard of the
+tables its checks read), so that memory follows the shard, not the corpus; the outcomes add up per table. The result JSON
 (deterministic: no run times or ids) and great-expectations' Data Docs land under ``results/validation/``; a failed critical
 expectation does not stop this job, it stops ``publish``, which reads the results.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -117,21 +118,30 @@ DERIVED: dict[str, tuple[tuple[str, ...], Callable]] = {
 }
 
 
-def _parameters(table: str, other: dict[str, pl.DataFrame], input_files: int | None) -> dict:
-    """Values the suites refer to as {"$PARAMETER": name}: computed, or too long to keep in the JSON."""
+def _parameters(table: str, other: dict[str, pl.DataFrame], entries: int | None) -> dict:
+    """Values the suites refer to as {"$PARAMETER": name}: computed, or too long to keep in the JSON.
+
+    ``entries``: the number of input entries hashed to this shard, each of which is a source or a reject.
+    """
     parameters = {"traditional_only": f"[{traditional_only()}]"}
-    if table == "sources" and input_files is not None:
-        parameters["expected_source_rows"] = input_files - other["rejects"].height
+    if table == "sources" and entries is not None:
+        parameters["expected_source_rows"] = entries - other["rejects"].height
     return parameters
 
 
-def run_suite(table: str, frame: pl.DataFrame, parameters: dict, docs_dir: str | None = None) -> dict:
-    """Run the suite of ``table`` on ``frame`` with great-expectations; return a deterministic summary.
+Shard = tuple[pl.DataFrame, dict]  # one shard of a table with its check columns, and the suite's parameters
 
-    With ``docs_dir``, the run goes through a checkpoint of a file context there, which builds its Data Docs.
+
+def run_suite(table: str, shards: Iterable[Shard], docs_dir: str | None = None) -> dict:
+    """Run the suite of ``table`` with great-expectations on each shard in turn; return one deterministic
+    summary of them all (a shard is held in memory only while its batch runs).
+
+    With ``docs_dir``, the runs go through a checkpoint of a file context there, which builds its Data Docs
+    (one validation result per shard).
     """
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx  # costs seconds: imported only in validation jobs
+    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     spec = suite(table)
@@ -147,36 +157,54 @@ def run_suite(table: str, frame: pl.DataFrame, parameters: dict, docs_dir: str |
         gx_suite.add_expectation(config.to_domain_obj())  # (add_expectation_configuration upserts by column)
     gx_suite = context.suites.add(gx_suite)
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=gx_suite))
-    batch_parameters = {"dataframe": frame.to_pandas(use_pyarrow_extension_array=True)}
     # partial_unexpected_count=0 keeps corpus values out of the Data Docs, whose renderer does not escape
     # them; the row indexes (for our example rows) are still returned.
     result_format = {"result_format": "COMPLETE", "partial_unexpected_count": 0}
-    if docs_dir:
-        checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name=table, validation_definitions=[definition], result_format=result_format,
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")]))
-        run = checkpoint.run(batch_parameters=batch_parameters, expectation_parameters=parameters)
-        result = next(iter(run.run_results.values()))
-    else:
-        result = definition.run(batch_parameters=batch_parameters, expectation_parameters=parameters,
-                                result_format=result_format)
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=table, validation_definitions=[definition], result_format=result_format,
+        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")])) if docs_dir else None
     keys = tables.spec(table)["keys"]
-    outcomes = []
     by_id = {item["id"]: item for item in spec["expectations"]}
-    for r in result.results:
-        item = by_id[r.expectation_config.meta["id"]]
-        indexes = (r.result or {}).get("unexpected_index_list") or []
-        examples = [{k: _plain(frame[k][i]) for k in keys} for i in sorted(indexes)[:EXAMPLE_ROWS]] if indexes else []
-        outcomes.append({"id": item["id"], "type": item["type"], "kwargs": item["kwargs"], "severity": item["severity"],
-                         "success": bool(r.success), "unexpected_count": (r.result or {}).get("unexpected_count"),
-                         "observed_value": _plain((r.result or {}).get("observed_value")),
-                         "example_rows": examples,
-                         "exception": r.exception_info.get("exception_message") if r.exception_info else None})
-    return {"table": table, "suite": spec["name"], "rows": frame.height,
-            "success": all(o["success"] for o in outcomes if o["severity"] == "critical"),
-            "failed_critical": [o["id"] for o in outcomes if not o["success"] and o["severity"] == "critical"],
-            "failed_warning": [o["id"] for o in outcomes if not o["success"] and o["severity"] != "critical"],
-            "expectations": outcomes}
+    rows, outcomes = 0, {}
+    for number, (frame, parameters) in enumerate(shards):
+        batch_parameters = {"dataframe": frame.to_pandas(use_pyarrow_extension_array=True)}
+        if checkpoint:
+            run = checkpoint.run(batch_parameters=batch_parameters, expectation_parameters=parameters,
+                                 run_id=RunIdentifier(run_name=f"shard {number:03d}"))
+            result = next(iter(run.run_results.values()))
+        else:
+            result = definition.run(batch_parameters=batch_parameters, expectation_parameters=parameters,
+                                    result_format=result_format)
+        rows += frame.height
+        for r in result.results:
+            item = by_id[r.expectation_config.meta["id"]]
+            details = r.result or {}
+            indexes = sorted(details.get("unexpected_index_list") or [])[:EXAMPLE_ROWS]
+            found = {"success": bool(r.success), "unexpected_count": details.get("unexpected_count"),
+                     "observed_value": _plain(details.get("observed_value")),
+                     "example_rows": [{k: _plain(frame[k][i]) for k in keys} for i in indexes],
+                     "exception": r.exception_info.get("exception_message") if r.exception_info else None}
+            outcomes[item["id"]] = _combine(outcomes[item["id"]], found) if item["id"] in outcomes else found
+    expectations = [{"id": item["id"], "type": item["type"], "kwargs": item["kwargs"], "severity": item["severity"],
+                     **outcomes[item["id"]]} for item in spec["expectations"] if item["id"] in outcomes]
+    return {"table": table, "suite": spec["name"], "rows": rows,
+            "success": all(o["success"] for o in expectations if o["severity"] == "critical"),
+            "failed_critical": [o["id"] for o in expectations if not o["success"] and o["severity"] == "critical"],
+            "failed_warning": [o["id"] for o in expectations if not o["success"] and o["severity"] != "critical"],
+            "expectations": expectations}
+
+
+def _combine(so_far: dict, shard: dict) -> dict:
+    """One expectation's outcome over the shards so far and one more: counts and row counts add up."""
+    def add(a, b):
+        if a is None or b is None:
+            return a if b is None else b
+        return a + b if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None
+    return {"success": so_far["success"] and shard["success"],
+            "unexpected_count": add(so_far["unexpected_count"], shard["unexpected_count"]),
+            "observed_value": add(so_far["observed_value"], shard["observed_value"]),
+            "example_rows": (so_far["example_rows"] + shard["example_rows"])[:EXAMPLE_ROWS],
+            "exception": so_far["exception"] or shard["exception"]}
 
 
 def _plain(value):
@@ -187,16 +215,22 @@ def _plain(value):
     return value
 
 
-def validate_table(table: str, paths: dict[str, list[str]], input_files: int | None = None,
+def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: list[int] | None = None,
                    docs_dir: str | None = None) -> dict:
-    """Load ``table`` (all shards) and what its checks need, derive the check columns, run its suite."""
+    """Run the suite of ``table`` shard by shard: each shard with the same shard of the tables its checks
+    read (every stage keeps a source's rows in the shard that decoded it), so memory follows the shard."""
     canonical = tables.canonical_shards(paths["sources"]) if "sources" in paths else None
-    frame = tables.read(table, paths[table], canonical)
     needed, derive = DERIVED.get(table, ((), None))
-    other = {t: tables.read(t, paths[t], canonical) for t in set(needed) | ({"rejects"} if table == "sources" else set())}
-    if derive:
-        frame = derive(frame, other)
-    return run_suite(table, frame, _parameters(table, other, input_files), docs_dir)
+    needed = set(needed) | ({"rejects"} if table == "sources" else set())
+
+    def shards() -> Iterable[Shard]:
+        for index, path in enumerate(paths[table]):
+            frame = tables.read_shard(table, path, index, canonical)
+            other = {t: tables.read_shard(t, paths[t][index], index, canonical) for t in needed}
+            entries = entries_per_shard[index] if entries_per_shard is not None else None
+            yield (derive(frame, other) if derive else frame), _parameters(table, other, entries)
+
+    return run_suite(table, shards(), docs_dir)
 
 
 def gate(results: dict[str, dict]) -> None:
@@ -214,8 +248,9 @@ def gate(results: dict[str, dict]) -> None:
                                "and rerun.")
 
 
-def run(table: str, paths: dict[str, list[str]], out_json: str, docs_dir: str, input_files: int | None) -> None:
+def run(table: str, paths: dict[str, list[str]], out_json: str, docs_dir: str,
+        entries_per_shard: list[int] | None) -> None:
     """Validate one table; write its result JSON and its great-expectations Data Docs."""
-    summary = validate_table(table, paths, input_files, docs_dir)
+    summary = validate_table(table, paths, entries_per_shard, docs_dir)
     Path(out_json).parent.mkdir(parents=True, exist_ok=True)
     Path(out_json).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
