@@ -63,3 +63,32 @@ def test_traditional_only_characters_exclude_shared_ones():
     chars = validate.traditional_only()
     assert "發" in chars and "說" in chars
     assert "发" not in chars and "著" not in chars and "乾" not in chars
+
+
+def test_shards_are_validated_one_by_one_and_add_up(tmp_path, sample_frames):
+    # two shards, split by document; the second breaks one sentence: its outcome and rows must carry over
+    doc_ids = sample_frames["documents"]["doc_id"].sort()
+    halves = [doc_ids.head(len(doc_ids) // 2), doc_ids.tail(len(doc_ids) - len(doc_ids) // 2)]
+    paths = {name: [] for name in ("documents", "sentences", "paragraphs")}
+    for index, ids in enumerate(halves):
+        for name in paths:
+            frame = sample_frames[name].filter(pl.col("doc_id").is_in(ids.implode()))
+            if name == "sentences" and index == 1:
+                frame = frame.with_columns(pl.when(pl.col("sentence_no") == 3).then(pl.col("end") + 1)
+                                           .otherwise(pl.col("end")).alias("end"))
+            path = tmp_path / f"{name}-{index}.parquet"
+            tables.write(frame, name, path)
+            paths[name].append(str(path))
+    summary = validate.validate_table("sentences", paths)
+    assert summary["rows"] == sample_frames["sentences"].height
+    [outcome] = [e for e in summary["expectations"] if e["id"] == "check_slices_back"]
+    broken = sample_frames["sentences"].filter(pl.col("doc_id").is_in(halves[1].implode()), pl.col("sentence_no") == 3)
+    assert not outcome["success"] and outcome["unexpected_count"] == broken.height > 0
+    assert {row["doc_id"] for row in outcome["example_rows"]} <= set(halves[1])
+    # the same outcomes as one run over the whole table
+    whole = {name: [str(tmp_path / f"{name}.parquet")] for name in paths}
+    for name, shard_paths in paths.items():
+        tables.write(tables.read(name, shard_paths), name, whole[name][0])
+    at_once = validate.validate_table("sentences", whole)
+    assert summary["failed_critical"] == at_once["failed_critical"]
+    assert [e["unexpected_count"] for e in summary["expectations"]] == [e["unexpected_count"] for e in at_once["expectations"]]
