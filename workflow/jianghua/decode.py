@@ -6,10 +6,11 @@ of GBK bytes that happen to be valid UTF-8); then every strict decoding among GB
 (never the first success: Big5 bytes usually decode as GB18030 mojibake). A file no single encoding decodes is
 decoded line by line (``mixed``) when every line decodes, else rejected. Damage repair follows.
 
-Scoring is paid once per file on its opening only. Clear cases are settled by a unigram score: the readings of
-the opening whose UTF-16 code units have the shape of Chinese text, a winner that reads as text and leads the
-next reading by ``QUICK_MARGIN``; only then is the whole file decoded, once. Anything less clear (short or odd
-files, binary, mixed) takes the full path: every strict decoding scored by the bigram model.
+Clear cases are settled on each file's opening (its first ``OPENING_BYTES``) by a cheap unigram score: the best
+reading must read as text (``QUICK_PLAUSIBLE``) and lead the next by ``QUICK_MARGIN``, and UTF-16 competes only
+where its code units have the shape of Chinese text; the winner alone then decodes the rest of the file. Anything
+less clear (binary, mixed, close scores) takes the full path: every strict decoding of the whole file scored by
+the bigram model.
 """
 
 from __future__ import annotations
