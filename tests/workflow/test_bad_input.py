@@ -26,6 +26,13 @@ def test_hostile_folder(tmp_path):
     (corpus / "nul.txt").write_bytes(b"abc\x00def\x00\x00")
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "scan.bin").write_bytes(bytes(range(256)) * 8)
+    shutil.copy(SAMPLE / "corpus" / "special" / "mixed 编码.txt", corpus / "mixed.txt")  # UTF-8 body, GBK footer
+    sentence = "各级党组织要坚持稳中求进，推动高质量发展；全市上下要强化责任落实。".encode("utf-8")
+    (corpus / "one-line.txt").write_bytes(sentence * (50_000_000 // len(sentence)))  # 50 MB, no line break
+    os.mkfifo(corpus / "pipe.txt")  # never read: a reader would block
+    locked = corpus / "locked.txt"
+    locked.write_text("这份文件谁都不能读。\n", encoding="utf-8")
+    locked.chmod(0)  # unreadable, except to root
     os.symlink("/etc/hostname", corpus / "outside.txt")
     os.symlink(tmp_path / "missing", corpus / "broken.txt")
     os.symlink("name with spaces.txt", corpus / "inside-link.txt")
@@ -35,12 +42,30 @@ def test_hostile_folder(tmp_path):
     version = root / (root / "LATEST").read_text().strip()
     sources, rejects = pl.read_parquet(version / "sources"), pl.read_parquet(version / "rejects")
     assert sorted(sources["path"].to_list() + rejects["path"].to_list()) == walk(corpus)
+    unreadable = {} if os.geteuid() == 0 else {"locked.txt": "unreadable"}
     assert dict(zip(rejects["path"], rejects["reason"])) == {
         "nul.txt": "binary", "empty.txt": "empty", "scan.bin": "binary", "outside.txt": "outside-link",
-        "broken.txt": "outside-link"}
+        "broken.txt": "outside-link", "pipe.txt": "not-a-file", **unreadable}
+    assert sources.filter(path="mixed.txt")["encoding"].to_list() == ["mixed"]
+    assert sources.filter(path="one-line.txt")["bytes"].to_list() == [50_000_000 // len(sentence) * len(sentence)]
     assert rejects["detail"].str.len_chars().min() > 10
     copies = sources.filter(pl.col("source_id") == sources.filter(path="name with spaces.txt")["source_id"][0])
     assert sorted(copies["status"]) == ["duplicate", "duplicate", "ok"]
     assert pl.read_parquet(version / "decoded")["source_id"].is_unique().all()
     assert sources.filter(path="truncated.txt")["evidence"][0].startswith("utf-8 truncated")
     assert "Nothing to be done" in snakemake(work, "--config", f"input_dir={corpus}", "shards=3", "--dry-run").stdout
+
+
+def test_a_folder_of_100000_tiny_files(tmp_path):
+    corpus = tmp_path / "in" / "tiny"
+    corpus.mkdir(parents=True)
+    for i in range(100_000):
+        (corpus / f"{i:06d}.txt").write_bytes(f"第{i}号通知。\n".encode("utf-8"))
+    work = tmp_path / "work"
+    snakemake(work, "--config", f"input_dir={tmp_path / 'in'}", "shards=4")
+    root = work / "results" / "published"
+    version = root / (root / "LATEST").read_text().strip()
+    sources = pl.read_parquet(version / "sources")
+    assert sources.height == 100_000 and pl.read_parquet(version / "rejects").height == 0
+    assert sources["status"].unique().to_list() == ["ok"]
+    assert pl.read_parquet(version / "documents").height == 100_000
