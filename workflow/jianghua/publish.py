@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jianghua import __version__, tables
@@ -66,8 +67,9 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
     """The rows of ``table``, one frame per part: in key order across parts, each about one shard in size.
 
     Keys start with a content id (hex digits of a hash), so parts are ranges of its first four digits, as many
-    as shards. The shards are split by range into ``scratch`` first, so that memory holds one shard or one
-    range, never the table. The per-file tables are small and come as one part.
+    as shards. Each shard is first rewritten to ``scratch`` with one row group per range, so that memory holds
+    one shard or one range, never the table, and a range is read back from every shard's open file (one
+    file per shard, not one per shard and range). The per-file tables are small and come as one part.
     """
     if table in PER_FILE_TABLES:
         frames = [tables.read_shard(table, path, index, canonical) for index, path in enumerate(shard_paths)]
@@ -78,15 +80,20 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
     parts = max(1, len(shard_paths))
     id_column = tables.spec(table)["keys"][0]
     part_of = (pl.col(id_column).str.slice(0, 4).str.to_integer(base=16) * parts // 0x10000).alias("part")
+    (scratch / table).mkdir(parents=True, exist_ok=True)
+    split = []  # per shard: its scratch file and the row group of each range it holds
     for index, path in enumerate(shard_paths):
-        frame = tables.read_shard(table, path, index, canonical)
-        for (number,), piece in frame.with_columns(part_of).partition_by("part", as_dict=True).items():
-            (scratch / table / f"{number:05d}").mkdir(parents=True, exist_ok=True)
-            piece.drop("part").write_parquet(scratch / table / f"{number:05d}" / f"{index:05d}.parquet",
-                                             compression="uncompressed")
+        frame = tables.read_shard(table, path, index, canonical).with_columns(part_of).sort("part", maintain_order=True)
+        target = scratch / table / f"{index:05d}.parquet"
+        groups = {}
+        with pq.ParquetWriter(target, tables.arrow_schema(table), compression="none") as writer:
+            for (number,), piece in frame.partition_by("part", as_dict=True, maintain_order=True).items():
+                groups[number] = len(groups)
+                writer.write_table(tables.conform(piece.drop("part"), table), row_group_size=piece.height)
+        split.append((pq.ParquetFile(target), groups))
     for number in range(parts):
-        pieces = sorted((scratch / table / f"{number:05d}").glob("*.parquet"))
-        yield tables.read(table, pieces) if pieces else tables.empty(table)
+        pieces = [file.read_row_group(groups[number]) for file, groups in split if number in groups]
+        yield pl.from_arrow(pa.concat_tables(pieces)) if pieces else tables.empty(table)
 
 
 def _library_versions() -> dict[str, str]:
