@@ -67,9 +67,10 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
     """The rows of ``table``, one frame per part: in key order across parts, each about one shard in size.
 
     Keys start with a content id (hex digits of a hash), so parts are ranges of its first four digits, as many
-    as shards. Each shard is first rewritten to ``scratch`` with one row group per range, so that memory holds
-    one shard or one range, never the table, and a range is read back from every shard's open file (one
-    file per shard, not one per shard and range). The per-file tables are small and come as one part.
+    as shards. Each shard is first rewritten to ``scratch`` as an Arrow file of record batches grouped by range,
+    so that memory holds one shard or one range, never the table; a range is then read back from every shard's
+    memory-mapped file (one file per shard, not one per shard and range). The per-file tables are small and
+    come as one part.
     """
     if table in PER_FILE_TABLES:
         frames = [tables.read_shard(table, path, index, canonical) for index, path in enumerate(shard_paths)]
@@ -81,19 +82,24 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
     id_column = tables.spec(table)["keys"][0]
     part_of = (pl.col(id_column).str.slice(0, 4).str.to_integer(base=16) * parts // 0x10000).alias("part")
     (scratch / table).mkdir(parents=True, exist_ok=True)
-    split = []  # per shard: its scratch file and the row group of each range it holds
+    schema = tables.arrow_schema(table)
+    split = []  # per shard: its scratch file and the record batches of each range it holds
     for index, path in enumerate(shard_paths):
-        frame = tables.read_shard(table, path, index, canonical).with_columns(part_of).sort("part", maintain_order=True)
-        target = scratch / table / f"{index:05d}.parquet"
-        groups = {}
-        with pq.ParquetWriter(target, tables.arrow_schema(table), compression="none") as writer:
-            for (number,), piece in frame.partition_by("part", as_dict=True, maintain_order=True).items():
-                groups[number] = len(groups)
-                writer.write_table(tables.conform(piece.drop("part"), table), row_group_size=piece.height)
-        split.append((pq.ParquetFile(target), groups))
+        frame = tables.read_shard(table, path, index, canonical).with_columns(part_of)
+        target = scratch / table / f"{index:05d}.arrow"
+        batches: dict[int, range] = {}
+        written = 0
+        with pa.ipc.new_file(target, schema) as writer:
+            for (number,), piece in sorted(frame.partition_by("part", as_dict=True).items()):
+                chunks = tables.conform(piece.drop("part"), table).to_batches()
+                for chunk in chunks:
+                    writer.write_batch(chunk)
+                batches[number] = range(written, written + len(chunks))
+                written += len(chunks)
+        split.append((pa.ipc.open_file(pa.memory_map(str(target))), batches))
     for number in range(parts):
-        pieces = [file.read_row_group(groups[number]) for file, groups in split if number in groups]
-        yield pl.from_arrow(pa.concat_tables(pieces)) if pieces else tables.empty(table)
+        pieces = [reader.get_batch(i) for reader, batches in split for i in batches.get(number, ())]
+        yield pl.from_arrow(pa.Table.from_batches(pieces, schema)) if pieces else tables.empty(table)
 
 
 def _library_versions() -> dict[str, str]:
