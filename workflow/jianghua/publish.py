@@ -69,7 +69,7 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
     Keys start with a content id (hex digits of a hash), so parts are ranges of its first four digits, as many
     as shards. Each shard is first rewritten to ``scratch`` as an Arrow file of record batches grouped by range,
     so that memory holds one shard or one range, never the table; a range is then read back from every shard's
-    memory-mapped file (one file per shard, not one per shard and range). The per-file tables are small and
+    open file (one file per shard, not one per shard and range). The per-file tables are small and
     come as one part.
     """
     if table in PER_FILE_TABLES:
@@ -96,7 +96,8 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
                     writer.write_batch(chunk)
                 batches[number] = range(written, written + len(chunks))
                 written += len(chunks)
-        split.append((pa.ipc.open_file(pa.memory_map(str(target))), batches))
+        # read, not memory-mapped: mapped pages would stay in the job's resident memory until the end
+        split.append((pa.ipc.open_file(pa.OSFile(str(target))), batches))
     for number in range(parts):
         pieces = [reader.get_batch(i) for reader, batches in split for i in batches.get(number, ())]
         yield pl.from_arrow(pa.Table.from_batches(pieces, schema)) if pieces else tables.empty(table)
