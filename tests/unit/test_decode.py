@@ -2,7 +2,8 @@ import os
 
 import pytest
 
-from jianghua.decode import Reject, _utf16_shaped, decode_shard, detect, shard_count, shard_of, source_id, walk
+from jianghua.decode import (Reject, _utf16_shaped, decode_shard, detect, shard_count, shard_of, source_id,
+                             walk)
 
 TEXT = "各级党组织要坚持稳中求进，推动高质量发展。全市上下要强化责任落实，确保各项任务落到实处。\n"
 TRADITIONAL = "各級黨組織要堅持穩中求進，推動高質量發展。全市上下要強化責任落實，確保各項任務落到實處。\n"

@@ -14,8 +14,8 @@ import json
 import os
 import platform
 import shutil
-from importlib.metadata import PackageNotFoundError, version as package_version
 from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 
 import polars as pl

@@ -7,7 +7,8 @@ bytes are enumerated, and the candidates that decode are ranked with a character
 accepted only when it is unique or beats the runner-up by ``min_margin``; otherwise the span is flagged.
 When no plain reading is plausible, the run may have lost one or two pairs the decoder dropped without a
 trace (GBK's user-defined areas): those are put back where the plain reading goes wrong, and the restored
-readings, weighed by the prior of such a drop, are ranked together with the plain ones. Any other ``?`` next to a Han character is flagged as unexplained damage.
+readings, weighed by the prior of such a drop, are ranked together with the plain ones. Any other ``?`` next
+to a Han character is flagged as unexplained damage.
 """
 
 from __future__ import annotations
@@ -292,8 +293,8 @@ def _choose(runs: list[Run], text: str, start: int, end: int, model: CharModel, 
     """The repair of a damaged span from its runs, or None and why not.
 
     When no plain reading of the runs is plausible, the one or two pairs the decoder may have dropped are
-    put back next to where it reads worst, at the cost of their prior ``DROPPED_LOGP``, and ranked together with
-    the plain readings: the repair must win among all of them. A plain reading that wins this way is
+    put back next to where it reads worst, at the cost of their prior ``DROPPED_LOGP``, and ranked together
+    with the plain readings: the repair must win among all of them. A plain reading that wins this way is
     taken down to the lower floor ``MIN_BIGRAM_LOGP_TESTED``: the drops that would explain its weak pair
     read worse.
     """
