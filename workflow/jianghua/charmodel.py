@@ -56,14 +56,21 @@ def is_han(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
+@cache
+def _word_list_counts() -> tuple[dict[str, int], dict[str, int]]:
+    """Unigram and bigram counts of the shipped word list (read once per process, copied per model)."""
+    return ({c: int(n) for c, n in read_tsv("char_unigrams.tsv")},
+            {b: int(n) for b, n in read_tsv("char_bigrams.tsv")})
+
+
 class CharModel:
     """Interpolated character bigram model with add-one unigram smoothing."""
 
     def __init__(self, extra_texts: Iterable[str] = ()):
         fold = t2s_characters()
         self.fold = fold
-        self.unigrams = Counter({c: int(n) for c, n in read_tsv("char_unigrams.tsv")})
-        self.bigrams = Counter({b: int(n) for b, n in read_tsv("char_bigrams.tsv")})
+        unigrams, bigrams = _word_list_counts()
+        self.unigrams, self.bigrams = Counter(unigrams), Counter(bigrams)
         for text in extra_texts:
             folded = text.translate(fold_table())
             # corpus counts are scaled so that a few thousand characters weigh like the word list

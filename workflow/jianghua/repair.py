@@ -17,7 +17,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -201,7 +201,8 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
     """Viterbi over the positions' options between two known characters: (score, text, margin).
 
     The margin is the smallest gap, at any position with several options, between the chosen character
-    and the runner-up given the chosen neighbours. Every transition of the lattice is scored in one call.
+    and the runner-up given the chosen neighbours. The transitions between two option lists are scored once
+    per model (``_transitions``).
     """
     def bonus(options: list[str], following: np.ndarray) -> np.ndarray:
         # the prior of the first character holds only where a sentence goes on: not before another mark
@@ -210,23 +211,16 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
         opens = ~((following < 0x10000) & IS_PUNCTUATION[following & 0xFFFF])
         return np.array([prior.get(c, 0.0) for c in options])[:, None] * opens[None, :]
 
-    positions = [options if len(options) <= MAX_OPTIONS else _commonest(model, tuple(options), tuple(prior.items()))
-                 for options in positions]
-    sizes = [len(options) for options in positions]
-    ends = np.cumsum(sizes)
-    flat = [c for options in positions for c in options]
-    heads = np.split(np.array([ord(c[0]) for c in flat], np.int64), ends[:-1])
-    tails = np.split(np.array([ord(c[-1]) for c in flat], np.int64), ends[:-1])
+    positions = [tuple(options) if len(options) <= MAX_OPTIONS
+                 else _commonest(model, tuple(options), tuple(prior.items())) for options in positions]
+    heads = [_codes(options, 0) for options in positions]
     emits = [np.array([quotes.get(c[0], 0.0) for c in options]) if quotes else np.zeros(len(options))
              for options in positions]
-    edge = np.array([ord(before)], np.int64) if before else np.zeros(0, np.int64)
-    tail = np.array([ord(after[0])], np.int64) if after else np.zeros(0, np.int64)
-    # all transitions at once: before -> first, each position -> the next, last -> after
-    steps = [(edge, heads[0]), *zip(tails[:-1], heads[1:]), (tails[-1], tail)]
-    scored = model.logp_array(np.concatenate([np.repeat(a, b.size) for a, b in steps]),
-                              np.concatenate([np.tile(b, a.size) for a, b in steps]))
-    matrices = [m.reshape(a.size, b.size) for m, (a, b) in
-                zip(np.split(scored, np.cumsum([a.size * b.size for a, b in steps])[:-1]), steps)]
+    tail = _codes((after[0],), 0) if after else np.zeros(0, np.int64)
+    # before -> first, each position -> the next, last -> after
+    steps = [((before,) if before else (), positions[0]), *zip(positions, positions[1:]),
+             (positions[-1], (after[0],) if after else ())]
+    matrices = [_transitions(model, left, right) for left, right in steps]
 
     firsts = (matrices[0][0] if before else model.unigram_logp_array(heads[0])) + emits[0]
     scores, pointers = firsts, []
@@ -258,16 +252,43 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
     return float(final[chosen[-1]]), "".join(options[c] for options, c in zip(positions, chosen)), margin
 
 
+@lru_cache(maxsize=4096)
+def _codes(options: tuple[str, ...], index: int) -> np.ndarray:
+    """The code points of each option's character at ``index``."""
+    codes = np.array([ord(c[index]) for c in options], np.int64)
+    codes.flags.writeable = False  # shared by every lattice that holds these options
+    return codes
+
+
+# per model: lattices of a shard are made of a few hundred option lists, so the same transitions recur
+_TRANSITIONS: WeakKeyDictionary[CharModel, dict] = WeakKeyDictionary()
+MAX_TRANSITIONS = 4096  # matrices kept per model (at most 40 x 40 floats each)
+
+
+def _transitions(model: CharModel, left: tuple[str, ...], right: tuple[str, ...]) -> np.ndarray:
+    """``model.logp_array`` of every (last character of a left option, first of a right option)."""
+    known = _TRANSITIONS.setdefault(model, {})
+    matrix = known.get((left, right))
+    if matrix is None:
+        if len(known) >= MAX_TRANSITIONS:
+            known.clear()
+        tails, heads = _codes(left, -1), _codes(right, 0)
+        matrix = known[left, right] = model.logp_array(np.repeat(tails, heads.size),
+                                                       np.tile(heads, tails.size)).reshape(tails.size, heads.size)
+        matrix.flags.writeable = False
+    return matrix
+
+
 _COMMONEST: WeakKeyDictionary[CharModel, dict] = WeakKeyDictionary()  # per model: the same lists recur
 
 
-def _commonest(model: CharModel, options: tuple[str, ...], prior: tuple[tuple[str, float], ...]) -> list[str]:
+def _commonest(model: CharModel, options: tuple[str, ...], prior: tuple[tuple[str, float], ...]) -> tuple[str, ...]:
     """The ``MAX_OPTIONS`` commonest options: the rarest cannot win against common ones in context."""
     known = _COMMONEST.setdefault(model, {})
     if (options, prior) not in known:
         weights = dict(prior)
         scores = model.unigram_logp_array(np.array([ord(c[0]) for c in options])) + [weights.get(c, 0.0) for c in options]
-        known[options, prior] = [options[k] for k in np.argsort(scores, kind="stable")[-MAX_OPTIONS:]]
+        known[options, prior] = tuple(options[k] for k in np.argsort(scores, kind="stable")[-MAX_OPTIONS:])
     return known[options, prior]
 
 
