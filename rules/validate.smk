@@ -27,5 +27,7 @@ for _stage, _tables in STAGE_TABLES.items():
                             for t in _tables),
             inputs=in_args(validation_tables(*_tables)),
             entries_per_shard=ENTRIES_PER_SHARD,
+            batch_megabytes=config["validate"]["batch_megabytes"],
         shell:
-            "jianghua validate {params.tables} {params.inputs} --entries-per-shard {params.entries_per_shard} > {log} 2>&1"
+            "jianghua validate {params.tables} {params.inputs} --entries-per-shard {params.entries_per_shard}"
+            " --batch-megabytes {params.batch_megabytes} > {log} 2>&1"

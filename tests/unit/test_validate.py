@@ -79,7 +79,7 @@ def test_shards_are_validated_one_by_one_and_add_up(tmp_path, sample_frames):
             path = tmp_path / f"{name}-{index}.parquet"
             tables.write(frame, name, path)
             paths[name].append(str(path))
-    summary = validate.validate_table("sentences", paths)
+    summary = validate.validate_table("sentences", paths, batch_bytes=0)  # one shard per run
     assert summary["rows"] == sample_frames["sentences"].height
     [outcome] = [e for e in summary["expectations"] if e["id"] == "check_slices_back"]
     broken = sample_frames["sentences"].filter(pl.col("doc_id").is_in(halves[1].implode()), pl.col("sentence_no") == 3)
@@ -90,6 +90,19 @@ def test_shards_are_validated_one_by_one_and_add_up(tmp_path, sample_frames):
     for name, shard_paths in paths.items():
         tables.write(tables.read(name, shard_paths), name, whole[name][0])
     at_once = validate.validate_table("sentences", whole)
-    assert summary["failed_critical"] == at_once["failed_critical"]
-    counts = [[e["unexpected_count"] for e in s["expectations"]] for s in (summary, at_once)]
-    assert counts[0] == counts[1]
+    batched = validate.validate_table("sentences", paths, batch_bytes=1 << 30)  # both shards in one run
+    for other in (at_once, batched):
+        assert summary["failed_critical"] == other["failed_critical"]
+        counts = [[e["unexpected_count"] for e in s["expectations"]] for s in (summary, other)]
+        assert counts[0] == counts[1]
+    assert summary["expectations"] == batched["expectations"]
+
+
+@pytest.mark.parametrize("sizes, budget, groups", [
+    ([5, 5, 5, 5], 10, [[0, 1], [2, 3]]),
+    ([5, 20, 5], 10, [[0], [1], [2]]),   # a shard over the budget runs alone
+    ([5, 5, 5], 0, [[0], [1], [2]]),
+    ([], 10, []),
+])
+def test_batches_are_consecutive_shards_within_the_budget(sizes, budget, groups):
+    assert [list(g) for g in validate.batches(sizes, budget)] == groups

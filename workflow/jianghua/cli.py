@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--in", dest="inputs", action="append", default=[], metavar="TABLE=PATH")
     p.add_argument("--entries-per-shard", type=_counts, default=None,
                    help="comma-separated number of input entries in each shard, in shard order")
+    p.add_argument("--batch-megabytes", type=float, default=64.0,
+                   help="parquet megabytes of consecutive shards checked in one great-expectations run")
     p.add_argument("--json", action="append", required=True)
     p.add_argument("--docs-dir", action="append", required=True, help="folder for the great-expectations Data Docs")
 
@@ -129,7 +131,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         if not len(args.table) == len(args.json) == len(args.docs_dir):
             raise JianghuaError("validate: give one --json and one --docs-dir for each --table, in the same order")
         for table, out_json, docs_dir in zip(args.table, args.json, args.docs_dir):
-            validate.run(table, _multi(args.inputs, "--in"), out_json, docs_dir, args.entries_per_shard)
+            validate.run(table, _multi(args.inputs, "--in"), out_json, docs_dir, args.entries_per_shard,
+                         int(args.batch_megabytes * 1e6))
     elif args.command == "publish":
         from jianghua import publish
         version = publish.publish(_multi(args.inputs, "--in"), args.validation, args.config, args.root, args.keep)

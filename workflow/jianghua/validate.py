@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -130,15 +131,15 @@ def _parameters(table: str, other: dict[str, pl.DataFrame], entries: int | None)
     return parameters
 
 
-Shard = tuple[pl.DataFrame, dict]  # one shard of a table with its check columns, and the suite's parameters
+Batch = tuple[pl.DataFrame, dict]  # shards of a table with their check columns, and the suite's parameters
 
 
-def run_suite(table: str, shards: Iterable[Shard], docs_dir: str | None = None) -> dict:
-    """Run the suite of ``table`` with great-expectations on each shard in turn; return one deterministic
-    summary of them all (a shard is held in memory only while its batch runs).
+def run_suite(table: str, batches_: Iterable[Batch], docs_dir: str | None = None) -> dict:
+    """Run the suite of ``table`` with great-expectations on each batch of shards in turn; return one
+    deterministic summary of them all (a batch is held in memory only while it runs).
 
     With ``docs_dir``, the runs are stored in a file context there, and its Data Docs are built from them
-    (one validation result per shard).
+    (one validation result per batch).
     """
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx  # costs seconds: imported only in validation jobs
@@ -164,11 +165,11 @@ def run_suite(table: str, shards: Iterable[Shard], docs_dir: str | None = None) 
     keys = tables.spec(table)["keys"]
     by_id = {item["id"]: item for item in spec["expectations"]}
     rows, outcomes = 0, {}
-    for number, (frame, parameters) in enumerate(shards):
+    for number, (frame, parameters) in enumerate(batches_):
         # each run's result is kept in the context's store, which the Data Docs are built from
         result = definition.run(batch_parameters={"dataframe": frame.to_pandas(use_pyarrow_extension_array=True)},
                                 expectation_parameters=parameters, result_format=result_format,
-                                run_id=RunIdentifier(run_name=f"shard {number:03d}"))
+                                run_id=RunIdentifier(run_name=f"batch {number:03d}"))
         rows += frame.height
         for r in result.results:
             item = by_id[r.expectation_config.meta["id"]]
@@ -211,22 +212,39 @@ def _plain(value):
     return value
 
 
+def batches(sizes: list[int], budget: int) -> list[range]:
+    """Consecutive shard numbers, grouped so that each group's ``sizes`` add up to at most ``budget`` bytes
+    (a shard larger than the budget is a group of its own)."""
+    groups, start, total = [], 0, 0
+    for index, size in enumerate(sizes):
+        if index > start and total + size > budget:
+            groups.append(range(start, index))
+            start, total = index, 0
+        total += size
+    return groups + ([range(start, len(sizes))] if sizes else [])
+
+
 def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: list[int] | None = None,
-                   docs_dir: str | None = None) -> dict:
-    """Run the suite of ``table`` shard by shard: each shard with the same shard of the tables its checks
-    read (every stage keeps a source's rows in the shard that decoded it), so memory follows the shard."""
+                   docs_dir: str | None = None, batch_bytes: int = 0) -> dict:
+    """Run the suite of ``table`` over batches of consecutive shards: each with the same shards of the tables
+    its checks read (every stage keeps a source's rows in the shard that decoded it), so memory follows the
+    batch, which holds about ``batch_bytes`` of parquet (at least one shard)."""
     canonical = tables.canonical_shards(paths["sources"]) if "sources" in paths else None
     needed, derive = DERIVED.get(table, ((), None))
     needed = set(needed) | ({"rejects"} if table == "sources" else set())
+    sizes = [sum(os.path.getsize(paths[t][index]) for t in (table, *needed)) for index in range(len(paths[table]))]
 
-    def shards() -> Iterable[Shard]:
-        for index, path in enumerate(paths[table]):
-            frame = tables.read_shard(table, path, index, canonical)
-            other = {t: tables.read_shard(t, paths[t][index], index, canonical) for t in needed}
-            entries = entries_per_shard[index] if entries_per_shard is not None else None
+    def read(name: str, shards: range) -> pl.DataFrame:
+        return pl.concat([tables.read_shard(name, paths[name][index], index, canonical) for index in shards])
+
+    def checked() -> Iterable[Batch]:
+        for group in batches(sizes, batch_bytes):
+            frame = read(table, group)
+            other = {t: read(t, group) for t in needed}
+            entries = sum(entries_per_shard[index] for index in group) if entries_per_shard is not None else None
             yield (derive(frame, other) if derive else frame), _parameters(table, other, entries)
 
-    return run_suite(table, shards(), docs_dir)
+    return run_suite(table, checked(), docs_dir)
 
 
 def gate(results: dict[str, dict]) -> None:
@@ -245,8 +263,8 @@ def gate(results: dict[str, dict]) -> None:
 
 
 def run(table: str, paths: dict[str, list[str]], out_json: str, docs_dir: str,
-        entries_per_shard: list[int] | None) -> None:
+        entries_per_shard: list[int] | None, batch_bytes: int = 0) -> None:
     """Validate one table; write its result JSON and its great-expectations Data Docs."""
-    summary = validate_table(table, paths, entries_per_shard, docs_dir)
+    summary = validate_table(table, paths, entries_per_shard, docs_dir, batch_bytes)
     Path(out_json).parent.mkdir(parents=True, exist_ok=True)
     Path(out_json).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
