@@ -1,4 +1,6 @@
+import hashlib
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -37,13 +39,18 @@ def _results(folder, broken=None):
 def staged(tmp_path, sample_frames):
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"shards": 2}), encoding="utf-8")
-    return _write_all(sample_frames, tmp_path), str(config), tmp_path / "published"
+    paths = _write_all(sample_frames, tmp_path)
+    sorted_dirs = {}
+    for table in tables.ALL_TABLES:
+        sorted_dirs[table] = str(tmp_path / "sorted" / table)
+        publish.sort_table(table, paths[table], paths["sources"], sorted_dirs[table])
+    return (sorted_dirs, paths["sources"], paths["rejects"]), str(config), tmp_path / "published"
 
 
 def test_critical_failure_stops_publishing_and_writes_nothing(staged, tmp_path):
     paths, config, root = staged
     with pytest.raises(ValidationFailed) as info:
-        publish.publish(paths, _results(tmp_path, broken="sentences"), config, root, keep=3)
+        publish.publish(*paths, _results(tmp_path, broken="sentences"), config, root, keep=3)
     assert "table 'sentences': expectation 'check_slices_back'" in str(info.value)
     assert '"doc_id": "abc-01", "sentence_no": 3' in str(info.value)
     assert not root.exists()
@@ -51,15 +58,21 @@ def test_critical_failure_stops_publishing_and_writes_nothing(staged, tmp_path):
 
 def test_publish_writes_version_manifest_card_and_keeps_k(staged, tmp_path, sample_frames):
     paths, config, root = staged
-    first = publish.publish(paths, _results(tmp_path), config, root, keep=2)
+    first = publish.publish(*paths, _results(tmp_path), config, root, keep=2)
     assert (root / "LATEST").read_text().strip() == first
-    assert publish.publish(paths, _results(tmp_path), config, root, keep=2) == first  # same inputs: same id
+    assert publish.publish(*paths, _results(tmp_path), config, root, keep=2) == first  # same inputs: same id
+    manifest = json.loads((root / first / "manifest.json").read_text(encoding="utf-8"))
+    for table, sorted_dir in paths[0].items():
+        parts = json.loads((Path(sorted_dir) / "parts.json").read_text(encoding="utf-8"))
+        assert manifest["tables"][table]["files"] == parts
+        for part in parts:
+            assert hashlib.sha256((root / first / part["path"]).read_bytes()).hexdigest() == part["sha256"]
     card = (root / first / "README.md").read_text(encoding="utf-8")
     assert "sections: no_numbering_gaps" in card
     versions = [first]
     for shards in (3, 4):
         (tmp_path / "config.json").write_text(json.dumps({"shards": shards}), encoding="utf-8")
-        versions.append(publish.publish(paths, _results(tmp_path), config, root, keep=2))
+        versions.append(publish.publish(*paths, _results(tmp_path), config, root, keep=2))
     assert len(set(versions)) == 3
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == sorted(versions[1:])
     assert (root / "HISTORY").read_text().split() == versions[1:]

@@ -79,8 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="append", required=True)
     p.add_argument("--docs-dir", action="append", required=True, help="folder for the great-expectations Data Docs")
 
+    p = sub.add_parser("sort-table", help="write a table's shards as parts sorted by its keys, for publishing")
+    p.add_argument("--table", required=True)
+    p.add_argument("--in", dest="inputs", action="append", required=True, metavar="TABLE=PATH",
+                   help="every shard of the table, and of sources (which tell duplicates apart)")
+    p.add_argument("--out-dir", required=True)
+
     p = sub.add_parser("publish", help="gate on validation and publish a version")
-    p.add_argument("--in", dest="inputs", action="append", required=True, metavar="TABLE=PATH")
+    p.add_argument("--sorted", action="append", required=True, metavar="TABLE=DIR", help="a sort-table folder")
+    p.add_argument("--in", dest="inputs", action="append", required=True, metavar="TABLE=PATH",
+                   help="every shard of sources and rejects (the inputs hashed into the version id)")
     p.add_argument("--validation", action="append", required=True)
     p.add_argument("--config", required=True)
     p.add_argument("--root", required=True)
@@ -133,9 +141,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         for table, out_json, docs_dir in zip(args.table, args.json, args.docs_dir):
             validate.run(table, _multi(args.inputs, "--in"), out_json, docs_dir, args.entries_per_shard,
                          int(args.batch_megabytes * 1e6))
+    elif args.command == "sort-table":
+        from jianghua import publish
+        inputs = _multi(args.inputs, "--in")
+        publish.sort_table(args.table, inputs.get(args.table, []), inputs.get("sources", []), args.out_dir)
     elif args.command == "publish":
         from jianghua import publish
-        version = publish.publish(_multi(args.inputs, "--in"), args.validation, args.config, args.root, args.keep)
+        inputs = _multi(args.inputs, "--in")
+        version = publish.publish(_pairs(args.sorted, "--sorted"), inputs.get("sources", []), inputs.get("rejects", []),
+                                  args.validation, args.config, args.root, args.keep)
         print(f"published version {version} under {args.root}")
     elif args.command == "report":
         from jianghua import report

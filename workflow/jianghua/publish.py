@@ -1,10 +1,11 @@
 """Publish stage: validated shard tables -> ``results/published/<version>/``, a manifest, a card, ``LATEST``.
 
-The version id is a hash of the inputs (paths and sha256 of every file, rejected or not), the resolved
-config, the package version and code, and the table schemas; never of the clock. Each table is written as zstd
-parquet parts with statistics, sorted by the table's keys across parts; a part holds about one shard's rows, so
-memory follows the shard, not the corpus. The manifest sits beside the table folders (never
-inside one: ``pl.scan_parquet(folder)`` must see parquet only).
+``sort_table`` (one job per table) writes a table as zstd parquet parts with statistics, sorted by the table's
+keys across parts; a part holds about one shard's rows, so memory follows the shard, not the corpus.
+``publish`` gates on the validation results and links the parts into the version folder. The version id is
+a hash of the inputs (paths and sha256 of every file, rejected or not), the resolved config, the package
+version and code, and the table schemas; never of the clock. The manifest sits beside the table folders
+(never inside one: ``pl.scan_parquet(folder)`` must see parquet only).
 """
 
 from __future__ import annotations
@@ -139,14 +140,48 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def publish(paths: dict[str, list[str]], validation: list[str], config_path: str, root: str | os.PathLike,
-            keep: int) -> str:
-    """Gate on the validation results, then write the version folder, manifest, card and ``LATEST``."""
+def sort_table(table: str, shard_paths: list[str], source_paths: list[str], out_dir: str | os.PathLike) -> list[dict]:
+    """Write ``table`` as zstd parquet parts sorted by its keys across parts, with ``parts.json`` listing them.
+
+    One job per table, so that tables are sorted side by side, and while others are still being validated.
+    """
+    out_dir = Path(out_dir)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    canonical = tables.canonical_shards(source_paths)
+    keys = tables.spec(table)["keys"]
+    parts = []
+    for number, frame in enumerate(_key_ranges(table, shard_paths, canonical, out_dir / ".ranges")):
+        path = out_dir / f"part-{number:05d}.parquet"
+        tmp = path.with_name(f".{path.name}.tmp")
+        pq.write_table(tables.conform(frame.sort(keys, maintain_order=True), table), tmp, compression="zstd",
+                       write_statistics=True)
+        os.replace(tmp, path)
+        parts.append({"path": f"{table}/{path.name}", "rows": frame.height, "sha256": _file_sha256(path)})
+    shutil.rmtree(out_dir / ".ranges", ignore_errors=True)
+    (out_dir / PARTS_FILE).write_text(json.dumps(parts, indent=1) + "\n", encoding="utf-8")
+    return parts
+
+
+PARTS_FILE = "parts.json"
+
+
+def _link(source: Path, target: Path) -> None:
+    """Hard-link ``source`` as ``target`` (no second copy on disk), or copy where links are not possible."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def publish(sorted_dirs: dict[str, str], source_paths: list[str], reject_paths: list[str], validation: list[str],
+            config_path: str, root: str | os.PathLike, keep: int) -> str:
+    """Gate on the validation results, then write the version folder (the parts of ``sort_table`` for each
+    table, linked), its manifest and card, and ``LATEST``."""
     results = {summary["table"]: summary
                for summary in (json.loads(Path(p).read_text(encoding="utf-8")) for p in validation)}
     gate(results)
-    canonical = tables.canonical_shards(paths["sources"])
-    version = version_id(tables.read("sources", paths["sources"]), tables.read("rejects", paths["rejects"]),
+    version = version_id(tables.read("sources", source_paths), tables.read("rejects", reject_paths),
                          Path(config_path).read_text(encoding="utf-8"))
     root = Path(root)
     target = root / version
@@ -156,14 +191,11 @@ def publish(paths: dict[str, list[str]], validation: list[str], config_path: str
         manifest = {"version": version, "package_version": __version__, "libraries": _library_versions(),
                     "tables": {}}
         for table in tables.ALL_TABLES:
-            folder = staging / table
-            folder.mkdir(parents=True)
-            files = []
-            for number, frame in enumerate(_key_ranges(table, paths[table], canonical, staging / ".ranges")):
-                path = folder / f"part-{number:05d}.parquet"
-                sorted_frame = frame.sort(tables.spec(table)["keys"], maintain_order=True)
-                pq.write_table(tables.conform(sorted_frame, table), path, compression="zstd", write_statistics=True)
-                files.append({"path": f"{table}/{path.name}", "rows": frame.height, "sha256": _file_sha256(path)})
+            sorted_dir = Path(sorted_dirs[table])
+            files = json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))
+            (staging / table).mkdir(parents=True)
+            for part in files:
+                _link(sorted_dir / Path(part["path"]).name, staging / part["path"])
             manifest["tables"][table] = {
                 "files": files, "rows": sum(f["rows"] for f in files),
                 "schema_version": tables.spec(table)["schema_version"], "schema_fingerprint": schema_fingerprint(table)}
@@ -172,7 +204,6 @@ def publish(paths: dict[str, list[str]], validation: list[str], config_path: str
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                               encoding="utf-8")
         (staging / "README.md").write_text(dataset_card(version, manifest, warnings), encoding="utf-8")
-        shutil.rmtree(staging / ".ranges", ignore_errors=True)
         os.replace(staging, target)
     history_path = root / "HISTORY"
     history = [v for v in (history_path.read_text().split() if history_path.exists() else []) if v != version]
