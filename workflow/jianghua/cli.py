@@ -74,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--in", dest="inputs", action="append", default=[], metavar="TABLE=PATH")
     p.add_argument("--entries-per-shard", type=_counts, default=None,
                    help="comma-separated number of input entries in each shard, in shard order")
-    p.add_argument("--batch-megabytes", type=float, default=64.0,
-                   help="parquet megabytes of consecutive shards checked in one great-expectations run")
+    p.add_argument("--batch-megabytes", type=float, default=0.0,
+                   help="megabytes of data (uncompressed) of consecutive shards checked in one great-expectations "
+                        "run (default: one shard per run)")
     p.add_argument("--json", action="append", required=True)
     p.add_argument("--docs-dir", action="append", required=True, help="folder for the great-expectations Data Docs")
 

@@ -198,32 +198,27 @@ class SourceMap:
 def segment_frame(normalized: pl.DataFrame, edits: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The four segment tables for a shard."""
     edits_by_source = {
-        sid: list(zip(g["start"], g["end"], g["out_start"], g["out_end"]))
+        sid: g.select("start", "end", "out_start", "out_end").rows()
         for (sid,), g in edits.partition_by("source_id", as_dict=True).items()
     }
+    # rows are tuples in the column order of each table's schema: no dict per sentence
     docs, secs, paras, sents = [], [], [], []
     for sid, text in normalized.select("source_id", "text").iter_rows():
         source_map = SourceMap(edits_by_source.get(sid, []))
         for doc_no, doc in enumerate(split_documents(text), 1):
             doc_id = f"{sid}-{doc_no:02d}"
             doc_text = text[doc.start:doc.end]
-            docs.append({"doc_id": doc_id, "source_id": sid, "doc_no": doc_no, "title": doc.title,
-                         "title_derived": doc.title_derived, "start": doc.start, "end": doc.end, "text": doc_text})
+            docs.append((doc_id, sid, doc_no, doc.title, doc.title_derived, doc.start, doc.end, doc_text))
             sections, paragraphs, sentences = segment_document(doc_text, doc.body_start - doc.start)
             section_id = {s.no: f"{doc_id}-s{s.no + 1:03d}" for s in sections}
-            secs += [{"doc_id": doc_id, "section_id": section_id[s.no], "section_no": s.no + 1,
-                      "parent_id": section_id.get(s.parent), "level": s.level, "marker": s.marker,
-                      "marker_type": s.kind, "number": s.number, "heading": s.heading, "gap": s.gap,
-                      "start": s.start, "end": s.end} for s in sections]
-            paras += [{"doc_id": doc_id, "paragraph_id": f"{doc_id}-p{k + 1:04d}", "paragraph_no": k + 1,
-                       "section_id": section_id.get(sec), "start": a, "end": b, "text": doc_text[a:b]}
+            secs += [(doc_id, section_id[s.no], s.no + 1, section_id.get(s.parent), s.level, s.marker, s.kind,
+                      s.number, s.heading, s.gap, s.start, s.end) for s in sections]
+            paras += [(doc_id, f"{doc_id}-p{k + 1:04d}", k + 1, section_id.get(sec), a, b, doc_text[a:b])
                       for k, (a, b, sec) in enumerate(paragraphs)]
-            sents += [{"doc_id": doc_id, "sentence_id": f"{doc_id}-t{k + 1:05d}", "sentence_no": k + 1,
-                       "paragraph_id": f"{doc_id}-p{para + 1:04d}", "section_id": section_id.get(sec),
-                       "start": a, "end": b, "source_start": source_map.start(doc.start + a),
-                       "source_end": source_map.end(doc.start + b), "text": doc_text[a:b]}
+            sents += [(doc_id, f"{doc_id}-t{k + 1:05d}", k + 1, f"{doc_id}-p{para + 1:04d}", section_id.get(sec), a, b,
+                       source_map.start(doc.start + a), source_map.end(doc.start + b), doc_text[a:b])
                       for k, (a, b, para, sec) in enumerate(sentences)]
-    return {name: pl.DataFrame(rows, schema=tables.polars_schema(name))
+    return {name: pl.DataFrame(rows, schema=tables.polars_schema(name), orient="row")
             for name, rows in (("documents", docs), ("sections", secs), ("paragraphs", paras), ("sentences", sents))}
 
 

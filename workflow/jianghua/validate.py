@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -228,11 +227,11 @@ def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: l
                    docs_dir: str | None = None, batch_bytes: int = 0) -> dict:
     """Run the suite of ``table`` over batches of consecutive shards: each with the same shards of the tables
     its checks read (every stage keeps a source's rows in the shard that decoded it), so memory follows the
-    batch, which holds about ``batch_bytes`` of parquet (at least one shard)."""
+    batch, which holds about ``batch_bytes`` of data, uncompressed (at least one shard)."""
     canonical = tables.canonical_shards(paths["sources"]) if "sources" in paths else None
     needed, derive = DERIVED.get(table, ((), None))
     needed = set(needed) | ({"rejects"} if table == "sources" else set())
-    sizes = [sum(os.path.getsize(paths[t][index]) for t in (table, *needed)) for index in range(len(paths[table]))]
+    sizes = [sum(tables.data_bytes(paths[t][index]) for t in (table, *needed)) for index in range(len(paths[table]))]
 
     def read(name: str, shards: range) -> pl.DataFrame:
         return pl.concat([tables.read_shard(name, paths[name][index], index, canonical) for index in shards])
