@@ -9,7 +9,6 @@ before lookup, so one model serves both scripts.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable
 from functools import cache, cached_property
 from importlib import resources
@@ -56,26 +55,52 @@ def is_han(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
+def _pair_keys(points: np.ndarray) -> np.ndarray:
+    """The key of each pair of neighbouring code points: the first shifted past the 21 bits of the second."""
+    return (points[:-1].astype(np.int64) << 21) | points[1:]
+
+
 @cache
-def _word_list_counts() -> tuple[dict[str, int], dict[str, int]]:
-    """Unigram and bigram counts of the shipped word list (read once per process, copied per model)."""
-    return ({c: int(n) for c, n in read_tsv("char_unigrams.tsv")},
-            {b: int(n) for b, n in read_tsv("char_bigrams.tsv")})
+def _word_list_counts() -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """Unigram counts, and sorted bigram keys with their counts, of the shipped word list (read once)."""
+    unigrams = {c: int(n) for c, n in read_tsv("char_unigrams.tsv")}
+    rows = read_tsv("char_bigrams.tsv")
+    keys = np.array([(ord(b[0]) << 21) | ord(b[1]) for b, _ in rows], np.int64)
+    order = np.argsort(keys, kind="stable")
+    return unigrams, keys[order], np.array([int(n) for _, n in rows], np.float64)[order]
+
+
+@cache
+def _fold_points() -> np.ndarray:
+    """``t2s_characters`` as an array: the folded code point of every code point."""
+    fold = np.arange(CODE_POINTS, dtype=np.int64)
+    single = [(ord(a), ord(b)) for a, b in t2s_characters().items() if len(a) == len(b) == 1]
+    fold[[a for a, _ in single]] = [b for _, b in single]
+    fold.flags.writeable = False  # shared by every model
+    return fold
 
 
 class CharModel:
     """Interpolated character bigram model with add-one unigram smoothing."""
 
     def __init__(self, extra_texts: Iterable[str] = ()):
-        fold = t2s_characters()
-        self.fold = fold
-        unigrams, bigrams = _word_list_counts()
-        self.unigrams, self.bigrams = Counter(unigrams), Counter(bigrams)
-        for text in extra_texts:
-            folded = text.translate(fold_table())
+        self.fold = t2s_characters()
+        unigrams, keys, counts = _word_list_counts()
+        self.unigrams = dict(unigrams)
+        folded = [text.translate(fold_table()) for text in extra_texts]
+        if folded:
             # corpus counts are scaled so that a few thousand characters weigh like the word list
-            self.unigrams.update({c: CORPUS_WEIGHT * n for c, n in Counter(folded).items()})
-            self.bigrams.update({b: CORPUS_WEIGHT * n for b, n in Counter(map(str.__add__, folded, folded[1:])).items()})
+            points = np.frombuffer("".join(folded).encode("utf-32-le", "surrogatepass"), np.uint32)
+            chars, char_counts = np.unique(points, return_counts=True)
+            for char, n in zip(map(chr, chars.tolist()), char_counts.tolist()):
+                self.unigrams[char] = self.unigrams.get(char, 0) + CORPUS_WEIGHT * n
+            inside = np.ones(max(points.size - 1, 0), bool)  # a pair across two texts is no bigram
+            starts = np.cumsum([len(text) for text in folded])[:-1]
+            inside[starts[(starts > 0) & (starts < points.size)] - 1] = False
+            pairs, pair_counts = np.unique(_pair_keys(points)[inside], return_counts=True)
+            keys, inverse = np.unique(np.concatenate((keys, pairs)), return_inverse=True)
+            counts = np.bincount(inverse, np.concatenate((counts, CORPUS_WEIGHT * pair_counts.astype(np.float64))))
+        self._bigram_keys, self._bigram_counts = keys, counts
         self.total = sum(self.unigrams.values())
         self._memo: dict[str, float] = {}
         self.vocabulary = len(self.unigrams) + 1
@@ -93,25 +118,26 @@ class CharModel:
             value = self._memo[key] = self._logp(prev, char)
         return value
 
+    def _bigram_count(self, prev: str, char: str) -> float:
+        key = (ord(prev) << 21) | ord(char)
+        at = int(np.searchsorted(self._bigram_keys, key))
+        found = at < self._bigram_keys.size and self._bigram_keys[at] == key
+        return float(self._bigram_counts[at]) if found else 0.0
+
     def _logp(self, prev: str, char: str) -> float:
         prev, char = self.fold.get(prev, prev), self.fold.get(char, char)
         p_uni = (self.unigrams.get(char, 0) + 1) / (self.total + self.vocabulary)
         prev_count = self.unigrams.get(prev, 0)
-        p_bi = self.bigrams.get(prev + char, 0) / prev_count if prev_count else 0.0
+        p_bi = self._bigram_count(prev, char) / prev_count if prev_count else 0.0
         return math.log(BIGRAM_WEIGHT * min(p_bi, 1.0) + (1 - BIGRAM_WEIGHT) * p_uni)
 
     @cached_property
     def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(fold per code point, unigram count per code point, sorted bigram keys, their counts)."""
-        fold = np.arange(CODE_POINTS, dtype=np.int64)
-        single = [(ord(a), ord(b)) for a, b in self.fold.items() if len(a) == len(b) == 1]
-        fold[[a for a, _ in single]] = [b for _, b in single]
         unigrams = np.zeros(CODE_POINTS, np.float64)
         chars = [(ord(c), n) for c, n in self.unigrams.items() if len(c) == 1]
         unigrams[[c for c, _ in chars]] = [n for _, n in chars]
-        pairs = sorted(((ord(b[0]) << 21) | ord(b[1]), n) for b, n in self.bigrams.items() if len(b) == 2)
-        return (fold, unigrams, np.array([k for k, _ in pairs], np.int64),
-                np.array([n for _, n in pairs], np.float64))
+        return _fold_points(), unigrams, self._bigram_keys, self._bigram_counts
 
     def unigram_logp_array(self, chars: np.ndarray) -> np.ndarray:
         """``unigram_logp`` of many code points at once."""

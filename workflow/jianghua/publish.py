@@ -140,6 +140,9 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+PARTS_FILE = "parts.json"  # beside a sorted table's parts: their rows and sha256, for the manifest
+
+
 def sort_table(table: str, shard_paths: list[str], source_paths: list[str], out_dir: str | os.PathLike) -> list[dict]:
     """Write ``table`` as zstd parquet parts sorted by its keys across parts, with ``parts.json`` listing them.
 
@@ -161,9 +164,6 @@ def sort_table(table: str, shard_paths: list[str], source_paths: list[str], out_
     shutil.rmtree(out_dir / ".ranges", ignore_errors=True)
     (out_dir / PARTS_FILE).write_text(json.dumps(parts, indent=1) + "\n", encoding="utf-8")
     return parts
-
-
-PARTS_FILE = "parts.json"
 
 
 def _link(source: Path, target: Path) -> None:
