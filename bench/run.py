@@ -52,7 +52,9 @@ def normalize_comparison(workdir: Path) -> dict[str, float]:
     from opencc import OpenCC
 
     from jianghua import normalize, tables
+    from jianghua.cli import reuse_freed_memory
 
+    reuse_freed_memory()  # as every job does
     shard = sorted((workdir / "results" / "decode" / "decoded").glob("*.parquet"))[0]
     texts = tables.read("decoded", shard)["text"].to_list()
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
