@@ -104,5 +104,5 @@ def test_shards_are_validated_one_by_one_and_add_up(tmp_path, sample_frames):
     ([5, 5, 5], 0, [[0], [1], [2]]),
     ([], 10, []),
 ])
-def test_batches_are_consecutive_shards_within_the_budget(sizes, budget, groups):
-    assert [list(g) for g in validate.batches(sizes, budget)] == groups
+def test_shard_groups_are_consecutive_shards_within_the_budget(sizes, budget, groups):
+    assert [list(g) for g in validate.shard_groups(sizes, budget)] == groups

@@ -133,7 +133,7 @@ def _parameters(table: str, other: dict[str, pl.DataFrame], entries: int | None)
 Batch = tuple[pl.DataFrame, dict]  # shards of a table with their check columns, and the suite's parameters
 
 
-def run_suite(table: str, batches_: Iterable[Batch], docs_dir: str | None = None) -> dict:
+def run_suite(table: str, batches: Iterable[Batch], docs_dir: str | None = None) -> dict:
     """Run the suite of ``table`` with great-expectations on each batch of shards in turn; return one
     deterministic summary of them all (a batch is held in memory only while it runs).
 
@@ -164,7 +164,7 @@ def run_suite(table: str, batches_: Iterable[Batch], docs_dir: str | None = None
     keys = tables.spec(table)["keys"]
     by_id = {item["id"]: item for item in spec["expectations"]}
     rows, outcomes = 0, {}
-    for number, (frame, parameters) in enumerate(batches_):
+    for number, (frame, parameters) in enumerate(batches):
         # each run's result is kept in the context's store, which the Data Docs are built from
         result = definition.run(batch_parameters={"dataframe": frame.to_pandas(use_pyarrow_extension_array=True)},
                                 expectation_parameters=parameters, result_format=result_format,
@@ -211,7 +211,7 @@ def _plain(value):
     return value
 
 
-def batches(sizes: list[int], budget: int) -> list[range]:
+def shard_groups(sizes: list[int], budget: int) -> list[range]:
     """Consecutive shard numbers, grouped so that each group's ``sizes`` add up to at most ``budget`` bytes
     (a shard larger than the budget is a group of its own)."""
     groups, start, total = [], 0, 0
@@ -237,7 +237,7 @@ def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: l
         return pl.concat([tables.read_shard(name, paths[name][index], index, canonical) for index in shards])
 
     def checked() -> Iterable[Batch]:
-        for group in batches(sizes, batch_bytes):
+        for group in shard_groups(sizes, batch_bytes):
             frame = read(table, group)
             other = {t: read(t, group) for t in needed}
             entries = sum(entries_per_shard[index] for index in group) if entries_per_shard is not None else None
