@@ -1,6 +1,7 @@
+import numpy as np
 import polars as pl
 
-from jianghua.segment import SourceMap, number_of, segment_frame, split_documents
+from jianghua.segment import MARKERS, SourceMap, _marker_at, number_of, segment_frame, source_offsets, split_documents
 
 
 def frames_for(text: str) -> dict[str, pl.DataFrame]:
@@ -86,7 +87,34 @@ def test_source_offsets_point_at_the_same_text(sample_frames, seed_frames):
             assert "".join(pieces) == s["text"], s["sentence_id"]
 
 
+def test_source_offsets_at_once_equal_the_source_map(sample_frames):
+    normalized, edits = sample_frames["normalized"], sample_frames["edits"]
+    sources = normalized["source_id"].to_list()
+    rng = np.random.default_rng(7)
+    source_no = rng.integers(0, len(sources), 5000)
+    lengths = normalized["text"].str.len_chars().to_numpy()
+    positions = (rng.random(5000) * (lengths[source_no] + 1)).astype(np.int64)
+    maps = {sid: SourceMap(g.select("start", "end", "out_start", "out_end").rows())
+            for (sid,), g in edits.partition_by("source_id", as_dict=True).items()}
+    for end in (False, True):
+        expected = [(maps[sources[n]].end if end else maps[sources[n]].start)(int(p)) if sources[n] in maps else int(p)
+                    for n, p in zip(source_no, positions)]
+        assert source_offsets(edits, sources, source_no, positions, end).tolist() == expected
+    assert source_offsets(edits.clear(), sources, source_no, positions, True).tolist() == positions.tolist()
+
+
 def test_source_map_around_insertions_and_deletions():
     m = SourceMap([(1, 5, 1, 1), (7, 8, 3, 5)])  # "a(fā)bcX" -> "abc" style deletions and a widening
     assert [m.start(p) for p in (0, 1, 2, 3, 4, 5)] == [0, 5, 6, 7, 7, 8]
     assert [m.end(p) for p in (1, 2, 3, 4, 5)] == [1, 6, 7, 8, 8]
+
+
+def test_one_alternation_finds_the_first_marker_of_the_list():
+    assert all(pattern.groups == 1 for _, pattern in MARKERS)  # the alternation tells them apart by group
+    for text, kind, token in [("一、总体要求", "cn-dun", "一"), ("（三）加强", "cn-paren", "三"), ("第二，要", "cn-ordinal", "二"),
+                              ("一是坚持", "cn-shi", "一"), ("12.落实", "arabic-dot", "12"), ("(3)落实", "arabic-paren", "3"),
+                              ("②完善", "circled", "②"), ("一是否", None, None)]:
+        found = _marker_at(text, 0)
+        assert (found[0], found[2]) == (kind, token) if kind else found is None
+        first = next(((k, p.match(text)) for k, p in MARKERS if p.match(text)), None)
+        assert (first[0] if first else None) == kind

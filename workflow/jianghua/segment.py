@@ -14,6 +14,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 from jianghua import tables
@@ -106,12 +107,14 @@ class Section:
     children: list = field(default_factory=list)
 
 
-def _marker_at(text: str, pos: int) -> tuple[str, re.Match] | None:
-    for kind, pattern in MARKERS:
-        m = pattern.match(text, pos)
-        if m:
-            return kind, m
-    return None
+# the markers as one alternation, tried in order like the list; each has one group, its number
+ANY_MARKER = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in MARKERS))
+
+
+def _marker_at(text: str, pos: int) -> tuple[str, re.Match, str] | None:
+    """The kind, match and number token of the first marker of ``MARKERS`` found at ``pos``."""
+    m = ANY_MARKER.match(text, pos)
+    return (MARKERS[m.lastindex - 1][0], m, m.group(m.lastindex)) if m else None
 
 
 def _heading_end(text: str, start: int, line_end: int) -> int:
@@ -148,17 +151,17 @@ def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tu
     paragraphs: list[tuple] = []
     sentences: list[tuple] = []
     spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.start() >= body_start]
-    numbered_top = any(_marker_at(text, s) and _marker_at(text, s)[0] in ("cn-dun", "cn-ordinal") for s, _ in spans)
+    numbered_top = any((found := _marker_at(text, s)) and found[0] in ("cn-dun", "cn-ordinal") for s, _ in spans)
     for p_start, p_end in spans:
         paragraph_no = len(paragraphs)
         sentence_spans = [(m.start(), m.end()) for m in SENTENCE.finditer(text, p_start, p_end) if m.group(0).strip()]
         for k, (s_start, s_end) in enumerate(sentence_spans):
             found = _marker_at(text, s_start)
             if found and (k == 0 or found[0] == "cn-shi"):
-                kind, m = found
+                kind, m, token = found
                 h_end = _heading_end(text, m.end(), p_end) if k == 0 else s_end
                 heading = text[m.end():h_end].rstrip("。：:；;，")
-                sections.append(Section(len(sections), kind, m.group(0), number_of(m.group(1)), heading,
+                sections.append(Section(len(sections), kind, m.group(0), number_of(token), heading,
                                         s_start, h_end))
             elif (k == 0 and not numbered_top and len(sentence_spans) >= 3
                   and s_end - s_start <= MAX_RUN_IN and text[s_end - 1] == "。"):
@@ -195,16 +198,32 @@ class SourceMap:
         return end if p <= out_end else end + (p - out_end)
 
 
+def source_offsets(edits: pl.DataFrame, sources: list[str], source_no: np.ndarray, positions: np.ndarray,
+                   end: bool) -> np.ndarray:
+    """``SourceMap(...).start`` (or ``.end``) of many offsets at once: ``positions[i]`` in the normalized text
+    of ``sources[source_no[i]]``, through that source's ``edits`` rows."""
+    if not edits.height:
+        return positions
+    number = edits["source_id"].replace_strict(sources, range(len(sources)), default=-1, return_dtype=pl.Int64).to_numpy()
+    out_start = edits["out_start"].to_numpy()
+    order = np.lexsort((out_start, number))  # stable: equal offsets keep their table order, as in SourceMap
+    number, out_start = number[order], out_start[order]
+    start, stop, out_end = (edits[c].to_numpy()[order] for c in ("start", "end", "out_end"))
+    # the last edit of the same source that starts at (start: or before) the position
+    at = np.searchsorted((number << 40) | out_start, (source_no << 40) | positions, side="left" if end else "right") - 1
+    found = (at >= 0) & (number[at] == source_no)
+    inside = positions <= out_end[at] if end else positions < out_end[at]
+    mapped = np.where(inside, stop[at] if end else start[at], stop[at] + positions - out_end[at])
+    return np.where(found, mapped, positions)
+
+
 def segment_frame(normalized: pl.DataFrame, edits: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The four segment tables for a shard."""
-    edits_by_source = {
-        sid: g.select("start", "end", "out_start", "out_end").rows()
-        for (sid,), g in edits.partition_by("source_id", as_dict=True).items()
-    }
-    # rows are tuples in the column order of each table's schema: no dict per sentence
-    docs, secs, paras, sents = [], [], [], []
-    for sid, text in normalized.select("source_id", "text").iter_rows():
-        source_map = SourceMap(edits_by_source.get(sid, []))
+    # rows are tuples in the column order of each table's schema: no dict per sentence; a sentence's
+    # source offsets hold its normalized ones until all are mapped at once
+    docs, secs, paras, sents, sentence_source = [], [], [], [], []
+    sources = normalized["source_id"].to_list()
+    for source_no, (sid, text) in enumerate(zip(sources, normalized["text"])):
         for doc_no, doc in enumerate(split_documents(text), 1):
             doc_id = f"{sid}-{doc_no:02d}"
             doc_text = text[doc.start:doc.end]
@@ -216,10 +235,15 @@ def segment_frame(normalized: pl.DataFrame, edits: pl.DataFrame) -> dict[str, pl
             paras += [(doc_id, f"{doc_id}-p{k + 1:04d}", k + 1, section_id.get(sec), a, b, doc_text[a:b])
                       for k, (a, b, sec) in enumerate(paragraphs)]
             sents += [(doc_id, f"{doc_id}-t{k + 1:05d}", k + 1, f"{doc_id}-p{para + 1:04d}", section_id.get(sec), a, b,
-                       source_map.start(doc.start + a), source_map.end(doc.start + b), doc_text[a:b])
-                      for k, (a, b, para, sec) in enumerate(sentences)]
-    return {name: pl.DataFrame(rows, schema=tables.polars_schema(name), orient="row")
-            for name, rows in (("documents", docs), ("sections", secs), ("paragraphs", paras), ("sentences", sents))}
+                       doc.start + a, doc.start + b, doc_text[a:b]) for k, (a, b, para, sec) in enumerate(sentences)]
+            sentence_source += [source_no] * len(sentences)
+    frames = {name: pl.DataFrame(rows, schema=tables.polars_schema(name), orient="row")
+              for name, rows in (("documents", docs), ("sections", secs), ("paragraphs", paras), ("sentences", sents))}
+    source_no = np.array(sentence_source, np.int64)
+    frames["sentences"] = frames["sentences"].with_columns(
+        pl.Series(column, source_offsets(edits, sources, source_no, frames["sentences"][column].to_numpy(), end))
+        for column, end in (("source_start", False), ("source_end", True)))
+    return frames
 
 
 def run(normalized_path: str, edits_path: str, outputs: dict[str, str]) -> None:
