@@ -11,11 +11,12 @@ import bisect
 import re
 from functools import cache
 
+import numpy as np
 import polars as pl
 
 from jianghua import tables
 from jianghua.charmodel import read_tsv
-from jianghua.segment import SourceMap, number_of
+from jianghua.segment import number_of, source_offsets
 
 GENRES = ("讲话稿", "汇报", "发言", "致辞", "讲话", "报告")
 ROLE = re.compile(r"(常务副(?:市|县|区|省)长|副?(?:市|县|区|省|镇|乡)长|(?:市|县|区|省)委(?:副)?书记|"
@@ -143,9 +144,11 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
     """The five extract tables for a shard."""
     removed = edits.filter(pl.col("operation").str.contains("boilerplate"))
     header_dates = {sid: header_date(group) for (sid,), group in removed.partition_by("source_id", as_dict=True).items()}
-    spans = {sid: list(zip(*cols)) for sid, *cols in
-             edits.group_by("source_id").agg("start", "end", "out_start", "out_end").iter_rows()}
     decoded_text = dict(zip(decoded["source_id"], decoded["text"]))
+    sources = decoded["source_id"].to_list()
+    source_no = {sid: k for k, sid in enumerate(sources)}
+    # (row, source number, normalized start, end): spans mapped to the decoded text at once, after the loop
+    in_source: list[tuple[dict, int, int, int]] = []
     sentence_index = {
         doc_id: (starts, ids) for doc_id, starts, ids in
         sentences.sort("doc_id", "start").group_by("doc_id", maintain_order=True).agg("start", "sentence_id").iter_rows()
@@ -161,17 +164,17 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
         title = doc["title"]
         role, meeting = ROLE.search(title), MEETING.search(title)
         date = header_dates.get(sid)
-        source_map = None
-        if date is None and (m := BODY_DATE.search(text)):
-            source_map = SourceMap(spans.get(sid, []))
-            year, month, day = (int(g) for g in m.groups())
-            date = {"date": f"{year:04d}-{month:02d}-{day:02d}", "date_provenance": "body",
-                    "date_source_start": source_map.start(doc["start"] + m.start()),
-                    "date_source_end": source_map.end(doc["start"] + m.end())}
+        body_date = BODY_DATE.search(text) if date is None else None
+        if body_date:
+            year, month, day = (int(g) for g in body_date.groups())
+            date = {"date": f"{year:04d}-{month:02d}-{day:02d}", "date_provenance": "body"}
         rows["metadata"].append({
             "doc_id": doc_id, "source_id": sid, "title": title, "title_derived": doc["title_derived"],
             "genre": genre_of(title), "speaker_role": role.group(1) if role else None,
-            "meeting": meeting.group(1) if meeting else None, **(date or NO_DATE)})
+            "meeting": meeting.group(1) if meeting else None, **NO_DATE, **(date or {})})
+        if body_date:
+            in_source.append((rows["metadata"][-1], source_no.get(sid, -2), doc["start"] + body_date.start(),
+                              doc["start"] + body_date.end()))
         for k, f in enumerate(find_formulations(text), 1):
             rows["formulations"].append({"doc_id": doc_id, "mention_id": f"{doc_id}-f{k:04d}",
                                          "sentence_id": sentence_of(f["start"]), **f})
@@ -182,15 +185,19 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
             rows["citations"].append({"doc_id": doc_id, "citation_id": f"{doc_id}-c{k:04d}",
                                       "sentence_id": sentence_of(m.start()), "start": m.start(), "end": m.end(),
                                       "title": m.group(1), "kind": citation_kind(m.group(1))})
-        if mask_token in text:
-            source_map = source_map or SourceMap(spans.get(sid, []))
-            source = decoded_text.get(sid, "")
-            for k, m in enumerate(re.finditer(re.escape(mask_token), text), 1):
-                pos = doc["start"] + m.start()
-                rows["masks"].append({"doc_id": doc_id, "mask_id": f"{doc_id}-m{k:04d}",
-                                      "sentence_id": sentence_of(m.start()), "start": m.start(), "end": m.end(),
-                                      "token": mask_token,
-                                      "original": source[source_map.start(pos):source_map.end(pos + len(mask_token))]})
+        for k, m in enumerate(re.finditer(re.escape(mask_token), text), 1):
+            rows["masks"].append({"doc_id": doc_id, "mask_id": f"{doc_id}-m{k:04d}",
+                                  "sentence_id": sentence_of(m.start()), "start": m.start(), "end": m.end(),
+                                  "token": mask_token, "source_id": sid})
+            in_source.append((rows["masks"][-1], source_no.get(sid, -2), doc["start"] + m.start(),
+                              doc["start"] + m.end()))
+    numbers, starts, ends = (np.array([entry[k] for entry in in_source], np.int64) for k in (1, 2, 3))
+    for (row, *_), start, end in zip(in_source, source_offsets(edits, sources, numbers, starts, False).tolist(),
+                                     source_offsets(edits, sources, numbers, ends, True).tolist()):
+        if "date" in row:
+            row["date_source_start"], row["date_source_end"] = start, end
+        else:
+            row["original"] = decoded_text.get(row.pop("source_id"), "")[start:end]
     return {name: pl.DataFrame(r, schema=tables.polars_schema(name)) for name, r in rows.items()}
 
 
