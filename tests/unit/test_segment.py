@@ -1,7 +1,9 @@
+import bisect
+
 import numpy as np
 import polars as pl
 
-from jianghua.segment import MARKERS, SourceMap, _marker_at, number_of, segment_frame, source_offsets, split_documents
+from jianghua.segment import MARKERS, _marker_at, number_of, segment_frame, source_offsets, split_documents
 
 
 def frames_for(text: str) -> dict[str, pl.DataFrame]:
@@ -87,6 +89,28 @@ def test_source_offsets_point_at_the_same_text(sample_frames, seed_frames):
             assert "".join(pieces) == s["text"], s["sentence_id"]
 
 
+class SourceMap:
+    """One source's offset map, one offset at a time with bisect: the reference for ``source_offsets``."""
+
+    def __init__(self, edits: list[tuple[int, int, int, int]]):
+        self.edits = sorted(edits, key=lambda e: e[2])  # (start, end, out_start, out_end)
+        self.out_starts = [e[2] for e in self.edits]
+
+    def start(self, p: int) -> int:
+        i = bisect.bisect_right(self.out_starts, p) - 1
+        if i < 0:
+            return p
+        start, end, out_start, out_end = self.edits[i]
+        return start if p < out_end else end + (p - out_end)
+
+    def end(self, p: int) -> int:
+        i = bisect.bisect_left(self.out_starts, p) - 1
+        if i < 0:
+            return p
+        start, end, out_start, out_end = self.edits[i]
+        return end if p <= out_end else end + (p - out_end)
+
+
 def test_source_offsets_at_once_equal_the_source_map(sample_frames):
     normalized, edits = sample_frames["normalized"], sample_frames["edits"]
     sources = normalized["source_id"].to_list()
@@ -103,10 +127,14 @@ def test_source_offsets_at_once_equal_the_source_map(sample_frames):
     assert source_offsets(edits.clear(), sources, source_no, positions, True).tolist() == positions.tolist()
 
 
-def test_source_map_around_insertions_and_deletions():
-    m = SourceMap([(1, 5, 1, 1), (7, 8, 3, 5)])  # "a(fā)bcX" -> "abc" style deletions and a widening
-    assert [m.start(p) for p in (0, 1, 2, 3, 4, 5)] == [0, 5, 6, 7, 7, 8]
-    assert [m.end(p) for p in (1, 2, 3, 4, 5)] == [1, 6, 7, 8, 8]
+def test_source_offsets_around_insertions_and_deletions():
+    # "a(fā)bcX" -> "abc" style deletions and a widening
+    edits = pl.DataFrame({"source_id": ["s", "s"], "start": [1, 7], "end": [5, 8], "out_start": [1, 3], "out_end": [1, 5]})
+    starts, ends = np.array([0, 1, 2, 3, 4, 5]), np.array([1, 2, 3, 4, 5])
+    assert source_offsets(edits, ["s"], np.zeros(6, np.int64), starts, False).tolist() == [0, 5, 6, 7, 7, 8]
+    assert source_offsets(edits, ["s"], np.zeros(5, np.int64), ends, True).tolist() == [1, 6, 7, 8, 8]
+    m = SourceMap([(1, 5, 1, 1), (7, 8, 3, 5)])
+    assert [m.start(p) for p in starts] == [0, 5, 6, 7, 7, 8] and [m.end(p) for p in ends] == [1, 6, 7, 8, 8]
 
 
 def test_one_alternation_finds_the_first_marker_of_the_list():

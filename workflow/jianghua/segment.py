@@ -10,7 +10,6 @@ paragraph). Sentences end at 。！？；…… plus any closing quotes or brack
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -176,37 +175,19 @@ def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tu
     return sections, paragraphs, sentences
 
 
-class SourceMap:
-    """Maps offsets in a normalized text to offsets in its decoded text, through the ``edits`` rows."""
-
-    def __init__(self, edits: list[tuple[int, int, int, int]]):
-        self.edits = sorted(edits, key=lambda e: e[2])  # (start, end, out_start, out_end)
-        self.out_starts = [e[2] for e in self.edits]
-
-    def start(self, p: int) -> int:
-        i = bisect.bisect_right(self.out_starts, p) - 1
-        if i < 0:
-            return p
-        start, end, out_start, out_end = self.edits[i]
-        return start if p < out_end else end + (p - out_end)
-
-    def end(self, p: int) -> int:
-        i = bisect.bisect_left(self.out_starts, p) - 1
-        if i < 0:
-            return p
-        start, end, out_start, out_end = self.edits[i]
-        return end if p <= out_end else end + (p - out_end)
-
-
 def source_offsets(edits: pl.DataFrame, sources: list[str], source_no: np.ndarray, positions: np.ndarray,
                    end: bool) -> np.ndarray:
-    """``SourceMap(...).start`` (or ``.end``) of many offsets at once: ``positions[i]`` in the normalized text
-    of ``sources[source_no[i]]``, through that source's ``edits`` rows."""
+    """The offsets in the decoded text of ``positions[i]`` in the normalized text of ``sources[source_no[i]]``,
+    through that source's ``edits`` rows; as the start of a span, or with ``end`` as its end.
+
+    An offset inside or at the start of an edit's output maps to the start of its input (the end of its
+    input, for an end); past it, the offset moves by the edit's change in length.
+    """
     if not edits.height:
         return positions
     number = edits["source_id"].replace_strict(sources, range(len(sources)), default=-1, return_dtype=pl.Int64).to_numpy()
     out_start = edits["out_start"].to_numpy()
-    order = np.lexsort((out_start, number))  # stable: equal offsets keep their table order, as in SourceMap
+    order = np.lexsort((out_start, number))  # stable: edits at equal offsets keep their table order
     number, out_start = number[order], out_start[order]
     start, stop, out_end = (edits[c].to_numpy()[order] for c in ("start", "end", "out_end"))
     # the last edit of the same source that starts at (start: or before) the position
