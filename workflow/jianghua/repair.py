@@ -252,6 +252,23 @@ def _best_path(positions: list[list[str]], before: str, after: str, model: CharM
     return float(final[chosen[-1]]), "".join(options[c] for options, c in zip(positions, chosen)), margin
 
 
+# per model: a shard's damage repeats (the same readings between the same characters), so lattices recur
+_PATHS: WeakKeyDictionary[CharModel, dict] = WeakKeyDictionary()
+MAX_PATHS = 1 << 16
+
+
+def _best_path_memo(positions: list[list[str]], before: str, after: str, model: CharModel,
+                    prior: dict[str, float], quotes: dict[str, float]) -> tuple[float, str, float]:
+    """``_best_path``, remembered per model."""
+    known = _PATHS.setdefault(model, {})
+    key = (tuple(map(tuple, positions)), before, after, tuple(prior.items()), tuple(quotes.items()))
+    if key not in known:
+        if len(known) >= MAX_PATHS:
+            known.clear()
+        known[key] = _best_path(positions, before, after, model, prior, quotes)
+    return known[key]
+
+
 @lru_cache(maxsize=4096)
 def _codes(options: tuple[str, ...], index: int) -> np.ndarray:
     """The code points of each option's character at ``index``."""
@@ -344,7 +361,7 @@ def _rank(lattices: list[tuple[int, list[list[str]]]], text: str, start: int, en
     quotes = quote_prior(text, start)
     ranked = []
     for restored, lattice in lattices:
-        score, reading, margin = _best_path(lattice, before, after, model, prior or {}, quotes)
+        score, reading, margin = _best_path_memo(lattice, before, after, model, prior or {}, quotes)
         ranked.append((score + DROPPED_LOGP[restored], reading, margin, restored))
     ranked.sort(reverse=True)
     score, best, margin, restored = ranked[0]
