@@ -12,33 +12,29 @@ validate_config(config)
 
 INPUT_DIR = config["input_dir"]
 INPUT_ENTRIES = walk(INPUT_DIR)
-_SIZES = [os.lstat(os.path.join(INPUT_DIR, entry)).st_size for entry in INPUT_ENTRIES]
+_STATS = [os.lstat(os.path.join(INPUT_DIR, entry)) for entry in INPUT_ENTRIES]  # links are never followed
+_SIZES = [stat.st_size for stat in _STATS]
 SHARDS = [f"{i:03d}" for i in range(shard_count(config["shards"], config["shard_megabytes"], _SIZES))]
-# Regular files are declared as inputs: their mtimes trigger reruns and storage plugins stage them. Links,
-# and names that Snakemake would read as wildcards ("{x}"), cannot be declared; their lstat facts go into a
-# parameter instead, so that a change to them still reruns their shard. The decode job lists the folder
-# itself and rejects what must be rejected; links are never followed.
-_FILES_BY_SHARD = {shard: [] for shard in SHARDS}
-_UNDECLARED_BY_SHARD = {shard: hashlib.sha256() for shard in SHARDS}
+# The input files are not declared as inputs: at every scheduling round Snakemake sizes each input of every
+# ready job, and a million files make that minutes of idle cores. Instead, a digest of the lstat facts
+# (name, size, mtime) of a shard's entries is a parameter of its decode job, so that a changed, added or
+# removed file (or link, or a name Snakemake would read as a wildcard) reruns exactly its shard. The decode
+# job lists the folder itself and rejects what must be rejected.
+_DIGEST_BY_SHARD = {shard: hashlib.sha256() for shard in SHARDS}
 _ENTRIES_BY_SHARD = {shard: 0 for shard in SHARDS}
-for _entry in INPUT_ENTRIES:
-    _path = os.path.join(INPUT_DIR, _entry)
+for _entry, _stat in zip(INPUT_ENTRIES, _STATS):
     _shard = SHARDS[shard_of(_entry, len(SHARDS))]
     _ENTRIES_BY_SHARD[_shard] += 1
-    if os.path.isfile(_path) and not os.path.islink(_path) and not set("{}") & set(_entry):
-        _FILES_BY_SHARD[_shard].append(_path)
-    else:
-        _stat = os.lstat(_path)
-        _UNDECLARED_BY_SHARD[_shard].update(f"{_entry}\0{_stat.st_size}\0{_stat.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+    _DIGEST_BY_SHARD[_shard].update(f"{_entry}\0{_stat.st_size}\0{_stat.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
 
 
 # validation checks per shard that every entry became a source or a reject
 ENTRIES_PER_SHARD = ",".join(str(_ENTRIES_BY_SHARD[shard]) for shard in SHARDS)
 
 
-def undeclared_entries(wildcards):
-    """Digest of the shard's entries that cannot be declared as inputs."""
-    return _UNDECLARED_BY_SHARD[wildcards.shard].hexdigest()[:16]
+def shard_entries(wildcards):
+    """Digest of the lstat facts of the shard's input entries."""
+    return _DIGEST_BY_SHARD[wildcards.shard].hexdigest()[:16]
 
 
 # What each stage's result depends on besides its data: the package modules and data tables it runs and
@@ -62,10 +58,6 @@ def stage_code(stage):
     return [f"{PACKAGE}/{name}" for name in STAGE_CODE[stage]] + [
         os.path.join(REPO, f"schemas/tables/{table}.json") for table in STAGE_TABLES.get(stage, ())
     ]
-
-
-def shard_inputs(wildcards):
-    return _FILES_BY_SHARD[wildcards.shard]
 
 
 def table_path(table, shard="{shard}"):

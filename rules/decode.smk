@@ -1,7 +1,6 @@
 rule decode:
     input:
         code=stage_code("decode"),
-        files=shard_inputs,
     output:
         sources=table_path("sources"),
         decoded=table_path("decoded"),
@@ -13,7 +12,7 @@ rule decode:
         "results/benchmarks/decode/{shard}.tsv"
     params:
         input_dir=INPUT_DIR,
-        undeclared=undeclared_entries,
+        entries=shard_entries,
         shards=len(SHARDS),
         max_bytes=config["decode"]["max_file_bytes"],
         margin=config["decode"]["repair_min_margin"],

@@ -73,6 +73,9 @@ def test_one_changed_file_reruns_only_its_shard(rebuilt):
     second = (root / "LATEST").read_text().strip()
     assert second != first and (root / "HISTORY").read_text().split() == [first, second]
     assert "扎实推动各项工作落地见效" in "".join(pl.read_parquet(root / second / "normalized")["text"])
+    # a removed file (raw files are not declared inputs: a digest of the shard's entries is a parameter)
+    (corpus / changed).unlink()
+    assert {_jobs(snakemake(work, *config, "--dry-run"))[stage] for stage in ("decode", "normalize", "segment", "extract")} == {1}
 
 
 def test_interrupted_run_resumes_to_the_same_version(tmp_path):
