@@ -147,8 +147,8 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
     decoded_text = dict(zip(decoded["source_id"], decoded["text"]))
     sources = decoded["source_id"].to_list()
     source_no = {sid: k for k, sid in enumerate(sources)}
-    # (row, source number, normalized start, end): spans mapped to the decoded text at once, after the loop
-    in_source: list[tuple[dict, int, int, int]] = []
+    # (row, source, normalized start, end): spans mapped to the decoded text at once, after the loop
+    in_source: list[tuple[dict, str, int, int]] = []
     sentence_index = {
         doc_id: (starts, ids) for doc_id, starts, ids in
         sentences.sort("doc_id", "start").group_by("doc_id", maintain_order=True).agg("start", "sentence_id").iter_rows()
@@ -173,8 +173,7 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
             "genre": genre_of(title), "speaker_role": role.group(1) if role else None,
             "meeting": meeting.group(1) if meeting else None, **NO_DATE, **(date or {})})
         if body_date:
-            in_source.append((rows["metadata"][-1], source_no.get(sid, -2), doc["start"] + body_date.start(),
-                              doc["start"] + body_date.end()))
+            in_source.append((rows["metadata"][-1], sid, doc["start"] + body_date.start(), doc["start"] + body_date.end()))
         for k, f in enumerate(find_formulations(text), 1):
             rows["formulations"].append({"doc_id": doc_id, "mention_id": f"{doc_id}-f{k:04d}",
                                          "sentence_id": sentence_of(f["start"]), **f})
@@ -188,16 +187,16 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
         for k, m in enumerate(re.finditer(re.escape(mask_token), text), 1):
             rows["masks"].append({"doc_id": doc_id, "mask_id": f"{doc_id}-m{k:04d}",
                                   "sentence_id": sentence_of(m.start()), "start": m.start(), "end": m.end(),
-                                  "token": mask_token, "source_id": sid})
-            in_source.append((rows["masks"][-1], source_no.get(sid, -2), doc["start"] + m.start(),
-                              doc["start"] + m.end()))
-    numbers, starts, ends = (np.array([entry[k] for entry in in_source], np.int64) for k in (1, 2, 3))
-    for (row, *_), start, end in zip(in_source, source_offsets(edits, sources, numbers, starts, False).tolist(),
-                                     source_offsets(edits, sources, numbers, ends, True).tolist()):
+                                  "token": mask_token})
+            in_source.append((rows["masks"][-1], sid, doc["start"] + m.start(), doc["start"] + m.end()))
+    numbers = np.array([source_no.get(sid, -2) for _, sid, _, _ in in_source], np.int64)  # -2: no decoded text
+    starts, ends = (np.array([entry[k] for entry in in_source], np.int64) for k in (2, 3))
+    for (row, sid, _, _), start, end in zip(in_source, source_offsets(edits, sources, numbers, starts, False).tolist(),
+                                            source_offsets(edits, sources, numbers, ends, True).tolist()):
         if "date" in row:
             row["date_source_start"], row["date_source_end"] = start, end
         else:
-            row["original"] = decoded_text.get(row.pop("source_id"), "")[start:end]
+            row["original"] = decoded_text.get(sid, "")[start:end]
     return {name: pl.DataFrame(r, schema=tables.polars_schema(name)) for name, r in rows.items()}
 
 
