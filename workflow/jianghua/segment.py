@@ -190,7 +190,7 @@ def source_offsets(edits: pl.DataFrame, sources: list[str], source_no: np.ndarra
     order = np.lexsort((out_start, number))  # stable: edits at equal offsets keep their table order
     number, out_start = number[order], out_start[order]
     start, stop, out_end = (edits[c].to_numpy()[order] for c in ("start", "end", "out_end"))
-    # the last edit of the same source that starts at (start: or before) the position
+    # the last edit of the same source that starts before the position (for a start: at or before it)
     at = np.searchsorted((number << 40) | out_start, (source_no << 40) | positions, side="left" if end else "right") - 1
     found = (at >= 0) & (number[at] == source_no)
     inside = positions <= out_end[at] if end else positions < out_end[at]
