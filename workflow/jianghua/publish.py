@@ -21,7 +21,6 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from jianghua import __version__, tables
 from jianghua.errors import JianghuaError
@@ -156,10 +155,7 @@ def sort_table(table: str, shard_paths: list[str], source_paths: list[str], out_
     parts = []
     for number, frame in enumerate(_key_ranges(table, shard_paths, canonical, out_dir / ".ranges")):
         path = out_dir / f"part-{number:05d}.parquet"
-        tmp = path.with_name(f".{path.name}.tmp")
-        pq.write_table(tables.conform(frame.sort(keys, maintain_order=True), table), tmp, compression="zstd",
-                       write_statistics=True)
-        os.replace(tmp, path)
+        tables.write(frame.sort(keys, maintain_order=True), table, path, compression="zstd", write_statistics=True)
         parts.append({"path": f"{table}/{path.name}", "rows": frame.height, "sha256": _file_sha256(path)})
     shutil.rmtree(out_dir / ".ranges", ignore_errors=True)
     (out_dir / PARTS_FILE).write_text(json.dumps(parts, indent=1) + "\n", encoding="utf-8")

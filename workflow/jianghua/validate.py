@@ -2,8 +2,9 @@
 
 Checks that span rows or tables (offsets slicing back, references, row accounting) are computed with polars
 as boolean ``check_*`` columns, which the suite then expects to be true; everything else is a plain
-expectation on the table's own columns. Each suite runs shard by shard (a shard with the same shard of the
-tables its checks read), so that memory follows the shard, not the corpus; the outcomes add up per table.
+expectation on the table's own columns. Each suite runs over batches of consecutive shards (with the same
+shards of the tables its checks read), so that memory follows the batch, not the corpus; the outcomes add up
+per table.
 The result JSON (deterministic: no run times or ids) and great-expectations' Data Docs land under
 ``results/validation/``; a failed critical expectation does not stop this job, it stops ``publish``, which
 reads the results.
