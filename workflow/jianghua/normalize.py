@@ -133,13 +133,15 @@ WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], np.uint32)
 
 
 def _or_over(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Bitwise OR of ``values[s:e]`` for sorted, non-overlapping ranges (0 for an empty range)."""
-    if not starts.size:
-        return np.zeros(0, values.dtype)
-    bounds = np.empty(2 * starts.size, np.int64)
-    bounds[0::2], bounds[1::2] = starts, ends
-    out = np.bitwise_or.reduceat(np.append(values, values.dtype.type(0)), bounds)[0::2]
-    out[starts == ends] = 0
+    """Bitwise OR of ``values[s:e]`` for each range (0 for an empty range)."""
+    out = np.zeros(starts.size, values.dtype)
+    lengths = ends - starts
+    single = lengths == 1  # most ranges: one replaced character
+    out[single] = values[starts[single]]
+    longer = np.flatnonzero(lengths > 1)
+    if longer.size:
+        offsets = np.cumsum(lengths[longer]) - lengths[longer]
+        out[longer] = np.bitwise_or.reduceat(values[ranges(starts[longer], lengths[longer])], offsets)
     return out
 
 
@@ -157,7 +159,7 @@ class TracedShard:
         self._text: str | None = SEP + SEP.join(texts) + SEP
         self.decoded = codepoints(self._text)
         self.current = self.decoded.copy()
-        self.origin = np.arange(self.decoded.size, dtype=np.int64)
+        self.origin = np.arange(self.decoded.size, dtype=np.int32)
         self.written = np.zeros(self.decoded.size, np.uint8)
         self.removed = np.zeros(self.decoded.size, np.uint8)
         self.removed_written = np.zeros(self.decoded.size + 1, np.uint8)
@@ -234,16 +236,24 @@ class TracedShard:
 
         Units of change are a replaced character, and a gap in the trace (decoded characters removed and
         characters inserted between two traced ones); touching units shaped by the same operations are one edit.
+        Both are found without a pass over every character's trace: the trace breaks only where ``origin``
+        does not step by one, and only a written character can differ from its decoded one.
         """
-        traced = np.flatnonzero(self.origin >= 0)
-        origin = self.origin[traced]
-        gaps = np.flatnonzero((np.diff(traced) > 1) | (np.diff(origin) > 1))
-        replaced = np.flatnonzero(self.current[traced] != self.decoded[origin])
-        out_start = np.concatenate((traced[gaps] + 1, traced[replaced]))
-        out_end = np.concatenate((traced[gaps + 1], traced[replaced] + 1))
-        start = np.concatenate((origin[gaps] + 1, origin[replaced]))
-        end = np.concatenate((origin[gaps + 1], origin[replaced] + 1))
-        is_gap = np.arange(out_start.size) < gaps.size
+        origin = self.origin
+        breaks = np.flatnonzero(origin[1:] - origin[:-1] != 1)
+        # a gap runs from a traced character to the next traced one: the next character, or the one after a
+        # run of inserted characters (whose last member is a break too, since texts open with a traced separator)
+        after_inserted = np.append(breaks[(origin[breaks] < 0) & (origin[breaks + 1] >= 0)] + 1, origin.size)
+        left = breaks[origin[breaks] >= 0]
+        right = np.where(origin[left + 1] >= 0, left + 1, after_inserted[np.searchsorted(after_inserted, left + 1)])
+        written = np.flatnonzero(self.written)
+        written = written[origin[written] >= 0]
+        replaced = written[self.current[written] != self.decoded[origin[written]]]
+        out_start = np.concatenate((left + 1, replaced))
+        out_end = np.concatenate((right, replaced + 1))
+        start = np.concatenate((origin[left] + 1, origin[replaced])).astype(np.int64)
+        end = np.concatenate((origin[right], origin[replaced] + 1)).astype(np.int64)
+        is_gap = np.arange(out_start.size) < left.size
         order = np.lexsort((start, out_start))
         out_start, out_end, start, end, is_gap = out_start[order], out_end[order], start[order], end[order], is_gap[order]
         bits = _or_over(self.written, out_start, out_end) | _or_over(self.removed, start, end)
@@ -255,7 +265,8 @@ class TracedShard:
         decoded_base = np.flatnonzero(self.decoded == 0) + 1
         current_base = np.flatnonzero(self.current == 0) + 1
         text_no = np.searchsorted(decoded_base, start, side="right") - 1
-        first_of_text = np.searchsorted(text_no, text_no, side="left")
+        opens_text = np.flatnonzero(np.diff(text_no, prepend=-1))
+        first_of_text = np.repeat(opens_text, np.diff(opens_text, append=text_no.size))
         return pl.DataFrame({
             "source_id": pl.Series(list(source_ids), dtype=pl.String).gather(text_no),
             "edit_no": np.arange(1, text_no.size + 1) - first_of_text,
@@ -461,8 +472,9 @@ def fullwidth_punctuation(points: np.ndarray) -> Edits:
     closes = stops[np.searchsorted(stops, opens, side="right")]
     pairs = (points[closes] == ord(")")) & (closes - opens > 1) & (closes - opens - 1 <= LONGEST_PARENTHETICAL)
     opens, closes = opens[pairs], closes[pairs]
-    han_before = np.concatenate(([0], np.cumsum(is_han(points))))
-    near_han = han_before[closes + 2] > han_before[opens - 1]
+    spans_with_neighbours = closes - opens + 3
+    near_han = np.logical_or.reduceat(is_han(points[ranges(opens - 1, spans_with_neighbours)]),
+                                      np.cumsum(spans_with_neighbours) - spans_with_neighbours)
     at = np.sort(np.concatenate((signs, questions, opens[near_han], closes[near_han])))
     return Edits.of(np.stack([at, at + 1], axis=1), points[at] + FULLWIDTH_OFFSET)
 
