@@ -149,13 +149,17 @@ def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tu
     sections: list[Section] = []
     paragraphs: list[tuple] = []
     sentences: list[tuple] = []
-    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.start() >= body_start]
+    spans = [m.span() for m in re.finditer(r"[^\n]+", text) if m.start() >= body_start]
     numbered_top = any((found := _marker_at(text, s)) and found[0] in ("cn-dun", "cn-ordinal") for s, _ in spans)
+    # the list openers after a colon, found once: each lies inside one sentence, and its lookahead too
+    colons = [m.start() for m in LIST_AFTER_COLON.finditer(text, body_start)] + [len(text)]
+    next_colon = 0
     for p_start, p_end in spans:
         paragraph_no = len(paragraphs)
-        sentence_spans = [(m.start(), m.end()) for m in SENTENCE.finditer(text, p_start, p_end) if m.group(0).strip()]
+        sentence_spans = [m.span() for m in SENTENCE.finditer(text, p_start, p_end) if not m.group(0).isspace()]
         for k, (s_start, s_end) in enumerate(sentence_spans):
-            found = _marker_at(text, s_start)
+            # after a paragraph's first sentence only 一是/一要 opens a section: most sentences need no match
+            found = _marker_at(text, s_start) if k == 0 or text[s_start] in CN else None
             if found and (k == 0 or found[0] == "cn-shi"):
                 kind, m, token = found
                 h_end = _heading_end(text, m.end(), p_end) if k == 0 else s_end
@@ -165,10 +169,13 @@ def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tu
             elif (k == 0 and not numbered_top and len(sentence_spans) >= 3
                   and s_end - s_start <= MAX_RUN_IN and text[s_end - 1] == "。"):
                 sections.append(Section(len(sections), "run-in", "", None, text[s_start:s_end - 1], s_start, s_end))
-            for colon in LIST_AFTER_COLON.finditer(text, s_start, s_end):  # "做到五个贯穿始终：一要……"
-                m = MARKERS[3][1].match(text, colon.end())
+            while colons[next_colon] < s_start:
+                next_colon += 1
+            while colons[next_colon] < s_end:  # "做到五个贯穿始终：一要……"
+                m = MARKERS[3][1].match(text, colons[next_colon] + 1)
                 sections.append(Section(len(sections), "cn-shi", m.group(0), number_of(m.group(1)),
-                                        text[m.end():s_end].rstrip("。；;，"), colon.end(), s_end))
+                                        text[m.end():s_end].rstrip("。；;，"), colons[next_colon] + 1, s_end))
+                next_colon += 1
             sentences.append((s_start, s_end, paragraph_no, sections[-1].no if sections else None))
         paragraphs.append((p_start, p_end, sections[-1].no if sections else None))
     assign_levels(sections)
@@ -186,44 +193,79 @@ def source_offsets(edits: pl.DataFrame, sources: list[str], source_no: np.ndarra
     if not edits.height:
         return positions
     number = edits["source_id"].replace_strict(sources, range(len(sources)), default=-1, return_dtype=pl.Int64).to_numpy()
-    out_start = edits["out_start"].to_numpy()
-    order = np.lexsort((out_start, number))  # stable: edits at equal offsets keep their table order
-    number, out_start = number[order], out_start[order]
+    key = (number << 40) | edits["out_start"].to_numpy()
+    # stable: edits at equal offsets keep their table order (and edits come sorted: one linear pass)
+    order = np.argsort(key, kind="stable")
+    key, number = key[order], number[order]
     start, stop, out_end = (edits[c].to_numpy()[order] for c in ("start", "end", "out_end"))
     # the last edit of the same source that starts before the position (for a start: at or before it)
-    at = np.searchsorted((number << 40) | out_start, (source_no << 40) | positions, side="left" if end else "right") - 1
+    at = np.searchsorted(key, (source_no << 40) | positions, side="left" if end else "right") - 1
     found = (at >= 0) & (number[at] == source_no)
     inside = positions <= out_end[at] if end else positions < out_end[at]
     mapped = np.where(inside, stop[at] if end else start[at], stop[at] + positions - out_end[at])
     return np.where(found, mapped, positions)
 
 
+def _sentence_frame(columns: dict[str, list], documents: pl.DataFrame) -> pl.DataFrame:
+    """The ``sentences`` rows from per-sentence columns (``doc``: the row of its document; ``paragraph``,
+    ``section``: numbers in the document, from 0), built column by column: ids are formatted by polars, not
+    one Python string per sentence."""
+    frame = pl.DataFrame(columns, schema={"doc": pl.Int64, "start": pl.Int64, "end": pl.Int64, "paragraph": pl.Int64,
+                                          "section": pl.Int64, "text": pl.String})
+    doc = frame["doc"].to_numpy()
+    opens_doc = np.flatnonzero(np.diff(doc, prepend=-1))
+    number = np.arange(1, doc.size + 1) - np.repeat(opens_doc, np.diff(opens_doc, append=doc.size))
+
+    def padded(column: pl.Expr, width: int) -> pl.Expr:
+        return column.cast(pl.String).str.zfill(width)
+
+    return frame.with_columns(
+        doc_id=documents["doc_id"].gather(doc), sentence_no=pl.Series(number, dtype=pl.Int64),
+        doc_start=documents["start"].gather(doc),
+    ).select(
+        "doc_id",
+        sentence_id=pl.format("{}-t{}", "doc_id", padded(pl.col("sentence_no"), 5)),
+        sentence_no="sentence_no",
+        paragraph_id=pl.format("{}-p{}", "doc_id", padded(pl.col("paragraph") + 1, 4)),
+        section_id=pl.format("{}-s{}", "doc_id", padded(pl.col("section") + 1, 3)),
+        start="start", end="end",
+        source_start=pl.col("doc_start") + pl.col("start"), source_end=pl.col("doc_start") + pl.col("end"),
+        text="text",
+    )
+
+
 def segment_frame(normalized: pl.DataFrame, edits: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The four segment tables for a shard."""
-    # rows are tuples in the column order of each table's schema: no dict per sentence; a sentence's
-    # source offsets hold its normalized ones until all are mapped at once
-    docs, secs, paras, sents, sentence_source = [], [], [], [], []
+    # rows are tuples in the column order of each table's schema: no dict per paragraph; sentences, the most
+    # numerous, are gathered as columns
+    docs, secs, paras, document_source = [], [], [], []
+    sentences = {"doc": [], "start": [], "end": [], "paragraph": [], "section": [], "text": []}
     sources = normalized["source_id"].to_list()
     for source_no, (sid, text) in enumerate(zip(sources, normalized["text"])):
         for doc_no, doc in enumerate(split_documents(text), 1):
             doc_id = f"{sid}-{doc_no:02d}"
             doc_text = text[doc.start:doc.end]
             docs.append((doc_id, sid, doc_no, doc.title, doc.title_derived, doc.start, doc.end, doc_text))
-            sections, paragraphs, sentences = segment_document(doc_text, doc.body_start - doc.start)
+            sections, paragraphs, doc_sentences = segment_document(doc_text, doc.body_start - doc.start)
             section_id = {s.no: f"{doc_id}-s{s.no + 1:03d}" for s in sections}
             secs += [(doc_id, section_id[s.no], s.no + 1, section_id.get(s.parent), s.level, s.marker, s.kind,
                       s.number, s.heading, s.gap, s.start, s.end) for s in sections]
             paras += [(doc_id, f"{doc_id}-p{k + 1:04d}", k + 1, section_id.get(sec), a, b, doc_text[a:b])
                       for k, (a, b, sec) in enumerate(paragraphs)]
-            sents += [(doc_id, f"{doc_id}-t{k + 1:05d}", k + 1, f"{doc_id}-p{para + 1:04d}", section_id.get(sec), a, b,
-                       doc.start + a, doc.start + b, doc_text[a:b]) for k, (a, b, para, sec) in enumerate(sentences)]
-            sentence_source += [source_no] * len(sentences)
+            if doc_sentences:
+                for name, values in zip(("start", "end", "paragraph", "section"), zip(*doc_sentences)):
+                    sentences[name] += values
+                sentences["text"] += [doc_text[a:b] for a, b, _, _ in doc_sentences]
+                sentences["doc"] += [len(docs) - 1] * len(doc_sentences)
+            document_source.append(source_no)
     frames = {name: pl.DataFrame(rows, schema=tables.polars_schema(name), orient="row")
-              for name, rows in (("documents", docs), ("sections", secs), ("paragraphs", paras), ("sentences", sents))}
-    source_no = np.array(sentence_source, np.int64)
-    frames["sentences"] = frames["sentences"].with_columns(
-        pl.Series(column, source_offsets(edits, sources, source_no, frames["sentences"][column].to_numpy(), end))
-        for column, end in (("source_start", False), ("source_end", True)))
+              for name, rows in (("documents", docs), ("sections", secs), ("paragraphs", paras))}
+    frame = _sentence_frame(sentences, frames["documents"])
+    # a sentence's offsets in its normalized text, mapped to the decoded text all at once
+    source_no = np.array(document_source, np.int64)[np.array(sentences["doc"], np.int64)]
+    frames["sentences"] = frame.with_columns(
+        pl.Series(column, source_offsets(edits, sources, source_no, frame[column].to_numpy(), end))
+        for column, end in (("source_start", False), ("source_end", True))).select(tables.polars_schema("sentences").names())
     return frames
 
 
