@@ -2,7 +2,7 @@ import polars as pl
 import pytest
 
 from jianghua.accuracy import score
-from jianghua.extract import citation_kind, find_formulations, genre_of, header_date, ROLE, MEETING
+from jianghua.extract import citation_kind, find_formulations, genre_of, header_dates, ROLE, MEETING
 
 
 def test_numbered_formulation_with_items():
@@ -62,9 +62,10 @@ def test_citation_kinds(title, kind):
 
 
 def test_header_date_has_provenance_and_source_offsets():
-    edits = pl.DataFrame({"operation": ["boilerplate"], "start": [10], "before": ["發(fā)布時間:2021-06-20 來源: 讀後感 點擊:\n"]})
-    assert header_date(edits) == {"date": "2021-06-20", "date_provenance": "site_header",
-                                  "date_source_start": 19, "date_source_end": 29}
+    edits = pl.DataFrame({"source_id": ["a", "a", "b"], "operation": ["boilerplate"] * 3, "start": [3, 10, 0],
+                          "before": ["相关热词搜索\n", "發(fā)布時間:2021-06-20 來源: 讀後感 點擊:\n", "热点文章阅读\n"]})
+    assert header_dates(edits) == {"a": {"date": "2021-06-20", "date_provenance": "site_header",
+                                         "date_source_start": 19, "date_source_end": 29}}
 
 
 def test_accuracy_against_injected_truth(sample_frames, sample_truth):

@@ -125,15 +125,16 @@ def find_formulations(text: str) -> list[dict]:
     return [found[k] for k in sorted(found)]
 
 
-def header_date(removed: pl.DataFrame) -> dict | None:
-    """The site-header date in a source's removed boilerplate (its boilerplate ``edits`` rows), with offsets."""
-    for row in removed.iter_rows(named=True):
-        m = HEADER_DATE.search(row["before"])
-        if m:
+def header_dates(removed: pl.DataFrame) -> dict[str, dict]:
+    """Per source, the site-header date in its removed boilerplate (its first boilerplate ``edits`` row holding
+    one), with offsets."""
+    dates: dict[str, dict] = {}
+    for sid, start, before in removed.select("source_id", "start", "before").iter_rows():
+        if sid not in dates and (m := HEADER_DATE.search(before)):
             year, month, day = (int(g) for g in m.groups())
-            return {"date": f"{year:04d}-{month:02d}-{day:02d}", "date_provenance": "site_header",
-                    "date_source_start": row["start"] + m.start(1), "date_source_end": row["start"] + m.end(3)}
-    return None
+            dates[sid] = {"date": f"{year:04d}-{month:02d}-{day:02d}", "date_provenance": "site_header",
+                          "date_source_start": start + m.start(1), "date_source_end": start + m.end(3)}
+    return dates
 
 
 NO_DATE = {"date": None, "date_provenance": "none", "date_source_start": None, "date_source_end": None}
@@ -142,8 +143,7 @@ NO_DATE = {"date": None, "date_provenance": "none", "date_source_start": None, "
 def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.DataFrame,
                   decoded: pl.DataFrame, mask_token: str) -> dict[str, pl.DataFrame]:
     """The five extract tables for a shard."""
-    removed = edits.filter(pl.col("operation").str.contains("boilerplate"))
-    header_dates = {sid: header_date(group) for (sid,), group in removed.partition_by("source_id", as_dict=True).items()}
+    site_dates = header_dates(edits.filter(pl.col("operation").str.contains("boilerplate")))
     decoded_text = dict(zip(decoded["source_id"], decoded["text"]))
     sources = decoded["source_id"].to_list()
     source_no = {sid: k for k, sid in enumerate(sources)}
@@ -163,7 +163,7 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
 
         title = doc["title"]
         role, meeting = ROLE.search(title), MEETING.search(title)
-        date = header_dates.get(sid)
+        date = site_dates.get(sid)
         body_date = BODY_DATE.search(text) if date is None else None
         if body_date:
             year, month, day = (int(g) for g in body_date.groups())
@@ -202,8 +202,9 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
 
 def run(paths: dict[str, str], outputs: dict[str, str], mask_token: str) -> None:
     """Extract one shard: read documents, sentences, edits and decoded; write the five extract tables."""
-    frames = extract_frame(*(tables.read(t, paths[t]) for t in ("documents", "sentences", "edits", "decoded")),
-                           mask_token=mask_token)
+    columns = {"documents": None, "sentences": ["doc_id", "sentence_id", "start"],
+               "edits": ["source_id", "operation", "start", "end", "out_start", "out_end", "before"], "decoded": None}
+    frames = extract_frame(*(tables.read(t, paths[t], columns=c) for t, c in columns.items()), mask_token=mask_token)
     for table, frame in frames.items():
         tables.write(frame, table, outputs[table])
 
