@@ -144,6 +144,7 @@ def run_suite(table: str, batches: Iterable[Batch], docs_dir: str | None = None)
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx  # costs seconds: imported only in validation jobs
     from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -154,6 +155,7 @@ def run_suite(table: str, batches: Iterable[Batch], docs_dir: str | None = None)
     if docs_dir:
         shutil.rmtree(docs_dir, ignore_errors=True)
     context = gx.get_context(mode="file", project_root_dir=docs_dir) if docs_dir else gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # a bar per batch filled the job's log
     batch = (context.data_sources.add_pandas(table).add_dataframe_asset(table)
              .add_batch_definition_whole_dataframe(table))
     gx_suite = gx.ExpectationSuite(name=spec["name"])
