@@ -1,6 +1,6 @@
 def validation_tables(*tables_):
     """The tables themselves and the tables their cross-table checks read."""
-    needed = [t for table in tables_ for t in DERIVED.get(table, ((), None))[0]]
+    needed = [t for table in tables_ for t in DERIVED.get(table, ({}, None))[0]]
     # sources tell which shard is canonical for a file found twice (see tables.read)
     return list(dict.fromkeys([*tables_, *needed, "sources", *(["rejects"] if "sources" in tables_ else [])]))
 

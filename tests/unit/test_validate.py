@@ -98,11 +98,36 @@ def test_shards_are_validated_one_by_one_and_add_up(tmp_path, sample_frames):
     assert summary["expectations"] == batched["expectations"]
 
 
-@pytest.mark.parametrize("sizes, budget, groups", [
-    ([5, 5, 5, 5], 10, [[0, 1], [2, 3]]),
-    ([5, 20, 5], 10, [[0], [1], [2]]),   # a shard over the budget runs alone
-    ([5, 5, 5], 0, [[0], [1], [2]]),
-    ([], 10, []),
-])
-def test_shard_groups_are_consecutive_shards_within_the_budget(sizes, budget, groups):
-    assert [list(g) for g in validate.shard_groups(sizes, budget)] == groups
+def test_shards_gather_into_batches_of_the_columns_the_suite_reads(paths, monkeypatch):
+    shards = {name: [p, p] for name, [p] in paths.items()}  # the same shard twice
+    seen = []
+
+    def record(table, batches, docs_dir=None):
+        seen.extend(frame for frame, _ in batches)
+        return {}
+
+    monkeypatch.setattr(validate, "run_suite", record)
+    one_shard = tables.read("sentences", paths["sentences"]).height
+    for budget, heights in ((0, [one_shard, one_shard]), (1 << 30, [2 * one_shard])):
+        seen.clear()
+        validate.validate_table("sentences", shards, batch_bytes=budget)
+        assert [frame.height for frame in seen] == heights
+    assert set(seen[0].columns) == validate.suite_columns("sentences")
+    assert {"doc_id", "sentence_no", "text", "check_slices_back"} <= validate.suite_columns("sentences")
+
+
+def test_suite_regexes_run_in_pyarrow():
+    """A regex RE2 cannot compile (a \\u escape, a lookaround) sends pandas, and so great-expectations, to
+    Python's re for every row: at a gigabyte that was a few million Python calls per table."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parameters = validate._parameters("sentences", None)
+    for table in tables.ALL_TABLES:
+        for item in validate.suite(table)["expectations"]:
+            regex = item["kwargs"].get("regex")
+            if regex is None:
+                continue
+            regex = parameters[regex["$PARAMETER"]] if isinstance(regex, dict) else regex
+            assert not re.search(r"\\[uUN]|\(\?[=!<]", regex), f"{table}: {item['id']}"
+            pc.match_substring_regex(pa.array(["讲话"]), regex)  # raises where RE2 cannot compile it

@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--entries-per-shard", type=_counts, default=None,
                    help="comma-separated number of input entries in each shard, in shard order")
     p.add_argument("--batch-megabytes", type=float, default=0.0,
-                   help="megabytes of data (uncompressed) of consecutive shards checked in one great-expectations "
-                        "run (default: one shard per run)")
+                   help="megabytes in memory of the checked rows of consecutive shards validated in one "
+                        "great-expectations run (default: one shard per run)")
     p.add_argument("--json", action="append", required=True)
     p.add_argument("--docs-dir", action="append", required=True, help="folder for the great-expectations Data Docs")
 

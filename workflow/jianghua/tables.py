@@ -124,12 +124,6 @@ def read_arrow(table: str, path: str | os.PathLike, columns: list[str] | None = 
                           f"({exc}); rebuild it with the current code") from exc
 
 
-def data_bytes(path: str | os.PathLike) -> int:
-    """The size of a parquet file's data before compression, from its footer (the file is not read)."""
-    metadata = pq.ParquetFile(path).metadata
-    return sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
-
-
 def read_shard(table: str, path: str | os.PathLike, index: int, canonical: pl.DataFrame | None = None,
                columns: list[str] | None = None) -> pl.DataFrame:
     """Read shard number ``index`` of ``table``; with ``canonical``, only the sources it is canonical for."""

@@ -55,9 +55,10 @@ def _in_range() -> pl.Expr:
 
 def _slices_back(frame: pl.DataFrame, documents: pl.DataFrame, column: str, wrap: tuple = ("", "")) -> pl.Series:
     # Python slicing over one dict of document texts: a polars join would copy each document once per row.
-    texts = dict(zip(documents["doc_id"], documents["text"]))
+    # (columns as lists: iterating a polars Series yields one element per call)
+    texts = dict(zip(documents["doc_id"].to_list(), documents["text"].to_list()))
     ok = [(doc := texts.get(doc_id)) is not None and doc[start:end] == f"{wrap[0]}{value}{wrap[1]}"
-          for doc_id, start, end, value in zip(frame["doc_id"], frame["start"], frame["end"], frame[column])]
+          for doc_id, start, end, value in zip(*(frame[c].to_list() for c in ("doc_id", "start", "end", column)))]
     return pl.Series("check_slices_back", ok, dtype=pl.Boolean)
 
 
@@ -105,30 +106,46 @@ def _sources(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFram
     return frame.with_columns(overlap.not_().alias("check_not_rejected"))
 
 
-# table -> (other tables the checks read, function adding the check_* columns)
-DERIVED: dict[str, tuple[tuple[str, ...], Callable]] = {
-    "sources": (("rejects",), _sources),
-    "normalized": (("repairs",), _normalized),
-    "documents": (("normalized",), _documents),
-    "sentences": (("documents", "paragraphs"), _sentences),
-    "paragraphs": (("documents",), _spans("text", in_sentence=False)),
-    "sections": (("documents",), _spans(None, in_sentence=False)),
-    "formulations": (("documents", "sentences"), _spans("surface")),
-    "quotes": (("documents", "sentences"), _spans("text", ("“", "”"))),
-    "citations": (("documents", "sentences"), _spans("title", ("《", "》"))),
-    "masks": (("documents", "sentences"), _spans("token")),
+# the columns of other tables that checks read
+DOC_TEXTS = {"documents": ("doc_id", "text")}
+SENTENCE_IDS = {"sentences": ("doc_id", "sentence_id")}
+
+# table -> (other tables the checks read, with the columns they read; function adding the check_* columns)
+DERIVED: dict[str, tuple[dict[str, tuple[str, ...]], Callable]] = {
+    "sources": ({"rejects": ("path",)}, _sources),
+    "normalized": ({"repairs": ("source_id", "status", "after")}, _normalized),
+    "documents": ({"normalized": ("source_id",)}, _documents),
+    "sentences": (DOC_TEXTS | {"paragraphs": ("doc_id", "paragraph_id")}, _sentences),
+    "paragraphs": (DOC_TEXTS, _spans("text", in_sentence=False)),
+    "sections": (DOC_TEXTS, _spans(None, in_sentence=False)),
+    "formulations": (DOC_TEXTS | SENTENCE_IDS, _spans("surface")),
+    "quotes": (DOC_TEXTS | SENTENCE_IDS, _spans("text", ("“", "”"))),
+    "citations": (DOC_TEXTS | SENTENCE_IDS, _spans("title", ("《", "》"))),
+    "masks": (DOC_TEXTS | SENTENCE_IDS, _spans("token")),
 }
 
 
-def _parameters(table: str, other: dict[str, pl.DataFrame], entries: int | None) -> dict:
+def _parameters(table: str, expected_rows: int | None) -> dict:
     """Values the suites refer to as {"$PARAMETER": name}: computed, or too long to keep in the JSON.
 
-    ``entries``: the number of input entries hashed to this shard, each of which is a source or a reject.
+    ``expected_rows``: for ``sources``, the number of input entries hashed to the batch's shards that were
+    not rejected (each entry is a source or a reject).
     """
     parameters = {"traditional_only": f"[{traditional_only()}]"}
-    if table == "sources" and entries is not None:
-        parameters["expected_source_rows"] = entries - other["rejects"].height
+    if table == "sources" and expected_rows is not None:
+        parameters["expected_source_rows"] = expected_rows
     return parameters
+
+
+@cache
+def suite_columns(table: str) -> frozenset[str]:
+    """The columns the suite of ``table`` refers to, and the table's keys (which name example rows)."""
+    named = set(tables.spec(table)["keys"])
+    for item in suite(table)["expectations"]:
+        kwargs = item["kwargs"]
+        named.update(kwargs.get("column_list", []))
+        named.update(kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs)
+    return frozenset(named)
 
 
 Batch = tuple[pl.DataFrame, dict]  # shards of a table with their check columns, and the suite's parameters
@@ -218,37 +235,33 @@ def _plain(value):
     return value
 
 
-def shard_groups(sizes: list[int], budget: int) -> list[range]:
-    """Consecutive shard numbers, grouped so that each group's ``sizes`` add up to at most ``budget`` bytes
-    (a shard larger than the budget is a group of its own)."""
-    groups, start, total = [], 0, 0
-    for index, size in enumerate(sizes):
-        if index > start and total + size > budget:
-            groups.append(range(start, index))
-            start, total = index, 0
-        total += size
-    return groups + ([range(start, len(sizes))] if sizes else [])
-
-
 def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: list[int] | None = None,
                    docs_dir: str | None = None, batch_bytes: int = 0) -> dict:
-    """Run the suite of ``table`` over batches of consecutive shards: each with the same shards of the tables
-    its checks read (every stage keeps a source's rows in the shard that decoded it), so memory follows the
-    batch, which holds about ``batch_bytes`` of data, uncompressed (at least one shard)."""
-    canonical = tables.canonical_shards(paths["sources"]) if "sources" in paths else None
-    needed, derive = DERIVED.get(table, ((), None))
-    needed = set(needed) | ({"rejects"} if table == "sources" else set())
-    sizes = [sum(tables.data_bytes(paths[t][index]) for t in (table, *needed)) for index in range(len(paths[table]))]
+    """Run the suite of ``table`` over batches of consecutive shards.
 
-    def read(name: str, shards: range) -> pl.DataFrame:
-        return pl.concat([tables.read_shard(name, paths[name][index], index, canonical) for index in shards])
+    Each shard's check columns are derived with the same shard of the tables they read (every stage keeps a
+    source's rows in the shard that decoded it), and only the columns the suite refers to are kept. Shards
+    then gather into a batch until it holds ``batch_bytes`` in memory (at least one shard): great-expectations
+    costs a fixed time per run, and memory follows the batch, not the corpus.
+    """
+    canonical = tables.canonical_shards(paths["sources"]) if "sources" in paths else None
+    needed, derive = DERIVED.get(table, ({}, None))
+    counted = table == "sources" and entries_per_shard is not None
 
     def checked() -> Iterable[Batch]:
-        for group in shard_groups(sizes, batch_bytes):
-            frame = read(table, group)
-            other = {t: read(t, group) for t in needed}
-            entries = sum(entries_per_shard[index] for index in group) if entries_per_shard is not None else None
-            yield (derive(frame, other) if derive else frame), _parameters(table, other, entries)
+        frames, expected, size = [], 0, 0
+        for index, path in enumerate(paths[table]):
+            frame = tables.read_shard(table, path, index, canonical)
+            other = {t: tables.read_shard(t, paths[t][index], index, canonical, list(columns))
+                     for t, columns in needed.items()}
+            frame = derive(frame, other) if derive else frame
+            frames.append(frame.select(c for c in frame.columns if c in suite_columns(table)))
+            size += frames[-1].estimated_size()
+            if counted:
+                expected += entries_per_shard[index] - other["rejects"].height
+            if size >= batch_bytes or index == len(paths[table]) - 1:
+                yield pl.concat(frames), _parameters(table, expected if counted else None)
+                frames, expected, size = [], 0, 0
 
     return run_suite(table, checked(), docs_dir)
 
