@@ -23,8 +23,10 @@ rule sort_table:
         "results/benchmarks/publish/{table}.tsv"
     params:
         inputs=lambda wildcards: in_args(dict.fromkeys([wildcards.table, "sources"])),
+        part_megabytes=config["publish"]["part_megabytes"],
     shell:
-        "jianghua sort-table --table {wildcards.table} {params.inputs} --out-dir {output} > {log} 2>&1"
+        "jianghua sort-table --table {wildcards.table} {params.inputs} --part-megabytes {params.part_megabytes}"
+        " --out-dir {output} > {log} 2>&1"
 
 
 rule publish:

@@ -93,8 +93,9 @@ def test_parts_are_key_ranges_sorted_across_shards(tmp_path, sample_frames):
         path = tmp_path / f"{index}.parquet"
         tables.write(sentences.gather_every(3, offset=index).reverse(), "sentences", path)
         shard_paths.append(str(path))
-    parts = list(publish._key_ranges("sentences", shard_paths, None, tmp_path / "scratch"))
-    assert len(parts) == 3 and all(part.height for part in parts)
     keys = tables.spec("sentences")["keys"]
-    joined = pl.concat([part.sort(keys) for part in parts])
-    assert joined.equals(sentences.sort(keys))
+    for part_bytes, count in ((0, 3), (1 << 30, 1)):  # a part per range; every range in one part
+        parts = list(publish._key_ranges("sentences", shard_paths, None, tmp_path / f"scratch-{part_bytes}", part_bytes))
+        assert len(parts) == count and all(part.height for part in parts)
+        joined = pl.concat([part.sort(keys) for part in parts])
+        assert joined.equals(sentences.sort(keys))

@@ -105,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--table", required=True)
     p.add_argument("--in", dest="inputs", action="append", required=True, metavar="TABLE=PATH",
                    help="every shard of the table, and of sources (which tell duplicates apart)")
+    p.add_argument("--part-megabytes", type=float, default=0.0,
+                   help="megabytes in memory of each part (default: a part per shard)")
     p.add_argument("--out-dir", required=True)
 
     p = sub.add_parser("publish", help="gate on validation and publish a version")
@@ -167,7 +169,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "sort-table":
         from jianghua import publish
         inputs = _multi(args.inputs, "--in")
-        publish.sort_table(args.table, inputs.get(args.table, []), inputs.get("sources", []), args.out_dir)
+        publish.sort_table(args.table, inputs.get(args.table, []), inputs.get("sources", []), args.out_dir,
+                           int(args.part_megabytes * 1e6))
     elif args.command == "publish":
         from jianghua import publish
         inputs = _multi(args.inputs, "--in")

@@ -1,7 +1,8 @@
 """Publish stage: validated shard tables -> ``results/published/<version>/``, a manifest, a card, ``LATEST``.
 
 ``sort_table`` (one job per table) writes a table as zstd parquet parts with statistics, sorted by the table's
-keys across parts; a part holds about one shard's rows, so memory follows the shard, not the corpus.
+keys across parts; a part holds about ``publish.part_megabytes`` of rows, so memory follows the part, not the
+corpus.
 ``publish`` gates on the validation results and links the parts into the version folder. The version id is
 a hash of the inputs (paths and sha256 of every file, rejected or not), the resolved config, the package
 version and code, and the table schemas; never of the clock. The manifest sits beside the table folders
@@ -63,14 +64,16 @@ def mark_duplicates(sources: pl.DataFrame, index: int, canonical: pl.DataFrame) 
 PER_FILE_TABLES = ("sources", "rejects")  # one row per input file, keyed by path: published as one part
 
 
-def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scratch: Path) -> Iterator[pl.DataFrame]:
-    """The rows of ``table``, one frame per part: in key order across parts, each about one shard in size.
+def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scratch: Path,
+                part_bytes: int = 0) -> Iterator[pl.DataFrame]:
+    """The rows of ``table``, one frame per part: in key order across parts, each about ``part_bytes`` in
+    memory (at least one range; with 0, one range per part).
 
-    Keys start with a content id (hex digits of a hash), so parts are ranges of its first four digits, as many
-    as shards. Each shard is first rewritten to ``scratch`` as an Arrow file of record batches grouped by range,
-    so that memory holds one shard or one range, never the table; a range is then read back from every shard's
-    open file (one file per shard, not one per shard and range). The per-file tables are small and
-    come as one part.
+    Keys start with a content id (hex digits of a hash), so rows are dealt to ranges of its first four digits,
+    as many as shards. Each shard is first rewritten to ``scratch`` as an Arrow file of record batches grouped
+    by range, so that memory holds one shard or one part, never the table; consecutive ranges are then read
+    back from every shard's open file (one file per shard, not one per shard and range) until a part is full.
+    The per-file tables are small and come as one part.
     """
     if table in PER_FILE_TABLES:
         frames = [tables.read_shard(table, path, index, canonical) for index, path in enumerate(shard_paths)]
@@ -78,29 +81,38 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
             frames = [mark_duplicates(frame, index, canonical) for index, frame in enumerate(frames)]
         yield pl.concat(frames) if frames else tables.empty(table)
         return
-    parts = max(1, len(shard_paths))
+    ranges = max(1, len(shard_paths))
     id_column = tables.spec(table)["keys"][0]
-    part_of = (pl.col(id_column).str.slice(0, 4).str.to_integer(base=16) * parts // 0x10000).alias("part")
+    range_of = (pl.col(id_column).str.slice(0, 4).str.to_integer(base=16) * ranges // 0x10000).alias("range")
     (scratch / table).mkdir(parents=True, exist_ok=True)
     schema = tables.arrow_schema(table)
     split = []  # per shard: its scratch file and the record batches of each range it holds
+    range_bytes = [0] * ranges
     for index, path in enumerate(shard_paths):
-        frame = tables.read_shard(table, path, index, canonical).with_columns(part_of)
+        frame = tables.read_shard(table, path, index, canonical).with_columns(range_of).sort("range", maintain_order=True)
+        counts = frame["range"].value_counts(sort=False).sort("range").rows()
+        arrow = tables.conform(frame.drop("range"), table)  # once per shard, then sliced by range
         target = scratch / table / f"{index:05d}.arrow"
         batches: dict[int, range] = {}
-        written = 0
+        written = offset = 0
         with pa.ipc.new_file(target, schema) as writer:
-            for (number,), piece in sorted(frame.partition_by("part", as_dict=True).items()):
-                chunks = tables.conform(piece.drop("part"), table).to_batches()
+            for number, count in counts:
+                chunks = arrow.slice(offset, count).to_batches()
                 for chunk in chunks:
                     writer.write_batch(chunk)
+                    range_bytes[number] += chunk.nbytes
                 batches[number] = range(written, written + len(chunks))
                 written += len(chunks)
+                offset += count
         # read, not memory-mapped: mapped pages would stay in the job's resident memory until the end
         split.append((pa.ipc.open_file(pa.OSFile(str(target))), batches))
-    for number in range(parts):
-        pieces = [reader.get_batch(i) for reader, batches in split for i in batches.get(number, ())]
-        yield pl.from_arrow(pa.Table.from_batches(pieces, schema)) if pieces else tables.empty(table)
+    pieces, size = [], 0
+    for number in range(ranges):
+        pieces += [reader.get_batch(i) for reader, batches in split for i in batches.get(number, ())]
+        size += range_bytes[number]
+        if size >= part_bytes or number == ranges - 1:
+            yield pl.from_arrow(pa.Table.from_batches(pieces, schema)) if pieces else tables.empty(table)
+            pieces, size = [], 0
 
 
 def _library_versions() -> dict[str, str]:
@@ -142,8 +154,10 @@ def _file_sha256(path: Path) -> str:
 PARTS_FILE = "parts.json"  # beside a sorted table's parts: their rows and sha256, for the manifest
 
 
-def sort_table(table: str, shard_paths: list[str], source_paths: list[str], out_dir: str | os.PathLike) -> list[dict]:
-    """Write ``table`` as zstd parquet parts sorted by its keys across parts, with ``parts.json`` listing them.
+def sort_table(table: str, shard_paths: list[str], source_paths: list[str], out_dir: str | os.PathLike,
+               part_bytes: int = 0) -> list[dict]:
+    """Write ``table`` as zstd parquet parts of about ``part_bytes`` in memory, sorted by its keys across parts,
+    with ``parts.json`` listing them.
 
     One job per table, so that tables are sorted side by side, and while others are still being validated.
     """
@@ -153,7 +167,7 @@ def sort_table(table: str, shard_paths: list[str], source_paths: list[str], out_
     canonical = tables.canonical_shards(source_paths)
     keys = tables.spec(table)["keys"]
     parts = []
-    for number, frame in enumerate(_key_ranges(table, shard_paths, canonical, out_dir / ".ranges")):
+    for number, frame in enumerate(_key_ranges(table, shard_paths, canonical, out_dir / ".ranges", part_bytes)):
         path = out_dir / f"part-{number:05d}.parquet"
         tables.write(frame.sort(keys, maintain_order=True), table, path, compression="zstd", write_statistics=True)
         parts.append({"path": f"{table}/{path.name}", "rows": frame.height, "sha256": _file_sha256(path)})
