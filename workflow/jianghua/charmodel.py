@@ -39,12 +39,6 @@ def t2s_characters() -> dict[str, str]:
     return table
 
 
-@cache
-def fold_table() -> dict[int, str]:
-    """``str.translate`` table folding Traditional characters to Simplified."""
-    return str.maketrans(t2s_characters())
-
-
 def is_latin(char: str) -> bool:
     """Latin letters with diacritics (pinyin tone marks among them)."""
     return "\u00c0" <= char <= "\u024f" or "\u1e00" <= char <= "\u1eff"
@@ -87,15 +81,16 @@ class CharModel:
         self.fold = t2s_characters()
         unigrams, keys, counts = _word_list_counts()
         self.unigrams = dict(unigrams)
-        folded = [text.translate(fold_table()) for text in extra_texts]
-        if folded:
+        texts = list(extra_texts)
+        if texts:
             # corpus counts are scaled so that a few thousand characters weigh like the word list
-            points = np.frombuffer("".join(folded).encode("utf-32-le", "surrogatepass"), np.uint32)
+            points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+            points = _fold_points()[points].astype(np.uint32)  # Traditional characters count as Simplified
             chars, char_counts = np.unique(points, return_counts=True)
             for char, n in zip(map(chr, chars.tolist()), char_counts.tolist()):
                 self.unigrams[char] = self.unigrams.get(char, 0) + CORPUS_WEIGHT * n
             inside = np.ones(max(points.size - 1, 0), bool)  # a pair across two texts is no bigram
-            starts = np.cumsum([len(text) for text in folded])[:-1]
+            starts = np.cumsum([len(text) for text in texts])[:-1]
             inside[starts[(starts > 0) & (starts < points.size)] - 1] = False
             pairs, pair_counts = np.unique(_pair_keys(points)[inside], return_counts=True)
             keys, inverse = np.unique(np.concatenate((keys, pairs)), return_inverse=True)

@@ -13,6 +13,7 @@ to a Han character is flagged as unexplained damage.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import defaultdict
@@ -402,12 +403,17 @@ def _straddled(text: str, match: re.Match, model: CharModel, min_margin: float) 
     return _result(text, start, end, after, "straddled-annotation", score, reason)
 
 
+@cache
+def _lead_characters(trail: int) -> list[str]:
+    """The characters whose GBK code ends with the byte ``trail``."""
+    return [c for u in range(0x81, 0xFF) if (c := _decode_pair(u, trail))]
+
+
 def _punctuation(text: str, match: re.Match, model: CharModel, min_margin: float) -> Repair:
     start = match.start()
     sign = SIGN_BYTES[match.group(2)]
     run, end = _realign(text, match.end(), sign[1])
-    firsts = [c for u in range(0x81, 0xFF) if (c := _decode_pair(u, sign[0]))]
-    runs: list[Run] = [([firsts], *run)] if run else []
+    runs: list[Run] = [([_lead_characters(sign[0])], *run)] if run else []
     after, score, reason = _choose(runs, text, start, end, model, min_margin, PUNCTUATION_PRIOR)
     return _result(text, start, end, after, "punctuation-pass", score, reason)
 
@@ -429,9 +435,11 @@ def find_repairs(text: str, model: CharModel, min_margin: float) -> list[Repair]
         repair = handler(text, match, model, min_margin)
         found.append(repair)
         covered_until = repair.end
-    spans = [(r.start, r.end) for r in found]
-    for i, char in enumerate(text):
-        if char == "?" and not any(s <= i < e for s, e in spans):
+    starts = [r.start for r in found]  # in text order, not overlapping
+    for question in re.finditer(r"\?", text):
+        i = question.start()
+        k = bisect.bisect_right(starts, i) - 1
+        if k < 0 or i >= found[k].end:
             neighbours = text[i - 1:i] + text[i + 1:i + 2]
             if any(is_han(c) for c in neighbours) and text[i + 1:i + 2] not in ("", "\n", "”", "\r"):
                 found.append(Repair(i, i + 1, "?", "unexplained", None, "flagged",
