@@ -32,7 +32,8 @@ MARKERS = [  # (kind, pattern at the start of a paragraph or sentence)
 ]
 LIST_AFTER_COLON = re.compile(rf"[：:](?=[{CN}][是要](?![否]))")
 COMPILATION_PART = re.compile(rf"^第([{CN}\d]+)篇\s*(.*)$")
-SENTENCE = re.compile(r"[^。！？；…\n]*?(?:……|…|[。！？；])[”’）」』]*|[^。！？；…\n]+")
+# greedy: the class holds no terminator, so this stops at the first one, and scans a third faster than *?
+SENTENCE = re.compile(r"[^。！？；…\n]*(?:……|…|[。！？；])[”’）」』]*|[^。！？；…\n]+")
 MAX_TITLE = 60
 MAX_RUN_IN = 20
 
