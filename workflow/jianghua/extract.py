@@ -28,7 +28,10 @@ HEADER_DATE = re.compile(rf"[发發]{_PY}[布佈][时時][间間]\s*[:：]\s*(\d
 BODY_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 NUM = "一二三四五六七八九十两"
 QUOTED_NUMBERED = re.compile(rf"“(([{NUM}]{{1,3}})(个|大|项|种|条|点|方面|件|型|类|定|化)([\u4e00-\u9fff]{{1,8}}))”")
-UNQUOTED_NUMBERED = re.compile(rf"(?<![{NUM}“])(([{NUM}]{{1,3}})(个|大|项|种|条)([\u4e00-\u9fff]{{1,8}}?))(?=[，,]?(?:即|就是)|[：:])")
+# not after a numeral or “: checked after the first numeral, since a pattern that opens with a lookbehind is
+# tried at every position of the text (five times slower)
+UNQUOTED_NUMBERED = re.compile(rf"(([{NUM}](?<![{NUM}“][{NUM}])[{NUM}]{{0,2}})(个|大|项|种|条)([\u4e00-\u9fff]{{1,8}}?))"
+                               rf"(?=[，,]?(?:即|就是)|[：:])")
 COMPOUND = re.compile(rf"“(([{NUM}])([\u4e00-\u9fff]{{1,2}}?)([{NUM}])(不?[\u4e00-\u9fff]{{1,2}}))”")
 ARABIC = re.compile(r"“((\d+(?:\+(?:\d+|N))+)|(\d{3,4}))”")
 QUOTE = re.compile(r"“([^“”\n]{1,200})”")
