@@ -266,7 +266,7 @@ def segment_frame(normalized: pl.DataFrame, edits: pl.DataFrame) -> dict[str, pl
     source_no = np.array(document_source, np.int64)[np.array(sentences["doc"], np.int64)]
     frames["sentences"] = frame.with_columns(
         pl.Series(column, source_offsets(edits, sources, source_no, frame[column].to_numpy(), end))
-        for column, end in (("source_start", False), ("source_end", True))).select(tables.polars_schema("sentences").names())
+        for column, end in (("source_start", False), ("source_end", True)))
     return frames
 
 
