@@ -159,7 +159,7 @@ class TracedShard:
         self._text: str | None = SEP + SEP.join(texts) + SEP
         self.decoded = codepoints(self._text)
         self.current = self.decoded.copy()
-        self.origin = np.arange(self.decoded.size, dtype=np.int32)
+        self.origin = np.arange(self.decoded.size, dtype=np.int32)  # half the bytes of every pass; < 2**31 chars
         self.written = np.zeros(self.decoded.size, np.uint8)
         self.removed = np.zeros(self.decoded.size, np.uint8)
         self.removed_written = np.zeros(self.decoded.size + 1, np.uint8)
