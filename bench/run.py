@@ -15,6 +15,7 @@ import argparse
 import csv
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -44,8 +45,8 @@ def job_stats(workdir: Path) -> dict[str, list[dict]]:
 
 
 def normalize_comparison(workdir: Path) -> dict[str, float]:
-    """MB/s of the normalize stage on one shard (read, transform, write), of its T->S step alone, and of the
-    package's ``OpenCC('t2s').convert`` over the same texts."""
+    """MB/s of the normalize stage on one shard (read, transform, write) and of its T->S step alone (median of
+    three runs each), and of the package's ``OpenCC('t2s').convert`` over the same texts (one run)."""
     import tempfile
 
     import polars as pl
@@ -59,14 +60,19 @@ def normalize_comparison(workdir: Path) -> dict[str, float]:
     texts = tables.read("decoded", shard)["text"].to_list()
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     normalize.convert_t2s(pl.Series(texts[:1]))  # the pattern table is built once per job, before its text
+
+    def median_seconds(step) -> float:  # of three runs: one run on this machine varies by a fifth
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
     with tempfile.TemporaryDirectory() as folder:
         outputs = {table: f"{folder}/{table}.parquet" for table in ("normalized", "edits")}
-        start = time.perf_counter()
-        normalize.run(str(shard), outputs, "×", 3, 0.1, ["同志们："])
-        stage = time.perf_counter() - start
-    start = time.perf_counter()
-    normalize.convert_t2s(pl.Series(texts))
-    t2s = time.perf_counter() - start
+        stage = median_seconds(lambda: normalize.run(str(shard), outputs, "×", 3, 0.1, ["同志们："]))
+    t2s = median_seconds(lambda: normalize.convert_t2s(pl.Series(texts)))
     converter = OpenCC("t2s")
     start = time.perf_counter()
     for text in texts:
