@@ -15,8 +15,9 @@
 #   results/benchmarks/<stage>/<shard>.tsv     time and peak memory of each job (likewise)
 # Paths are relative to the working directory (--directory), except the code, schemas and default config,
 # which are found beside this Snakefile.
-# Stages: decode -> normalize -> segment -> extract -> validate -> publish. Rules hold no logic: each
-# calls the `jianghua` command; the code is in workflow/jianghua/.
+# Stages: decode -> normalize -> segment -> extract -> validate -> publish (and report). What each reads,
+# writes, is configured by and depends on is declared in workflow/jianghua/registry.py; the rules are derived
+# from it (rules/common.smk) and hold no logic: every job runs `jianghua run <stage>`.
 
 configfile: os.path.join(workflow.basedir, "config/config.yaml")
 

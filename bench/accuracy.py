@@ -13,8 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from jianghua.accuracy import process, score
-from jianghua.sample import write_corpus
+from jianghua.runner import process
+from jianghua.testing.accuracy import score
+from jianghua.testing.sample import write_corpus
 
 
 def main() -> None:

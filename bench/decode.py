@@ -14,8 +14,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from jianghua.decode import decode_shard
-from jianghua.sample import clean_traditional_documents
+from jianghua.stages.decode import decode_shard
+from jianghua.testing.sample import clean_traditional_documents
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "big5", "utf-16", "utf-16-le", "utf-16-be")
 

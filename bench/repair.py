@@ -10,8 +10,8 @@ repaired exactly, the spans flagged, wrong repairs, changes outside damaged span
 import argparse
 import time
 
-from jianghua.accuracy import repair_accuracy
-from jianghua.sample import clean_traditional_documents
+from jianghua.testing.accuracy import repair_accuracy
+from jianghua.testing.sample import clean_traditional_documents
 
 
 def main() -> None:

@@ -52,14 +52,16 @@ def normalize_comparison(workdir: Path) -> dict[str, float]:
     import polars as pl
     from opencc import OpenCC
 
-    from jianghua import normalize, tables
+    from jianghua import runner, tables
     from jianghua.cli import reuse_freed_memory
+    from jianghua.config import load_config
+    from jianghua.text.t2s import convert_t2s
 
     reuse_freed_memory()  # as every job does
     shard = sorted((workdir / "results" / "decode" / "decoded").glob("*.parquet"))[0]
     texts = tables.read("decoded", shard)["text"].to_list()
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    normalize.convert_t2s(pl.Series(texts[:1]))  # the pattern table is built once per job, before its text
+    convert_t2s(pl.Series(texts[:1]))  # the pattern table is built once per job, before its text
 
     def median_seconds(step) -> float:  # of three runs: one run on this machine varies by a fifth
         times = []
@@ -71,8 +73,9 @@ def normalize_comparison(workdir: Path) -> dict[str, float]:
 
     with tempfile.TemporaryDirectory() as folder:
         outputs = {table: f"{folder}/{table}.parquet" for table in ("normalized", "edits")}
-        stage = median_seconds(lambda: normalize.run(str(shard), outputs, "×", 3, 0.1, ["同志们："]))
-    t2s = median_seconds(lambda: normalize.convert_t2s(pl.Series(texts)))
+        settings = runner.Settings.of(load_config(), "normalize")  # the shipped config
+        stage = median_seconds(lambda: runner.run("normalize", {"decoded": [str(shard)]}, outputs, settings))
+    t2s = median_seconds(lambda: convert_t2s(pl.Series(texts)))
     converter = OpenCC("t2s")
     start = time.perf_counter()
     for text in texts:
@@ -90,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     shards = args.shards or max(2, round(args.megabytes / 12))
 
-    from jianghua.sample import write_corpus
+    from jianghua.testing.sample import write_corpus
 
     corpus_dir = args.workdir / f"corpus-{args.megabytes:g}mb"
     if not (corpus_dir / "truth.json").exists():

@@ -1,22 +1,15 @@
 rule decode:
     input:
-        code=stage_code("decode"),
+        **stage_inputs("decode"),
     output:
-        sources=table_path("sources"),
-        decoded=table_path("decoded"),
-        repairs=table_path("repairs"),
-        rejects=table_path("rejects"),
+        **stage_outputs("decode"),
     log:
         "results/logs/decode/{shard}.log",
     benchmark:
         "results/benchmarks/decode/{shard}.tsv"
     params:
-        input_dir=INPUT_DIR,
-        entries=shard_entries,
-        shards=len(SHARDS),
-        max_bytes=config["decode"]["max_file_bytes"],
-        margin=config["decode"]["repair_min_margin"],
-        out=lambda wildcards, output: out_args(output),
+        settings=stage_settings("decode"),
+        io=io_args,
+        entries=shard_entries,  # reruns the shard when one of its files changes (see common.smk)
     shell:
-        "jianghua decode --input-dir {params.input_dir:q} --shard {wildcards.shard} --shards {params.shards}"
-        " --max-file-bytes {params.max_bytes} --repair-min-margin {params.margin} {params.out} > {log} 2>&1"
+        STAGE_SHELL + " --shard {wildcards.shard}"

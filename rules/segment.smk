@@ -1,18 +1,14 @@
 rule segment:
     input:
-        code=stage_code("segment"),
-        normalized=table_path("normalized"),
-        edits=table_path("edits"),
+        **stage_inputs("segment"),
     output:
-        documents=table_path("documents"),
-        sections=table_path("sections"),
-        paragraphs=table_path("paragraphs"),
-        sentences=table_path("sentences"),
+        **stage_outputs("segment"),
     log:
         "results/logs/segment/{shard}.log",
     benchmark:
         "results/benchmarks/segment/{shard}.tsv"
     params:
-        out=lambda wildcards, output: out_args(output),
+        settings=stage_settings("segment"),
+        io=io_args,
     shell:
-        "jianghua segment --normalized {input.normalized} --edits {input.edits} {params.out} > {log} 2>&1"
+        STAGE_SHELL + " --shard {wildcards.shard}"

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from jianghua.accuracy import process
+from jianghua.runner import process
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "resources" / "sample"
@@ -40,9 +40,9 @@ def seed_frames(seeds_dir) -> dict[str, pl.DataFrame]:
     return process(seeds_dir)
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the workflow of this repository with its results in ``workdir``."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+def snakemake(workdir: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the workflow of this repository with its results in ``workdir`` (``env``: more environment variables)."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", **(env or {}))
     result = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
                              "--directory", str(workdir), "--cores", "2", *args],
                             capture_output=True, text=True, env=env)

@@ -2,11 +2,12 @@
 
 import pytest
 
-from jianghua import repair
-from jianghua.accuracy import repair_accuracy
-from jianghua.charmodel import CharModel
-from jianghua.damage import annotate_bytes, annotation_table, intended, lossy_decode, simulate
-from jianghua.sample import clean_traditional_documents
+from jianghua.text import repair
+from jianghua.testing.accuracy import repair_accuracy
+from jianghua.text.charmodel import CharModel
+from jianghua.testing.damage import annotate_bytes, intended, lossy_decode, simulate
+from jianghua.text.gbk import annotation_table
+from jianghua.testing.sample import clean_traditional_documents
 
 # (clean Traditional text, as the sites published it) — the mechanisms of the notes, on our own phrases
 NOTES_CASES = [

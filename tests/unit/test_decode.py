@@ -2,8 +2,8 @@ import os
 
 import pytest
 
-from jianghua.decode import (Reject, _utf16_shaped, decode_shard, detect, shard_count, shard_of, source_id,
-                             walk)
+from jianghua.inputs import shard_count, shard_of, walk
+from jianghua.stages.decode import Reject, _utf16_shaped, decode_shard, detect, source_id
 
 TEXT = "各级党组织要坚持稳中求进，推动高质量发展。全市上下要强化责任落实，确保各项任务落到实处。\n"
 TRADITIONAL = "各級黨組織要堅持穩中求進，推動高質量發展。全市上下要強化責任落實，確保各項任務落到實處。\n"
@@ -110,6 +110,14 @@ def test_clear_cases_are_settled_by_the_unigram_score_of_the_opening():
     decoding = detect(data)
     assert decoding.encoding == "big5" and decoding.text == TRADITIONAL * 40
     assert "unigram-scored big5" in decoding.evidence and "gb18030" in decoding.evidence
+
+
+@pytest.mark.parametrize("text, encoding", [("参备", "gbk"), ("傷雙", "big5")])
+def test_close_openings_are_settled_by_the_bigram_score_of_every_reading(text, encoding):
+    """The two readings of these openings lie within a point of unigram score: too close for the quick path."""
+    decoding = detect(text.encode(encoding))
+    assert decoding.text == text and decoding.encoding in {"gbk": "gb18030"}.get(encoding, encoding)
+    assert decoding.evidence.startswith("utf-8 invalid; scored ") and "unigram" not in decoding.evidence
 
 
 @pytest.mark.parametrize("encoding, shaped", [("utf-16-le", True), ("utf-16-be", False)])

@@ -1,8 +1,8 @@
 import polars as pl
 import pytest
 
-from jianghua.accuracy import score
-from jianghua.extract import citation_kind, find_formulations, genre_of, header_dates, ROLE, MEETING
+from jianghua.testing.accuracy import score
+from jianghua.stages.extract import citation_kind, find_formulations, genre_of, header_dates, ROLE, MEETING
 
 
 def test_numbered_formulation_with_items():

@@ -4,8 +4,9 @@ import polars as pl
 import pytest
 from opencc import OpenCC
 
-from jianghua.normalize import (boilerplate_rules, convert_t2s, mine_repeated_lines, normalize_frame, normalize_texts,
-                                rebuild_decoded)
+from jianghua.stages.normalize import boilerplate_rules, mine_repeated_lines, normalize_frame, normalize_texts
+from jianghua.text.offsets import rebuild_decoded
+from jianghua.text.t2s import convert_t2s
 
 
 def norm(text: str, protected=()) -> str:
@@ -83,6 +84,12 @@ def test_mined_lines_respect_threshold_and_protection():
     repeated = mine_repeated_lines(texts, 3, 0.5, ["同志們："])
     assert repeated == {"本站整理，仅供学习"}
     assert mine_repeated_lines(texts[:2], 3, 0.5, []) == set()
+
+
+def test_short_repeated_lines_are_not_mined():
+    """Short lines recur by chance (a name, 附件, 谢谢): four characters at least make a mined line."""
+    texts = [f"标题{i}\n附件一\n附件材料\n正文{i}。" for i in range(4)]
+    assert mine_repeated_lines(texts, 3, 0.5, []) == {"附件材料"}
 
 
 def test_t2s_matches_the_package_converter_on_the_sample(sample_frames):

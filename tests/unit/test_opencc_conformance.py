@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from opencc import OpenCC
 
-from jianghua.normalize import convert_t2s
+from jianghua.text.t2s import convert_t2s
 
 from conftest import REPO
 

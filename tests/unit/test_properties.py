@@ -6,11 +6,13 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jianghua.charmodel import CharModel, read_tsv
-from jianghua.decode import detect
-from jianghua.normalize import normalize_frame, rebuild_decoded
-from jianghua.repair import apply, find_repairs
-from jianghua.segment import segment_frame
+from jianghua.text.charmodel import CharModel
+from jianghua.text.data import read_tsv
+from jianghua.stages.decode import detect
+from jianghua.stages.normalize import normalize_frame
+from jianghua.text.offsets import rebuild_decoded
+from jianghua.text.repair import apply, find_repairs
+from jianghua.stages.segment import segment_frame
 
 # pieces that exercise every operation: Traditional text, annotations, parentheticals, masks, punctuation,
 # hard breaks, boilerplate, whitespace, outline markers

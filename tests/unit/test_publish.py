@@ -1,12 +1,14 @@
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 import jianghua
-from jianghua import publish, tables
+from jianghua import tables
+from jianghua.stages import publish
 from jianghua.errors import JianghuaError, ValidationFailed
 
 
@@ -40,10 +42,10 @@ def staged(tmp_path, sample_frames):
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"shards": 2}), encoding="utf-8")
     paths = _write_all(sample_frames, tmp_path)
-    sorted_dirs = {}
+    sorted_dirs = []
     for table in tables.ALL_TABLES:
-        sorted_dirs[table] = str(tmp_path / "sorted" / table)
-        publish.sort_table(table, paths[table], paths["sources"], sorted_dirs[table])
+        sorted_dirs.append(str(tmp_path / "sorted" / table))
+        publish.sort_parts(table, paths[table], paths["sources"], sorted_dirs[-1])
     return (sorted_dirs, paths["sources"], paths["rejects"]), str(config), tmp_path / "published"
 
 
@@ -62,7 +64,8 @@ def test_publish_writes_version_manifest_card_and_keeps_k(staged, tmp_path, samp
     assert (root / "LATEST").read_text().strip() == first
     assert publish.publish(*paths, _results(tmp_path), config, root, keep=2) == first  # same inputs: same id
     manifest = json.loads((root / first / "manifest.json").read_text(encoding="utf-8"))
-    for table, sorted_dir in paths[0].items():
+    for sorted_dir in paths[0]:
+        table = Path(sorted_dir).name
         parts = json.loads((Path(sorted_dir) / "parts.json").read_text(encoding="utf-8"))
         assert manifest["tables"][table]["files"] == parts
         for part in parts:
@@ -99,3 +102,15 @@ def test_parts_are_key_ranges_sorted_across_shards(tmp_path, sample_frames):
         assert len(parts) == count and all(part.height for part in parts)
         joined = pl.concat([part.sort(keys) for part in parts])
         assert joined.equals(sentences.sort(keys))
+
+
+@pytest.mark.parametrize("edited", ["tables/sentences.json", "expectations/masks.json", "expectations/parameters.json"])
+def test_the_code_fingerprint_follows_every_schema_and_suite(tmp_path, monkeypatch, edited):
+    from jianghua import registry
+    copy = tmp_path / "schemas"
+    shutil.copytree(registry.SCHEMA_DIR, copy)
+    monkeypatch.setattr(registry, "SCHEMA_DIR", copy)
+    before = publish.code_fingerprint()
+    target = copy / edited
+    target.write_text(target.read_text(encoding="utf-8").replace('"', ' "', 1), encoding="utf-8")
+    assert publish.code_fingerprint() != before

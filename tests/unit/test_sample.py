@@ -1,7 +1,7 @@
 import hashlib
 import json
 
-from jianghua.sample import write_corpus
+from jianghua.testing.sample import write_corpus
 
 from conftest import SAMPLE
 

@@ -3,7 +3,9 @@ import bisect
 import numpy as np
 import polars as pl
 
-from jianghua.segment import MARKERS, _marker_at, number_of, segment_frame, source_offsets, split_documents
+from jianghua.stages.segment import segment_frame, split_documents
+from jianghua.text.offsets import source_offsets
+from jianghua.text.outline import MARKERS, marker_at, number_of
 
 
 def frames_for(text: str) -> dict[str, pl.DataFrame]:
@@ -142,7 +144,7 @@ def test_one_alternation_finds_the_first_marker_of_the_list():
     for text, kind, token in [("一、总体要求", "cn-dun", "一"), ("（三）加强", "cn-paren", "三"), ("第二，要", "cn-ordinal", "二"),
                               ("一是坚持", "cn-shi", "一"), ("12.落实", "arabic-dot", "12"), ("(3)落实", "arabic-paren", "3"),
                               ("②完善", "circled", "②"), ("一是否", None, None)]:
-        found = _marker_at(text, 0)
+        found = marker_at(text, 0)
         assert (found[0], found[2]) == (kind, token) if kind else found is None
         first = next(((k, p.match(text)) for k, p in MARKERS if p.match(text)), None)
         assert (first[0] if first else None) == kind

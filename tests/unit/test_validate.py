@@ -4,7 +4,10 @@ import re
 import polars as pl
 import pytest
 
-from jianghua import tables, validate
+from jianghua import tables
+from jianghua.runner import Settings
+from jianghua.stages import publish, validate
+from jianghua.text.t2s import traditional_only
 from jianghua.errors import ValidationFailed
 
 
@@ -35,7 +38,7 @@ def test_broken_table_stops_publishing_with_the_rows(paths, tmp_path, sample_fra
     assert not summary["success"]
     assert {"check_slices_back", "text_no_pinyin_annotation", "text_no_traditional_only_chars"} <= set(summary["failed_critical"])
     with pytest.raises(ValidationFailed) as info:
-        validate.gate({"sentences": summary})
+        publish.gate({"sentences": summary})
     message = str(info.value)
     first_doc = sample_frames["documents"]["doc_id"].sort()[0]
     assert "table 'sentences': expectation 'check_slices_back'" in message
@@ -48,7 +51,9 @@ def test_data_docs_are_built_and_escape_corpus_text(paths, tmp_path, sample_fram
     path = tmp_path / "documents.parquet"
     tables.write(broken, "documents", path)
     out = tmp_path / "documents.json"
-    validate.run("documents", {**paths, "documents": [str(path)]}, str(out), str(tmp_path / "docs"), None)
+    settings = Settings("validate", {"validate.batch_megabytes": 0})
+    validate.run({**paths, "documents": [str(path)]}, {"documents": str(out), "documents_docs": str(tmp_path / "docs")},
+                 settings)
     summary = json.loads(out.read_text(encoding="utf-8"))
     assert "title_no_pinyin_annotation" in summary["failed_critical"]
     pages = list((tmp_path / "docs").rglob("*.html"))
@@ -60,7 +65,7 @@ def test_data_docs_are_built_and_escape_corpus_text(paths, tmp_path, sample_fram
 
 
 def test_traditional_only_characters_exclude_shared_ones():
-    chars = validate.traditional_only()
+    chars = traditional_only()
     assert "發" in chars and "說" in chars
     assert "发" not in chars and "著" not in chars and "乾" not in chars
 
@@ -131,3 +136,15 @@ def test_suite_regexes_run_in_pyarrow():
             regex = parameters[regex["$PARAMETER"]] if isinstance(regex, dict) else regex
             assert not re.search(r"\\[uUN]|\(\?[=!<]", regex), f"{table}: {item['id']}"
             pc.match_substring_regex(pa.array(["讲话"]), regex)  # raises where RE2 cannot compile it
+
+
+def test_a_failure_names_its_first_five_rows(paths, tmp_path, sample_frames):
+    broken = sample_frames["sentences"].with_columns(
+        pl.when(pl.col("sentence_no") == 3).then(pl.col("end") + 1).otherwise(pl.col("end")).alias("end"))
+    path = tmp_path / "sentences.parquet"
+    tables.write(broken, "sentences", path)
+    summary = validate.validate_table("sentences", {**paths, "sentences": [str(path)]})
+    [outcome] = [e for e in summary["expectations"] if e["id"] == "check_slices_back"]
+    first = broken.filter(pl.col("sentence_no") == 3).sort("doc_id").head(5)
+    assert outcome["unexpected_count"] > 5
+    assert outcome["example_rows"] == first.select("doc_id", "sentence_no").to_dicts()

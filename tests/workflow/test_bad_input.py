@@ -6,7 +6,7 @@ import shutil
 import polars as pl
 import pytest
 
-from jianghua.decode import walk
+from jianghua.inputs import walk
 
 from conftest import SAMPLE, snakemake
 

@@ -11,7 +11,7 @@ import zipfile
 import polars as pl
 import pytest
 
-from jianghua.decode import shard_of
+from jianghua.inputs import shard_of
 
 from conftest import REPO, SAMPLE, snakemake
 

@@ -10,7 +10,7 @@ import pytest
 
 import jianghua
 from jianghua import tables
-from jianghua.decode import walk
+from jianghua.inputs import walk
 
 from conftest import SAMPLE, snakemake
 

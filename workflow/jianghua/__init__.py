@@ -1,4 +1,8 @@
-"""jianghua: raw scraped Chinese official speeches -> clean, traceable, validated parquet datasets."""
+"""jianghua: raw scraped Chinese official speeches -> clean, traceable, validated parquet datasets.
+
+The package imports nothing on import: ``jianghua.load`` (the consumer entry point) loads its module when
+first used (PEP 562), so that no stage's code is imported by a consumer or by Snakemake parsing the workflow.
+"""
 
 from importlib.metadata import PackageNotFoundError, version as _version
 
@@ -7,6 +11,11 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0+source"
 
-from jianghua.publish import load  # noqa: E402  (the consumer entry point)
-
 __all__ = ["__version__", "load"]
+
+
+def __getattr__(name: str):
+    if name == "load":
+        from jianghua.dataset import load
+        return load
+    raise AttributeError(f"module 'jianghua' has no attribute '{name}'")

@@ -1,4 +1,4 @@
-"""The ``jianghua`` command: one subcommand per stage, called by the Snakemake rules, plus ``sample``."""
+"""The ``jianghua`` command: ``run`` one job of any stage (what the Snakemake rules call), ``write-config``, ``sample``."""
 
 from __future__ import annotations
 
@@ -12,27 +12,19 @@ from pathlib import Path
 from jianghua.errors import JianghuaError
 
 
-def _pairs(items: list[str], option: str) -> dict[str, str]:
-    pairs = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise JianghuaError(f"{option} takes TABLE=PATH, got '{item}'")
-        pairs[name] = value
-    return pairs
-
-
-def _multi(items: list[str], option: str) -> dict[str, list[str]]:
+def _named_paths(items: list[str] | None, option: str) -> dict[str, list[str]]:
+    """NAME=PATH arguments, grouped by name in the order given (a table's shards in shard order)."""
     grouped: dict[str, list[str]] = {}
-    for name, value in ((i.partition("=")[0], i.partition("=")[2]) for i in items or []):
-        if not value:
-            raise JianghuaError(f"{option} takes TABLE=PATH, got '{name}'")
-        grouped.setdefault(name, []).append(value)
+    for item in items or []:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise JianghuaError(f"{option} takes NAME=PATH, got '{item}'")
+        grouped.setdefault(name, []).append(path)
     return grouped
 
 
 def _counts(text: str) -> list[int]:
-    """"3,0,5" -> [3, 0, 5]."""
+    """'3,0,5' -> [3, 0, 5]."""
     try:
         return [int(n) for n in text.split(",")]
     except ValueError as exc:
@@ -59,81 +51,41 @@ def reuse_freed_memory() -> None:
     mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and run one stage; errors print one clear message and exit 2."""
-    parser = argparse.ArgumentParser(prog="jianghua", description=__doc__)
+def _parser() -> argparse.ArgumentParser:
+    from jianghua.registry import STAGES
+
+    parser = argparse.ArgumentParser(prog="jianghua", description="raw scraped Chinese speeches -> clean, "
+                                     "traceable, validated parquet datasets (run by the Snakemake workflow)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("decode", help="decode and repair one shard of raw files")
-    p.add_argument("--input-dir", required=True)
-    p.add_argument("--shard", type=int, required=True)
-    p.add_argument("--shards", type=int, required=True)
-    p.add_argument("--max-file-bytes", type=int, required=True)
-    p.add_argument("--repair-min-margin", type=float, required=True)
-    p.add_argument("--out", action="append", required=True, metavar="TABLE=PATH")
-
-    p = sub.add_parser("normalize", help="normalize one shard")
-    p.add_argument("--decoded", required=True)
-    p.add_argument("--mask-token", required=True)
-    p.add_argument("--boilerplate-min-files", type=int, required=True)
-    p.add_argument("--boilerplate-min-share", type=float, required=True)
-    p.add_argument("--protected-lines", required=True, help="JSON list of lines never removed")
-    p.add_argument("--out", action="append", required=True, metavar="TABLE=PATH")
-
-    p = sub.add_parser("segment", help="segment one shard")
-    p.add_argument("--normalized", required=True)
-    p.add_argument("--edits", required=True)
-    p.add_argument("--out", action="append", required=True, metavar="TABLE=PATH")
-
-    p = sub.add_parser("extract", help="extract mentions and metadata of one shard")
-    p.add_argument("--in", dest="inputs", action="append", required=True, metavar="TABLE=PATH")
-    p.add_argument("--mask-token", required=True)
-    p.add_argument("--out", action="append", required=True, metavar="TABLE=PATH")
-
-    p = sub.add_parser("validate", help="run the expectation suites of tables over all shards")
-    p.add_argument("--table", action="append", required=True, help="repeat --table, --json, --docs-dir per table")
-    p.add_argument("--in", dest="inputs", action="append", default=[], metavar="TABLE=PATH")
-    p.add_argument("--entries-per-shard", type=_counts, default=None,
-                   help="comma-separated number of input entries in each shard, in shard order")
-    p.add_argument("--batch-megabytes", type=float, default=0.0,
-                   help="megabytes in memory of the checked rows of consecutive shards validated in one "
-                        "great-expectations run (default: one shard per run)")
-    p.add_argument("--json", action="append", required=True)
-    p.add_argument("--docs-dir", action="append", required=True, help="folder for the great-expectations Data Docs")
-
-    p = sub.add_parser("sort-table", help="write a table's shards as parts sorted by its keys, for publishing")
-    p.add_argument("--table", required=True)
-    p.add_argument("--in", dest="inputs", action="append", required=True, metavar="TABLE=PATH",
-                   help="every shard of the table, and of sources (which tell duplicates apart)")
-    p.add_argument("--part-megabytes", type=float, default=0.0,
-                   help="megabytes in memory of each part (default: a part per shard)")
-    p.add_argument("--out-dir", required=True)
-
-    p = sub.add_parser("publish", help="gate on validation and publish a version")
-    p.add_argument("--sorted", action="append", required=True, metavar="TABLE=DIR", help="a sort-table folder")
-    p.add_argument("--in", dest="inputs", action="append", required=True, metavar="TABLE=PATH",
-                   help="every shard of sources and rejects (the inputs hashed into the version id)")
-    p.add_argument("--validation", action="append", required=True)
-    p.add_argument("--config", required=True)
-    p.add_argument("--root", required=True)
-    p.add_argument("--keep", type=int, required=True)
-
-    p = sub.add_parser("report", help="draw the report's plots and pages")
-    p.add_argument("--in", dest="inputs", action="append", required=True, metavar="TABLE=PATH")
-    p.add_argument("--validation", action="append", required=True)
-    p.add_argument("--out-dir", required=True)
+    p = sub.add_parser("run", help="run one job of a stage, as jianghua/registry.py declares it")
+    p.add_argument("stage", choices=list(STAGES), help="the stage (or publishing step) to run")
+    p.add_argument("--settings", required=True, metavar="JSON",
+                   help="the stage's config keys as flat JSON, {\"normalize.mask_token\": \"×\", ...}")
+    p.add_argument("--in", dest="inputs", action="append", metavar="NAME=PATH",
+                   help="an input: a table and one of its shard files (repeat, in shard order), or another named file")
+    p.add_argument("--out", dest="outputs", action="append", metavar="NAME=PATH",
+                   help="an output: a table and the file to write, or another named file")
+    p.add_argument("--shard", type=int, help="the shard of a per-shard job")
+    p.add_argument("--table", help="the table of a per-table job (sort_table)")
+    p.add_argument("--entries-per-shard", type=_counts, help="input entries hashed to each shard, in shard order "
+                   "(validation checks that each became a source or a reject)")
 
     p = sub.add_parser("write-config", help="write the resolved config as canonical JSON")
-    p.add_argument("config_json")
-    p.add_argument("out")
+    p.add_argument("config_json", help="the config as JSON")
+    p.add_argument("out", help="the file to write")
 
     p = sub.add_parser("sample", help="write the embedded sample corpus (or a larger one) and its truth")
-    p.add_argument("out_dir")
-    p.add_argument("--files", type=int, default=36)
-    p.add_argument("--megabytes", type=float, default=None)
-    p.add_argument("--seed", type=int, default=20240601)
+    p.add_argument("out_dir", help="folder that receives corpus/ and truth.json")
+    p.add_argument("--files", type=int, default=36, help="number of files (default 36)")
+    p.add_argument("--megabytes", type=float, default=None, help="write files until the corpus has this size")
+    p.add_argument("--seed", type=int, default=20240601, help="seed of the generator (default: the sample's)")
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run it; errors print one clear message and exit 2."""
+    args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     reuse_freed_memory()
     try:
@@ -144,48 +96,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    # Stage modules are imported on demand so that each command loads only what it uses.
-    if args.command == "decode":
-        from jianghua import decode
-        decode.run(args.input_dir, args.shard, args.shards, args.max_file_bytes, args.repair_min_margin,
-                   _pairs(args.out, "--out"))
-    elif args.command == "normalize":
-        from jianghua import normalize
-        normalize.run(args.decoded, _pairs(args.out, "--out"), args.mask_token, args.boilerplate_min_files,
-                      args.boilerplate_min_share, json.loads(args.protected_lines))
-    elif args.command == "segment":
-        from jianghua import segment
-        segment.run(args.normalized, args.edits, _pairs(args.out, "--out"))
-    elif args.command == "extract":
-        from jianghua import extract
-        extract.run(_pairs(args.inputs, "--in"), _pairs(args.out, "--out"), args.mask_token)
-    elif args.command == "validate":
-        from jianghua import validate
-        if not len(args.table) == len(args.json) == len(args.docs_dir):
-            raise JianghuaError("validate: give one --json and one --docs-dir for each --table, in the same order")
-        for table, out_json, docs_dir in zip(args.table, args.json, args.docs_dir):
-            validate.run(table, _multi(args.inputs, "--in"), out_json, docs_dir, args.entries_per_shard,
-                         int(args.batch_megabytes * 1e6))
-    elif args.command == "sort-table":
-        from jianghua import publish
-        inputs = _multi(args.inputs, "--in")
-        publish.sort_table(args.table, inputs.get(args.table, []), inputs.get("sources", []), args.out_dir,
-                           int(args.part_megabytes * 1e6))
-    elif args.command == "publish":
-        from jianghua import publish
-        inputs = _multi(args.inputs, "--in")
-        version = publish.publish(_pairs(args.sorted, "--sorted"), inputs.get("sources", []), inputs.get("rejects", []),
-                                  args.validation, args.config, args.root, args.keep)
-        print(f"published version {version} under {args.root}")
-    elif args.command == "report":
-        from jianghua import report
-        report.run(_multi(args.inputs, "--in"), args.validation, args.out_dir)
+    if args.command == "run":
+        from jianghua.runner import Settings, run
+
+        outputs = {name: paths[-1] for name, paths in _named_paths(args.outputs, "--out").items()}
+        settings = Settings(args.stage, json.loads(args.settings), shard=args.shard, table=args.table,
+                            entries_per_shard=args.entries_per_shard)
+        run(args.stage, _named_paths(args.inputs, "--in"), outputs, settings)
     elif args.command == "write-config":
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(json.loads(args.config_json), ensure_ascii=False, sort_keys=True,
                                              indent=1) + "\n", encoding="utf-8")
     elif args.command == "sample":
-        from jianghua import sample
+        from jianghua.testing import sample
         target = int(args.megabytes * 1e6) if args.megabytes else None
         truth = sample.write_corpus(args.out_dir, n_files=args.files, seed=args.seed, target_bytes=target)
         print(f"wrote {len(truth['files'])} files to {args.out_dir}/corpus")

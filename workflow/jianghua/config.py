@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +10,9 @@ import jsonschema
 import yaml
 
 from jianghua.errors import ConfigError
+from jianghua.registry import DEFAULT_CONFIG, SCHEMA_DIR
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+SCHEMA_PATH = SCHEMA_DIR / "config.schema.yaml"
 
 
 def _key_path(error: jsonschema.ValidationError) -> str:
@@ -38,8 +40,16 @@ def validate_config(config: dict[str, Any], schema_path: Path = SCHEMA_PATH) -> 
     raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
 
 
-def load_config(path: str | Path) -> dict[str, Any]:
-    """Read a YAML config file and validate it."""
+def merged(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` applied key by key (nested mappings merge, other values replace)."""
+    out = dict(base)
+    for key, value in overrides.items():
+        out[key] = merged(out[key], value) if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) else value
+    return out
+
+
+def load_config(path: str | Path = DEFAULT_CONFIG, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Read a YAML config file, apply ``overrides`` and validate the result."""
     path = Path(path)
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -49,4 +59,4 @@ def load_config(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
     if not isinstance(config, dict):
         raise ConfigError(f"config file {path} must hold a mapping of keys, not {type(config).__name__}")
-    return validate_config(config)
+    return validate_config(merged(config, overrides or {}))

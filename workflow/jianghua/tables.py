@@ -11,10 +11,10 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jianghua import __version__
+from jianghua import __version__, registry
 from jianghua.errors import SchemaError
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "tables"
+SCHEMA_DIR = registry.SCHEMA_DIR / "tables"
 
 _ARROW_TYPES = {
     "string": pa.large_string(),
@@ -24,13 +24,7 @@ _ARROW_TYPES = {
     "list<string>": pa.large_list(pa.large_string()),
 }
 
-STAGE_TABLES = {
-    "decode": ("sources", "decoded", "repairs", "rejects"),
-    "normalize": ("normalized", "edits"),
-    "segment": ("documents", "sections", "paragraphs", "sentences"),
-    "extract": ("metadata", "formulations", "quotes", "citations", "masks"),
-}
-ALL_TABLES = tuple(t for tables in STAGE_TABLES.values() for t in tables)
+ALL_TABLES = registry.ALL_TABLES
 
 
 @cache
@@ -126,12 +120,13 @@ def read_arrow(table: str, path: str | os.PathLike, columns: list[str] | None = 
 
 def read_shard(table: str, path: str | os.PathLike, index: int, canonical: pl.DataFrame | None = None,
                columns: list[str] | None = None) -> pl.DataFrame:
-    """Read shard number ``index`` of ``table``; with ``canonical``, only the sources it is canonical for."""
+    """Read shard number ``index`` of ``table``; with ``canonical``, without the rows of sources another shard
+    is canonical for (rows of an unknown source stay, for validation to find)."""
     frame = pl.from_arrow(read_arrow(table, path, columns))
     if canonical is None or table == "sources" or not {"source_id", "doc_id"} & set(frame.columns):
         return frame
     key = pl.col("source_id") if "source_id" in frame.columns else pl.col("doc_id").str.slice(0, 16)
-    return frame.filter(key.is_in(canonical.filter(pl.col("shard") == index)["source_id"].implode()))
+    return frame.filter(~key.is_in(canonical.filter(pl.col("shard") != index)["source_id"].implode()))
 
 
 def canonical_shards(source_paths: list) -> pl.DataFrame:

@@ -15,8 +15,10 @@ import numpy as np
 import polars as pl
 
 from jianghua import tables
-from jianghua.charmodel import read_tsv
-from jianghua.segment import number_of, source_offsets
+from jianghua.text.chars import HAN
+from jianghua.text.data import read_tsv
+from jianghua.text.offsets import source_offsets
+from jianghua.text.outline import number_of
 
 GENRES = ("讲话稿", "汇报", "发言", "致辞", "讲话", "报告")
 ROLE = re.compile(r"(常务副(?:市|县|区|省)长|副?(?:市|县|区|省|镇|乡)长|(?:市|县|区|省)委(?:副)?书记|"
@@ -27,12 +29,12 @@ _PY = r"(?:\([a-zà-ǜ]+\))?"  # the decoded header may still carry its pinyin a
 HEADER_DATE = re.compile(rf"[发發]{_PY}[布佈][时時][间間]\s*[:：]\s*(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})")
 BODY_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 NUM = "一二三四五六七八九十两"
-QUOTED_NUMBERED = re.compile(rf"“(([{NUM}]{{1,3}})(个|大|项|种|条|点|方面|件|型|类|定|化)([\u4e00-\u9fff]{{1,8}}))”")
+QUOTED_NUMBERED = re.compile(rf"“(([{NUM}]{{1,3}})(个|大|项|种|条|点|方面|件|型|类|定|化)([{HAN}]{{1,8}}))”")
 # not after a numeral or “: checked after the first numeral, since a pattern that opens with a lookbehind is
 # tried at every position of the text (five times slower)
-UNQUOTED_NUMBERED = re.compile(rf"(([{NUM}](?<![{NUM}“][{NUM}])[{NUM}]{{0,2}})(个|大|项|种|条)([\u4e00-\u9fff]{{1,8}}?))"
+UNQUOTED_NUMBERED = re.compile(rf"(([{NUM}](?<![{NUM}“][{NUM}])[{NUM}]{{0,2}})(个|大|项|种|条)([{HAN}]{{1,8}}?))"
                                rf"(?=[，,]?(?:即|就是)|[：:])")
-COMPOUND = re.compile(rf"“(([{NUM}])([\u4e00-\u9fff]{{1,2}}?)([{NUM}])(不?[\u4e00-\u9fff]{{1,2}}))”")
+COMPOUND = re.compile(rf"“(([{NUM}])([{HAN}]{{1,2}}?)([{NUM}])(不?[{HAN}]{{1,2}}))”")
 ARABIC = re.compile(r"“((\d+(?:\+(?:\d+|N))+)|(\d{3,4}))”")
 QUOTE = re.compile(r"“([^“”\n]{1,200})”")
 CITATION = re.compile(r"《([^《》\n]{1,100})》")
@@ -203,12 +205,9 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
     return {name: pl.DataFrame(r, schema=tables.polars_schema(name)) for name, r in rows.items()}
 
 
-def run(paths: dict[str, str], outputs: dict[str, str], mask_token: str) -> None:
-    """Extract one shard: read documents, sentences, edits and decoded; write the five extract tables."""
-    columns = {"documents": None, "sentences": ["doc_id", "sentence_id", "start"],
-               "edits": ["source_id", "operation", "start", "end", "out_start", "out_end", "before"], "decoded": None}
-    frames = extract_frame(*(tables.read(t, paths[t], columns=c) for t, c in columns.items()), mask_token=mask_token)
-    for table, frame in frames.items():
-        tables.write(frame, table, outputs[table])
+def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
+    """Extract a shard's mentions and metadata from its documents and sentences."""
+    return extract_frame(frames["documents"], frames["sentences"], frames["edits"], frames["decoded"],
+                         settings["normalize.mask_token"])
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from jianghua import tables
+from jianghua import registry, tables
 
 BAR_HEIGHT = 22
 WIDTH = 760
@@ -76,29 +76,22 @@ def build(frames: dict[str, pl.DataFrame], validation: list[dict]) -> dict[str, 
     checks = [(f"{v['table']}: {'ok' if v['success'] else 'FAILED'}",
                sum(e["success"] for e in v["expectations"])) for v in sorted(validation, key=lambda v: v["table"])]
     return {
-        "funnel.svg": bar_chart("files → documents → sentences", funnel),
-        "encodings.svg": bar_chart("encodings", encodings.rows()),
-        "repairs.svg": bar_chart("damaged spans per file", repairs.rows(), ("#4c78a8", "#e45756"),
+        "funnel": bar_chart("files → documents → sentences", funnel),
+        "encodings": bar_chart("encodings", encodings.rows()),
+        "repairs": bar_chart("damaged spans per file", repairs.rows(), ("#4c78a8", "#e45756"),
                                  ("repaired", "flagged")),
-        "formulations.svg": bar_chart("most frequent formulations", formulations.rows(), ("#54a24b",)),
-        "validation.svg": bar_chart("expectations passed per table", checks, ("#b279a2",)),
-        "documents.html": documents_page(frames["metadata"]),
+        "formulations": bar_chart("most frequent formulations", formulations.rows(), ("#54a24b",)),
+        "validation": bar_chart("expectations passed per table", checks, ("#b279a2",)),
+        "documents": documents_page(frames["metadata"]),
     }
 
 
-# table -> the columns the report reads (None: all); the big tables are only counted
-REPORT_COLUMNS = {"sources": None, "rejects": None, "documents": ["doc_id"], "paragraphs": ["doc_id"],
-                  "sentences": ["doc_id"], "repairs": ["source_id", "status"], "formulations": ["doc_id", "canonical"],
-                  "metadata": None}
-REPORT_TABLES = tuple(REPORT_COLUMNS)
-
-
-def run(paths: dict[str, list[str]], validation_paths: list[str], out_dir: str) -> None:
-    """Read the tables and validation results; write the report files into ``out_dir``."""
-    canonical = tables.canonical_shards(paths.get("sources", []))
-    frames = {t: tables.read(t, paths.get(t, []), canonical, columns) for t, columns in REPORT_COLUMNS.items()}
-    validation = [json.loads(Path(p).read_text(encoding="utf-8")) for p in validation_paths]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+def run(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
+    """Read the tables and validation results; write each report file named in ``outputs``."""
+    canonical = tables.canonical_shards(inputs.get("sources", []))
+    frames = {t: tables.read(t, inputs.get(t, []), canonical, list(columns) if columns else None)
+              for t, columns in registry.STAGES["report"].reads.items()}
+    validation = [json.loads(Path(p).read_text(encoding="utf-8")) for p in inputs.get("validation", [])]
     for name, content in build(frames, validation).items():
-        (out / name).write_text(content, encoding="utf-8")
+        Path(outputs[name]).parent.mkdir(parents=True, exist_ok=True)
+        Path(outputs[name]).write_text(content, encoding="utf-8")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from opencc import OpenCC
 
-from jianghua.damage import intended, simulate
+from jianghua.testing.damage import intended, simulate
 
 PLACES = ["全市", "全县", "全区", "全省", "全系统", "市直机关", "全行业"]
 MEETINGS = [

@@ -26,32 +26,17 @@ import polars as pl
 import pyarrow as pa
 
 from jianghua import tables
-from jianghua.charmodel import OPENCC_DICTIONARY, read_tsv
-from jianghua.damage import annotation_table
-from jianghua.errors import SchemaError
+from jianghua.text.chars import codepoints, is_han_points, text_of
+from jianghua.text.data import read_tsv
+from jianghua.text.gbk import annotation_table
+from jianghua.text.outline import OUTLINE_START
+from jianghua.text.t2s import convert_t2s
 
-OPERATIONS = ("pinyin", "t2s", "boilerplate", "mask", "punct", "reflow", "space")
+OPERATIONS = tuple(tables.spec("edits")["operations"])  # in the order they run
 BIT = {op: 1 << i for i, op in enumerate(OPERATIONS)}
 # the operation label of an edit shaped by a set of operations (a bit mask), in the order they run
 LABELS = ["+".join(op for op in OPERATIONS if bits & BIT[op]) for bits in range(1 << len(OPERATIONS))]
 SEP = "\x00"
-OUTLINE_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、是要]|（[一二三四五六七八九十\d]+）|\(\d+\)|"
-                           r"第[一二三四五六七八九十\d]+[，,、篇]|\d+[.、．]|[①-⑳])", re.M)
-
-
-def codepoints(text: str) -> np.ndarray:
-    """``text`` as an array of code points."""
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-
-
-def text_of(points: np.ndarray) -> str:
-    """The string of an array of code points."""
-    return points.astype(np.uint32, copy=False).tobytes().decode("utf-32-le")
-
-
-def is_han(points: np.ndarray) -> np.ndarray:
-    """Which code points are Han characters (CJK Unified Ideographs and Extension A)."""
-    return ((points >= 0x4E00) & (points <= 0x9FFF)) | ((points >= 0x3400) & (points <= 0x4DBF))
 
 
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -119,7 +104,7 @@ def _is_any(points: np.ndarray, chars: str) -> np.ndarray:
 
 def _is_cjk(points: np.ndarray) -> np.ndarray:
     """Chinese context: Han, CJK symbols, full-width forms, Chinese quotes, ellipsis and dash."""
-    return (is_han(points) | ((points >= 0x3000) & (points <= 0x303F)) | ((points >= 0xFF00) & (points <= 0xFFEF))
+    return (is_han_points(points) | ((points >= 0x3000) & (points <= 0x303F)) | ((points >= 0xFF00) & (points <= 0xFFEF))
             | _is_any(points, "“”‘’…—"))
 
 
@@ -174,7 +159,7 @@ class TracedShard:
 
     def texts(self) -> list[str]:
         """The current texts."""
-        return self.text.split(SEP)[1:-1]
+        return self.text.split(SEP)[1:-1] if self.counts["space"].size else []
 
     def _count(self, op: str, starts: np.ndarray) -> None:
         text_of_start = np.searchsorted(np.flatnonzero(self.current == 0), starts, side="right") - 1
@@ -306,34 +291,6 @@ def strip_pinyin(points: np.ndarray) -> Edits:
     return Edits.of(np.stack([opens[known], ends[known]], axis=1))
 
 
-# ---- Traditional -> Simplified -------------------------------------------------------------------
-
-@cache
-def t2s_table() -> tuple[list[str], list[str]]:
-    """Patterns and replacements, longest first, overrides before OpenCC's entries of the same length."""
-    mapping: dict[str, tuple[int, str]] = {}
-    for name in ("TSCharacters.txt", "TSPhrases.txt"):
-        for line in (OPENCC_DICTIONARY / name).read_text(encoding="utf-8").splitlines():
-            source, targets = line.split("\t")
-            mapping[source] = (1, targets.split(" ")[0])
-    for source, target in read_tsv("t2s_overrides.tsv"):
-        mapping[source] = (0, target)
-    # identity rows of OpenCC's tables do nothing; the project's identity rows stay: they block shorter matches
-    mapping = {s: v for s, v in mapping.items() if s != v[1] or v[0] == 0}
-    uneven = [s for s, (_, target) in mapping.items() if len(s) != len(target)]
-    if uneven:
-        raise SchemaError(f"T->S entries {uneven[:5]} change the length of the text; edits are traced per "
-                          "character, so fix data/t2s_overrides.tsv to map each entry to as many characters")
-    ordered = sorted(mapping, key=lambda s: (-len(s), mapping[s][0], s))
-    return ordered, [mapping[s][1] for s in ordered]
-
-
-def convert_t2s(texts: pl.Series) -> pl.Series:
-    """Convert a whole column with leftmost-longest phrase matching (polars Aho-Corasick)."""
-    patterns, replacements = t2s_table()
-    return texts.str.replace_many(patterns, replacements, leftmost=True)
-
-
 # ---- boilerplate ---------------------------------------------------------------------------------
 
 @cache
@@ -444,7 +401,7 @@ def canonical_masks(text: str, points: np.ndarray, token: str) -> Edits:
     keep = np.where(latin, ~after_alnum & ~before_alnum, True)
     starts = starts + (after_alnum & ~latin)
     ends = ends - (before_alnum & ~latin)
-    keep &= (ends > starts) & (is_han(points[starts - 1]) | is_han(points[ends]))
+    keep &= (ends > starts) & (is_han_points(points[starts - 1]) | is_han_points(points[ends]))
     found = np.stack([starts[keep], ends[keep]], axis=1)
     found = found[[text[start:end] != token for start, end in found.tolist()]].reshape(-1, 2)
     return Edits.of(found, [token] * len(found))
@@ -473,7 +430,7 @@ def fullwidth_punctuation(points: np.ndarray) -> Edits:
     pairs = (points[closes] == ord(")")) & (closes - opens > 1) & (closes - opens - 1 <= LONGEST_PARENTHETICAL)
     opens, closes = opens[pairs], closes[pairs]
     spans_with_neighbours = closes - opens + 3
-    near_han = np.logical_or.reduceat(is_han(points[ranges(opens - 1, spans_with_neighbours)]),
+    near_han = np.logical_or.reduceat(is_han_points(points[ranges(opens - 1, spans_with_neighbours)]),
                                       np.cumsum(spans_with_neighbours) - spans_with_neighbours)
     at = np.sort(np.concatenate((signs, questions, opens[near_han], closes[near_han])))
     return Edits.of(np.stack([at, at + 1], axis=1), points[at] + FULLWIDTH_OFFSET)
@@ -539,19 +496,8 @@ def normalize_frame(decoded: pl.DataFrame, mask_token: str, min_files: int, min_
     return {"normalized": normalized, "edits": shard.edit_table(ids)}
 
 
-def rebuild_decoded(normalized_text: str, edits: pl.DataFrame) -> str:
-    """Invert the edits: the decoded text from the normalized text and its ``edits`` rows."""
-    pieces, cursor = [], 0
-    for row in edits.sort("out_start").iter_rows(named=True):
-        pieces += [normalized_text[cursor:row["out_start"]], row["before"]]
-        cursor = row["out_end"]
-    pieces.append(normalized_text[cursor:])
-    return "".join(pieces)
-
-
-def run(decoded_path: str, outputs: dict[str, str], mask_token: str, min_files: int, min_share: float,
-        protected: Sequence[str]) -> None:
-    """Normalize one shard: read its ``decoded`` parquet, write ``normalized`` and ``edits``."""
-    frames = normalize_frame(tables.read("decoded", decoded_path), mask_token, min_files, min_share, protected)
-    for table, frame in frames.items():
-        tables.write(frame, table, outputs[table])
+def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
+    """Normalize a shard's ``decoded`` texts."""
+    return normalize_frame(frames["decoded"], settings["normalize.mask_token"],
+                           settings["normalize.boilerplate_min_files"], settings["normalize.boilerplate_min_share"],
+                           settings["normalize.protected_lines"])

@@ -21,21 +21,13 @@ from pathlib import Path
 
 import polars as pl
 
-from jianghua import tables
-from jianghua.normalize import t2s_table
-from jianghua.errors import ValidationFailed
+from jianghua import registry, tables
+from jianghua.text.chars import HAN
+from jianghua.text.t2s import traditional_only
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "schemas" / "expectations"
+EXPECTATIONS_DIR = registry.SCHEMA_DIR / "expectations"
 EXAMPLE_ROWS = 5
-QUESTION_NEXT_TO_HAN = r"[\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]\?|\?[\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]"
-
-
-@cache
-def traditional_only() -> str:
-    """Characters the normalize stage always converts and never outputs, as a regex class body."""
-    patterns, replacements = t2s_table()
-    produced = set("".join(replacements))
-    return "".join(sorted(p for p, r in zip(patterns, replacements) if len(p) == 1 and p != r and p not in produced))
+QUESTION_NEXT_TO_HAN = rf"[{HAN}]\?|\?[{HAN}]"
 
 
 def suite(table: str) -> dict:
@@ -106,32 +98,37 @@ def _sources(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFram
     return frame.with_columns(overlap.not_().alias("check_not_rejected"))
 
 
-# the columns of other tables that checks read
-DOC_TEXTS = {"documents": ("doc_id", "text")}
-SENTENCE_IDS = {"sentences": ("doc_id", "sentence_id")}
-
-# table -> (other tables the checks read, with the columns they read; function adding the check_* columns)
-DERIVED: dict[str, tuple[dict[str, tuple[str, ...]], Callable]] = {
-    "sources": ({"rejects": ("path",)}, _sources),
-    "normalized": ({"repairs": ("source_id", "status", "after")}, _normalized),
-    "documents": ({"normalized": ("source_id",)}, _documents),
-    "sentences": (DOC_TEXTS | {"paragraphs": ("doc_id", "paragraph_id")}, _sentences),
-    "paragraphs": (DOC_TEXTS, _spans("text", in_sentence=False)),
-    "sections": (DOC_TEXTS, _spans(None, in_sentence=False)),
-    "formulations": (DOC_TEXTS | SENTENCE_IDS, _spans("surface")),
-    "quotes": (DOC_TEXTS | SENTENCE_IDS, _spans("text", ("“", "”"))),
-    "citations": (DOC_TEXTS | SENTENCE_IDS, _spans("title", ("《", "》"))),
-    "masks": (DOC_TEXTS | SENTENCE_IDS, _spans("token")),
+# table -> the function adding its check_* columns (the tables they read: registry.CHECKS_READ)
+DERIVED: dict[str, Callable] = {
+    "sources": _sources,
+    "normalized": _normalized,
+    "documents": _documents,
+    "sentences": _sentences,
+    "paragraphs": _spans("text", in_sentence=False),
+    "sections": _spans(None, in_sentence=False),
+    "formulations": _spans("surface"),
+    "quotes": _spans("text", ("“", "”")),
+    "citations": _spans("title", ("《", "》")),
+    "masks": _spans("token"),
 }
 
 
+@cache
+def shared_parameters() -> dict:
+    """The parameters of ``schemas/expectations/parameters.json`` and those computed from the data contract."""
+    operations = "|".join(tables.spec("edits")["operations"])
+    return {**json.loads((EXPECTATIONS_DIR / "parameters.json").read_text(encoding="utf-8"))["parameters"],
+            "traditional_only": f"[{traditional_only()}]", "halfwidth_between_han": f"[{HAN}][,;:!][{HAN}]",
+            "operation_label": f"^(?:{operations})(?:\\+(?:{operations}))*$"}
+
+
 def _parameters(table: str, expected_rows: int | None) -> dict:
-    """Values the suites refer to as {"$PARAMETER": name}: computed, or too long to keep in the JSON.
+    """Values the suites refer to as {"$PARAMETER": name}: shared by several suites, or computed.
 
     ``expected_rows``: for ``sources``, the number of input entries hashed to the batch's shards that were
     not rejected (each entry is a source or a reject).
     """
-    parameters = {"traditional_only": f"[{traditional_only()}]"}
+    parameters = dict(shared_parameters())
     if table == "sources" and expected_rows is not None:
         parameters["expected_source_rows"] = expected_rows
     return parameters
@@ -245,7 +242,7 @@ def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: l
     costs a fixed time per run, and memory follows the batch, not the corpus.
     """
     canonical = tables.canonical_shards(paths["sources"]) if "sources" in paths else None
-    needed, derive = DERIVED.get(table, ({}, None))
+    needed, derive = registry.CHECKS_READ.get(table, {}), DERIVED.get(table)
     counted = table == "sources" and entries_per_shard is not None
 
     def checked() -> Iterable[Batch]:
@@ -266,24 +263,11 @@ def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: l
     return run_suite(table, checked(), docs_dir)
 
 
-def gate(results: dict[str, dict]) -> None:
-    """Raise ValidationFailed naming every table, failed critical expectation and example rows."""
-    lines = []
-    for table, summary in sorted(results.items()):
-        for o in summary["expectations"]:
-            if not o["success"] and o["severity"] == "critical":
-                lines.append(f"table '{table}': expectation '{o['id']}' ({o['type']}) failed on "
-                             f"{o['unexpected_count']} rows; example rows: "
-                             f"{json.dumps(o['example_rows'], ensure_ascii=False)}")
-    if lines:
-        raise ValidationFailed("publishing stopped, critical expectations failed:\n  " + "\n  ".join(lines)
-                               + "\nSee the Data Docs under results/validation/data_docs/<table>/; fix the stage or the input "
-                               "and rerun.")
-
-
-def run(table: str, paths: dict[str, list[str]], out_json: str, docs_dir: str,
-        entries_per_shard: list[int] | None, batch_bytes: int = 0) -> None:
-    """Validate one table; write its result JSON and its great-expectations Data Docs."""
-    summary = validate_table(table, paths, entries_per_shard, docs_dir, batch_bytes)
-    Path(out_json).parent.mkdir(parents=True, exist_ok=True)
-    Path(out_json).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+def run(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
+    """Validate the tables named in ``outputs`` (each -> its result JSON, ``<table>_docs`` -> its Data Docs)."""
+    for table in (name for name in outputs if name in tables.ALL_TABLES):
+        summary = validate_table(table, inputs, settings.entries_per_shard, outputs.get(f"{table}_docs"),
+                                 int(settings["validate.batch_megabytes"] * 1e6))
+        Path(outputs[table]).parent.mkdir(parents=True, exist_ok=True)
+        Path(outputs[table]).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                        encoding="utf-8")

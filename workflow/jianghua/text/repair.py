@@ -23,8 +23,9 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from jianghua.charmodel import CJK_PUNCTUATION, IS_PUNCTUATION, CharModel, is_han
-from jianghua.damage import FULLWIDTH_TO_ASCII, annotation_table, is_user_defined
+from jianghua.text.charmodel import IS_PUNCTUATION, CharModel
+from jianghua.text.chars import CJK_PUNCTUATION, is_han
+from jianghua.text.gbk import FULLWIDTH_TO_ASCII, annotation_table, is_user_defined
 
 MAX_RUN = 40
 # The byte before a spelled ，；！？ is A3; in the seeds it is always the trail of 。 (A1 A3), which the

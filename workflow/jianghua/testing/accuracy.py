@@ -13,19 +13,6 @@ from collections import Counter
 import polars as pl
 
 
-def process(input_dir, mask_token: str = "×", min_files: int = 3, min_share: float = 0.1,
-            protected: tuple[str, ...] = ("同志们：",)) -> dict[str, pl.DataFrame]:
-    """Every stage's tables for one folder, in process and as one shard (for tests and benchmarks)."""
-    from jianghua import decode, extract, normalize, segment
-
-    frames = decode.decode_shard(input_dir, decode.walk(input_dir), 64 << 20, 2.0)
-    frames |= normalize.normalize_frame(frames["decoded"], mask_token, min_files, min_share, list(protected))
-    frames |= segment.segment_frame(frames["normalized"], frames["edits"])
-    frames |= extract.extract_frame(frames["documents"], frames["sentences"], frames["edits"], frames["decoded"],
-                                    mask_token)
-    return frames
-
-
 def _ratio(hits: int, total: int) -> float:
     return hits / total if total else 1.0
 
@@ -91,9 +78,9 @@ def repair_accuracy(clean_texts: list[str], min_margin: float) -> dict[str, floa
     ``exact`` is the share of damaged spans whose text after repair is exactly what was intended;
     ``changed_outside`` counts repairs that touched text outside every damaged span (must be 0).
     """
-    from jianghua.charmodel import CharModel
-    from jianghua.damage import intended, simulate
-    from jianghua.repair import apply, find_repairs
+    from jianghua.testing.damage import intended, simulate
+    from jianghua.text.charmodel import CharModel
+    from jianghua.text.repair import apply, find_repairs
 
     pairs = [(intended(t), simulate(t)) for t in clean_texts]
     model = CharModel(damaged for _, damaged in pairs)

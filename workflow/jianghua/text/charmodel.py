@@ -11,42 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from functools import cache, cached_property
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
-import opencc
+
+from jianghua.text.chars import CJK_PUNCTUATION
+from jianghua.text.data import read_tsv
+from jianghua.text.t2s import t2s_characters
 
 CORPUS_WEIGHT = 100_000  # one corpus occurrence weighs like this many word-list counts
 BIGRAM_WEIGHT = 0.8
 CODE_POINTS = 0x110000
-OPENCC_DICTIONARY = Path(opencc.__file__).resolve().parent / "dictionary"
-
-
-def read_tsv(name: str) -> list[list[str]]:
-    """Rows of a tab-separated data file shipped in ``jianghua/data`` (``#`` lines are comments)."""
-    text = resources.files("jianghua").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
-
-
-@cache
-def t2s_characters() -> dict[str, str]:
-    """OpenCC's Traditional -> Simplified character table (first candidate of each entry)."""
-    table = {}
-    for line in (OPENCC_DICTIONARY / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
-        source, targets = line.split("\t")
-        table[source] = targets.split(" ")[0]
-    return table
-
-
-def is_latin(char: str) -> bool:
-    """Latin letters with diacritics (pinyin tone marks among them)."""
-    return "\u00c0" <= char <= "\u024f" or "\u1e00" <= char <= "\u1eff"
-
-
-def is_han(char: str) -> bool:
-    """True for CJK unified ideographs (basic block and extension A)."""
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
 def _pair_keys(points: np.ndarray) -> np.ndarray:
@@ -167,8 +141,6 @@ def default_model() -> CharModel:
 
 
 ASCII_ONLY = -10.0
-# The word list holds no punctuation; in Chinese text these marks are about as common as the commonest words.
-CJK_PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》【】—…·「」")
 IS_PUNCTUATION = np.zeros(0x10000, bool)
 IS_PUNCTUATION[[ord(c) for c in CJK_PUNCTUATION]] = True
 IS_CONTROL = np.zeros(0x20, bool)

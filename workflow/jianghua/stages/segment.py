@@ -17,39 +17,14 @@ import numpy as np
 import polars as pl
 
 from jianghua import tables
+from jianghua.text.offsets import source_offsets
+from jianghua.text.outline import CN, COMPILATION_PART, MARKERS, marker_at, number_of
 
-CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "两": 2}
-CN = "一二三四五六七八九十"
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-MARKERS = [  # (kind, pattern at the start of a paragraph or sentence)
-    ("cn-dun", re.compile(rf"([{CN}]+)、")),
-    ("cn-paren", re.compile(rf"[（(]([{CN}]+)[）)]")),
-    ("cn-ordinal", re.compile(rf"第([{CN}]+)[，,、]")),
-    ("cn-shi", re.compile(rf"([{CN}])[是要](?![否])")),
-    ("arabic-dot", re.compile(r"(\d{1,2})[.．、](?!\d)")),
-    ("arabic-paren", re.compile(r"[（(](\d{1,2})[）)]")),
-    ("circled", re.compile(rf"([{CIRCLED}])")),
-]
 LIST_AFTER_COLON = re.compile(rf"[：:](?=[{CN}][是要](?![否]))")
-COMPILATION_PART = re.compile(rf"^第([{CN}\d]+)篇\s*(.*)$")
 # greedy: the class holds no terminator, so this stops at the first one, and scans a third faster than *?
 SENTENCE = re.compile(r"[^。！？；…\n]*(?:……|…|[。！？；])[”’）」』]*|[^。！？；…\n]+")
 MAX_TITLE = 60
 MAX_RUN_IN = 20
-
-
-def number_of(token: str) -> int | None:
-    """The value of a marker's number: Chinese (一…十, 十一…), Arabic or circled."""
-    if token.isascii() and token.isdigit():
-        return int(token)
-    if token in CIRCLED:
-        return CIRCLED.index(token) + 1
-    if token and all(c in CN_DIGITS for c in token):
-        if len(token) == 1:
-            return CN_DIGITS[token]
-        tens, _, units = token.partition("十")
-        return (CN_DIGITS.get(tens, 1) * 10) + (CN_DIGITS.get(units, 0))
-    return None
 
 
 @dataclass
@@ -107,16 +82,6 @@ class Section:
     children: list = field(default_factory=list)
 
 
-# the markers as one alternation, tried in order like the list; each has one group, its number
-ANY_MARKER = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in MARKERS))
-
-
-def _marker_at(text: str, pos: int) -> tuple[str, re.Match, str] | None:
-    """The kind, match and number token of the first marker of ``MARKERS`` found at ``pos``."""
-    m = ANY_MARKER.match(text, pos)
-    return (MARKERS[m.lastindex - 1][0], m, m.group(m.lastindex)) if m else None
-
-
 def _heading_end(text: str, start: int, line_end: int) -> int:
     """A heading runs to the end of its line, or (run-in) to its first 。 when that comes early."""
     stop = text.find("。", start, line_end)
@@ -151,7 +116,7 @@ def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tu
     paragraphs: list[tuple] = []
     sentences: list[tuple] = []
     spans = [m.span() for m in re.finditer(r"[^\n]+", text) if m.start() >= body_start]
-    numbered_top = any((found := _marker_at(text, s)) and found[0] in ("cn-dun", "cn-ordinal") for s, _ in spans)
+    numbered_top = any((found := marker_at(text, s)) and found[0] in ("cn-dun", "cn-ordinal") for s, _ in spans)
     # the list openers after a colon, found once: each lies inside one sentence, and its lookahead too
     colons = [m.start() for m in LIST_AFTER_COLON.finditer(text, body_start)] + [len(text)]
     next_colon = 0
@@ -160,7 +125,7 @@ def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tu
         sentence_spans = [m.span() for m in SENTENCE.finditer(text, p_start, p_end) if not m.group(0).isspace()]
         for k, (s_start, s_end) in enumerate(sentence_spans):
             # after a paragraph's first sentence only 一是/一要 opens a section: most sentences need no match
-            found = _marker_at(text, s_start) if k == 0 or text[s_start] in CN else None
+            found = marker_at(text, s_start) if k == 0 or text[s_start] in CN else None
             if found and (k == 0 or found[0] == "cn-shi"):
                 kind, m, token = found
                 h_end = _heading_end(text, m.end(), p_end) if k == 0 else s_end
@@ -181,30 +146,6 @@ def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tu
         paragraphs.append((p_start, p_end, sections[-1].no if sections else None))
     assign_levels(sections)
     return sections, paragraphs, sentences
-
-
-def source_offsets(edits: pl.DataFrame, sources: list[str], source_no: np.ndarray, positions: np.ndarray,
-                   end: bool) -> np.ndarray:
-    """The offsets in the decoded text of ``positions[i]`` in the normalized text of ``sources[source_no[i]]``,
-    through that source's ``edits`` rows; as the start of a span, or with ``end`` as its end.
-
-    An offset inside or at the start of an edit's output maps to the start of its input (the end of its
-    input, for an end); past it, the offset moves by the edit's change in length.
-    """
-    if not edits.height:
-        return positions
-    number = edits["source_id"].replace_strict(sources, range(len(sources)), default=-1, return_dtype=pl.Int64).to_numpy()
-    key = (number << 40) | edits["out_start"].to_numpy()
-    # stable: edits at equal offsets keep their table order (and edits come sorted: one linear pass)
-    order = np.argsort(key, kind="stable")
-    key, number = key[order], number[order]
-    start, stop, out_end = (edits[c].to_numpy()[order] for c in ("start", "end", "out_end"))
-    # the last edit of the same source that starts before the position (for a start: at or before it)
-    at = np.searchsorted(key, (source_no << 40) | positions, side="left" if end else "right") - 1
-    found = (at >= 0) & (number[at] == source_no)
-    inside = positions <= out_end[at] if end else positions < out_end[at]
-    mapped = np.where(inside, stop[at] if end else start[at], stop[at] + positions - out_end[at])
-    return np.where(found, mapped, positions)
 
 
 def _sentence_frame(columns: dict[str, list], documents: pl.DataFrame) -> pl.DataFrame:
@@ -270,8 +211,6 @@ def segment_frame(normalized: pl.DataFrame, edits: pl.DataFrame) -> dict[str, pl
     return frames
 
 
-def run(normalized_path: str, edits_path: str, outputs: dict[str, str]) -> None:
-    """Segment one shard: read ``normalized`` and ``edits``, write the four segment tables."""
-    frames = segment_frame(tables.read("normalized", normalized_path), tables.read("edits", edits_path))
-    for table, frame in frames.items():
-        tables.write(frame, table, outputs[table])
+def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
+    """Segment a shard's ``normalized`` texts."""
+    return segment_frame(frames["normalized"], frames["edits"])

@@ -23,12 +23,10 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from jianghua import __version__, tables
-from jianghua.errors import JianghuaError
-from jianghua.validate import gate
+from jianghua import __version__, registry, tables
+from jianghua.errors import ValidationFailed
 
 LIBRARIES = ("polars", "pyarrow", "great-expectations", "opencc-python-reimplemented", "snakemake")
-DEFAULT_ROOT = Path("results/published")
 
 
 def schema_fingerprint(table: str) -> str:
@@ -37,12 +35,27 @@ def schema_fingerprint(table: str) -> str:
 
 
 def code_fingerprint() -> str:
-    """sha256 over the package's modules and data tables: what the stages ran."""
-    package = Path(__file__).resolve().parent
+    """sha256 over what the stages depend on (``registry.all_dependencies``): code, data tables, schemas."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".tsv") and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    for path in registry.all_dependencies():
+        name = path.relative_to(registry.REPO).as_posix() if path.is_relative_to(registry.REPO) else path.name
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def gate(results: dict[str, dict]) -> None:
+    """Raise ValidationFailed naming every table, failed critical expectation and example rows."""
+    lines = []
+    for table, summary in sorted(results.items()):
+        for o in summary["expectations"]:
+            if not o["success"] and o["severity"] == "critical":
+                lines.append(f"table '{table}': expectation '{o['id']}' ({o['type']}) failed on "
+                             f"{o['unexpected_count']} rows; example rows: "
+                             f"{json.dumps(o['example_rows'], ensure_ascii=False)}")
+    if lines:
+        raise ValidationFailed("publishing stopped, critical expectations failed:\n  " + "\n  ".join(lines)
+                               + "\nSee the Data Docs under results/validation/data_docs/<table>/; fix the stage or the input "
+                               "and rerun.")
 
 
 def version_id(sources: pl.DataFrame, rejects: pl.DataFrame, config_text: str) -> str:
@@ -154,7 +167,7 @@ def _file_sha256(path: Path) -> str:
 PARTS_FILE = "parts.json"  # beside a sorted table's parts: their rows and sha256, for the manifest
 
 
-def sort_table(table: str, shard_paths: list[str], source_paths: list[str], out_dir: str | os.PathLike,
+def sort_parts(table: str, shard_paths: list[str], source_paths: list[str], out_dir: str | os.PathLike,
                part_bytes: int = 0) -> list[dict]:
     """Write ``table`` as zstd parquet parts of about ``part_bytes`` in memory, sorted by its keys across parts,
     with ``parts.json`` listing them.
@@ -184,7 +197,7 @@ def _link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def publish(sorted_dirs: dict[str, str], source_paths: list[str], reject_paths: list[str], validation: list[str],
+def publish(sorted_dirs: list[str], source_paths: list[str], reject_paths: list[str], validation: list[str],
             config_path: str, root: str | os.PathLike, keep: int) -> str:
     """Gate on the validation results, then write the version folder (the parts of ``sort_table`` for each
     table, linked), its manifest and card, and ``LATEST``."""
@@ -200,8 +213,9 @@ def publish(sorted_dirs: dict[str, str], source_paths: list[str], reject_paths: 
         shutil.rmtree(staging, ignore_errors=True)
         manifest = {"version": version, "package_version": __version__, "libraries": _library_versions(),
                     "tables": {}}
+        parts = {Path(d).name: Path(d) for d in sorted_dirs}  # results/publish/<table>
         for table in tables.ALL_TABLES:
-            sorted_dir = Path(sorted_dirs[table])
+            sorted_dir = parts[table]
             files = json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))
             (staging / table).mkdir(parents=True)
             for part in files:
@@ -227,17 +241,15 @@ def publish(sorted_dirs: dict[str, str], source_paths: list[str], reject_paths: 
     return version
 
 
-def load(table: str, version: str = "latest", root: str | os.PathLike = DEFAULT_ROOT) -> pl.LazyFrame:
-    """A published table as a polars LazyFrame; ``version="latest"`` follows ``LATEST``."""
-    root = Path(root)
-    if table not in tables.ALL_TABLES:
-        raise JianghuaError(f"unknown table '{table}': choose one of {', '.join(tables.ALL_TABLES)}")
-    if version == "latest":
-        latest = root / "LATEST"
-        if not latest.exists():
-            raise JianghuaError(f"no published version under {root}: run `snakemake --cores 2` first")
-        version = latest.read_text().strip()
-    folder = root / version / table
-    if not folder.is_dir():
-        raise JianghuaError(f"version '{version}' has no table '{table}' under {root}")
-    return pl.scan_parquet(folder / "*.parquet")
+def sort_table(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
+    """The sort-table step of one table (``settings.table``): its sorted parts into ``outputs["parts"]``."""
+    sort_parts(settings.table, inputs.get(settings.table, []), inputs.get("sources", []), outputs["parts"],
+               int(settings["publish.part_megabytes"] * 1e6))
+
+
+def run(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
+    """Gate on the validation results and publish a version beside ``outputs["latest"]``."""
+    root = Path(outputs["latest"]).parent
+    version = publish(inputs["sorted"], inputs.get("sources", []), inputs.get("rejects", []), inputs["validation"],
+                      inputs["config"][0], root, settings["publish.keep_versions"])
+    print(f"published version {version} under {root}")

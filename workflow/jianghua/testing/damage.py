@@ -7,24 +7,7 @@ across character boundaries; (3) decoded the result lossily, one byte out of ste
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
-
-FULLWIDTH_TO_ASCII = {"，": ",", "；": ";", "！": "!", "？": "?"}
-
-
-@cache
-def annotation_table() -> dict[str, str]:
-    """Annotated character -> its one reading, from ``data/annotations.tsv``."""
-    text = resources.files("jianghua").joinpath("data/annotations.tsv").read_text(encoding="utf-8")
-    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
-    return {char: reading for char, reading in rows}
-
-
-def is_user_defined(lead: int, trail: int) -> bool:
-    """True for GBK's user-defined areas, which the sites' decoder dropped silently."""
-    return ((0xAA <= lead <= 0xAF or 0xF8 <= lead <= 0xFE) and 0xA1 <= trail <= 0xFE) or (
-        0xA1 <= lead <= 0xA7 and 0x40 <= trail <= 0xA0)
+from jianghua.text.gbk import FULLWIDTH_TO_ASCII, annotation_table, is_user_defined
 
 
 def annotate_bytes(data: bytes, table: dict[str, str]) -> bytes:

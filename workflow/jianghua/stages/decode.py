@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import math
 import os
 import stat
 from collections import Counter
@@ -27,9 +26,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from jianghua import repair, tables
-from jianghua.charmodel import CharModel, is_han, is_latin, plausibility, unigram_plausibility
-from jianghua.errors import InputError
+from jianghua import tables
+from jianghua.inputs import shard_files
+from jianghua.text import repair
+from jianghua.text.charmodel import CharModel, plausibility, unigram_plausibility
+from jianghua.text.chars import HAN_RANGES, is_han, is_latin
 
 SCORED_ENCODINGS = ("gb18030", "big5", "utf-16-le", "utf-16-be")
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -41,7 +42,7 @@ OPENING_BYTES = 1024  # the bytes whose readings are scored: several hundred cha
 # Code units of Chinese text: ASCII text characters, general punctuation, CJK punctuation, ideographs, full-width
 # forms. Chinese text in UTF-16 is nearly all of these; the wrong byte order, or GBK bytes read as UTF-16, is not.
 UTF16_TEXT_UNITS = np.zeros(0x10000, bool)
-for _low, _high in ((0x20, 0x7E), (0x2000, 0x206F), (0x3000, 0x303F), (0x3400, 0x9FFF), (0xFF00, 0xFFEF)):
+for _low, _high in ((0x20, 0x7E), (0x2000, 0x206F), (0x3000, 0x303F), *HAN_RANGES, (0xFF00, 0xFFEF)):
     UTF16_TEXT_UNITS[_low:_high + 1] = True
 UTF16_TEXT_UNITS[[0x09, 0x0A, 0x0D]] = True
 
@@ -72,45 +73,6 @@ def content_ids(data: bytes) -> tuple[str, str]:
     """(sha256, source_id) of a file's bytes: the id is the digest's first 16 hex digits."""
     digest = hashlib.sha256(data).hexdigest()
     return digest, digest[:16]
-
-
-def shard_of(relative_path: str, shards: int) -> int:
-    """The shard of a file, from its relative path (stable across runs and machines)."""
-    digest = hashlib.blake2b(relative_path.encode("utf-8", "surrogateescape"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % shards
-
-
-def walk(input_dir: str | os.PathLike) -> list[str]:
-    """Every entry below ``input_dir`` that is not a folder, as sorted relative '/'-paths; links not followed."""
-    root = Path(input_dir)
-    if not root.is_dir():
-        raise InputError(f"input_dir '{input_dir}' is not a folder: set input_dir in config/config.yaml "
-                         "or pass --config input_dir=PATH")
-    found = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs.sort()
-        rel = Path(folder).relative_to(root).as_posix()
-        prefix = "" if rel == "." else rel + "/"  # joined as strings: a Path per file costs 0.3 s per 100,000
-        # a link to a folder is listed as a file-like entry, so that it is rejected rather than followed
-        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
-        dirs[:] = [d for d in dirs if d not in links]
-        found += [prefix + name for name in files + links]
-    return sorted(found)
-
-
-MAX_SHARDS = 4096
-
-
-def shard_count(setting: int | str, shard_megabytes: float, sizes: list[int]) -> int:
-    """The number of shards: ``setting`` itself, or for "auto" one per ``shard_megabytes`` of input (``sizes``)."""
-    if setting != "auto":
-        return int(setting)
-    return min(MAX_SHARDS, max(1, math.ceil(sum(sizes) / (shard_megabytes * 1e6))))
-
-
-def shard_files(input_dir: str | os.PathLike, shard: int, shards: int) -> list[str]:
-    """Relative paths of the entries of one shard."""
-    return [p for p in walk(input_dir) if shard_of(p, shards) == shard]
 
 
 def _strict(data: bytes, encoding: str) -> str | None:
@@ -329,8 +291,8 @@ def repair_texts(decoded: dict[str, str], min_margin: float) -> tuple[dict[str, 
     return out, rows
 
 
-def run(input_dir: str, shard: int, shards: int, max_bytes: int, min_margin: float, outputs: dict[str, str]) -> None:
-    """Decode one shard of ``input_dir`` and write its tables to ``outputs`` (table -> parquet path)."""
-    frames = decode_shard(input_dir, shard_files(input_dir, shard, shards), max_bytes, min_margin)
-    for table, frame in frames.items():
-        tables.write(frame, table, outputs[table])
+def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
+    """Decode the entries of ``input_dir`` that hash to the job's shard."""
+    root = settings["input_dir"]
+    return decode_shard(root, shard_files(root, settings.shard, settings["shards"]),
+                        settings["decode.max_file_bytes"], settings["decode.repair_min_margin"])

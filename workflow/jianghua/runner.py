@@ -1,0 +1,94 @@
+"""Runs stages as ``jianghua.registry`` declares them: in a job (``jianghua run``) or in process (tests, benchmarks).
+
+A job reads the tables its stage declares (only the declared columns), calls the stage's ``run`` and writes
+the declared tables. In process, ``process`` chains the shard stages on one folder with the shipped
+``config/config.yaml`` (overrides change keys, never re-state defaults), the same wiring as the workflow.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from jianghua import registry, tables
+from jianghua.config import load_config
+from jianghua.errors import ConfigError
+
+
+class Settings(Mapping[str, Any]):
+    """The config keys a stage declared, flat (``settings["normalize.mask_token"]``), and the job's shard or table.
+
+    Asking for a key the stage did not declare is an error: what a stage reads must be what reruns it.
+    """
+
+    def __init__(self, stage: str, values: Mapping[str, Any], shard: int | None = None, table: str | None = None,
+                 entries_per_shard: list[int] | None = None):
+        self.stage, self._values = stage, dict(values)
+        self.shard, self.table, self.entries_per_shard = shard, table, entries_per_shard
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any], stage: str, **runtime) -> Settings:
+        """The settings of ``stage`` taken from a whole (validated) config."""
+        return cls(stage, registry.stage_settings(config, stage), **runtime)
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise ConfigError(f"stage '{self.stage}' reads config key '{key}', which its entry in "
+                              "jianghua/registry.py does not declare: add the key (or its section) to the entry's "
+                              "config") from None
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def run(stage_name: str, inputs: Mapping[str, list[str]], outputs: Mapping[str, str], settings: Settings) -> None:
+    """Run one job of a stage: ``inputs`` name -> paths (a table's shards), ``outputs`` name -> path."""
+    stage = registry.STAGES[stage_name]
+    module = importlib.import_module(stage.module)
+    if not stage.per_shard:
+        getattr(module, stage.entry)(inputs, outputs, settings)
+    else:
+        missing = [t for t in (*stage.reads, *stage.writes) if t not in (*inputs, *outputs)]
+        if missing:
+            raise ConfigError(f"stage '{stage_name}' needs --in or --out for {missing}")
+        frames = {t: tables.read(t, inputs[t], columns=list(columns) if columns else None)
+                  for t, columns in stage.reads.items()}
+        result = module.run(frames, settings)
+        for table in stage.writes:
+            tables.write(result[table], table, outputs[table])
+    _record_dependencies(stage_name)
+
+
+def _record_dependencies(stage_name: str) -> None:
+    """With JIANGHUA_DEPENDENCY_LOG set, append the data files this job read and the package modules it loaded
+    (tests compare them with what the registry derives)."""
+    log = os.environ.get("JIANGHUA_DEPENDENCY_LOG")
+    if not log:
+        return
+    modules = {getattr(m, "__file__", None) for name, m in list(sys.modules.items()) if name.split(".")[0] == "jianghua"}
+    data = sys.modules.get("jianghua.text.data")
+    opened = data.OPENED if data else set()
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.writelines(f"{stage_name}\tdata\t{name}\n" for name in sorted(opened))
+        handle.writelines(f"{stage_name}\tmodule\t{path}\n" for path in sorted(filter(None, modules)))
+
+
+def process(input_dir: str | os.PathLike, overrides: Mapping[str, Any] | None = None) -> dict[str, pl.DataFrame]:
+    """Every shard stage's tables for one folder, in process and as one shard, with the shipped config."""
+    config = load_config(registry.DEFAULT_CONFIG, {"input_dir": str(input_dir), "shards": 1, **(overrides or {})})
+    frames: dict[str, pl.DataFrame] = {}
+    for stage in registry.SHARD_STAGES:
+        module = importlib.import_module(stage.module)
+        given = {t: frames[t].select(columns) if columns else frames[t] for t, columns in stage.reads.items()}
+        frames |= module.run(given, Settings.of(config, stage.name, shard=0))
+    return frames

@@ -1,0 +1,43 @@
+"""Offsets across the normalize stage's edits: from normalized text back to the decoded text, and back again.
+
+Every table's spans are in its document's normalized text; ``edits`` tie that text to the decoded source.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+
+def source_offsets(edits: pl.DataFrame, sources: list[str], source_no: np.ndarray, positions: np.ndarray,
+                   end: bool) -> np.ndarray:
+    """The offsets in the decoded text of ``positions[i]`` in the normalized text of ``sources[source_no[i]]``,
+    through that source's ``edits`` rows; as the start of a span, or with ``end`` as its end.
+
+    An offset inside or at the start of an edit's output maps to the start of its input (the end of its
+    input, for an end); past it, the offset moves by the edit's change in length.
+    """
+    if not edits.height:
+        return positions
+    number = edits["source_id"].replace_strict(sources, range(len(sources)), default=-1, return_dtype=pl.Int64).to_numpy()
+    key = (number << 40) | edits["out_start"].to_numpy()
+    # stable: edits at equal offsets keep their table order (and edits come sorted: one linear pass)
+    order = np.argsort(key, kind="stable")
+    key, number = key[order], number[order]
+    start, stop, out_end = (edits[c].to_numpy()[order] for c in ("start", "end", "out_end"))
+    # the last edit of the same source that starts before the position (for a start: at or before it)
+    at = np.searchsorted(key, (source_no << 40) | positions, side="left" if end else "right") - 1
+    found = (at >= 0) & (number[at] == source_no)
+    inside = positions <= out_end[at] if end else positions < out_end[at]
+    mapped = np.where(inside, stop[at] if end else start[at], stop[at] + positions - out_end[at])
+    return np.where(found, mapped, positions)
+
+
+def rebuild_decoded(normalized_text: str, edits: pl.DataFrame) -> str:
+    """Invert the edits: the decoded text from the normalized text and its ``edits`` rows."""
+    pieces, cursor = [], 0
+    for row in edits.sort("out_start").iter_rows(named=True):
+        pieces += [normalized_text[cursor:row["out_start"]], row["before"]]
+        cursor = row["out_end"]
+    pieces.append(normalized_text[cursor:])
+    return "".join(pieces)
