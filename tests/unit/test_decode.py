@@ -65,7 +65,7 @@ def test_rejects_with_reason(data, reason):
 def test_source_id_follows_content_not_name(tmp_path):
     (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
     (tmp_path / "b.txt").write_text(TEXT, encoding="utf-8")
-    frames = decode_shard(tmp_path, ["a.txt", "b.txt"], 1 << 20, 2.0)
+    frames = decode_shard(tmp_path, ["a.txt", "b.txt"], 1 << 20)
     ids = frames["sources"]["source_id"].to_list()
     assert ids[0] == ids[1] == source_id(TEXT.encode("utf-8"))
     assert frames["sources"]["status"].to_list() == ["ok", "duplicate"]
@@ -90,7 +90,7 @@ def test_bad_entries_go_to_rejects(tmp_path):
     outside.write_text(TEXT, encoding="utf-8")
     os.symlink(outside, root / "link.txt")
     os.symlink(tmp_path, root / "dirlink")
-    frames = decode_shard(root, walk(root), 2000, 2.0)
+    frames = decode_shard(root, walk(root), 2000)
     reasons = dict(zip(frames["rejects"]["path"], frames["rejects"]["reason"]))
     assert reasons == {"big.txt": "oversized", "empty.txt": "empty", "link.txt": "outside-link",
                        "dirlink": "outside-link"}

@@ -73,22 +73,30 @@ def test_sentence_offsets_slice_back(sample_frames, seed_frames):
 
 
 def test_source_offsets_point_at_the_same_text(sample_frames, seed_frames):
+    """Applying the edits within a sentence's source span turns it into the sentence; where an edit's output
+    holds the sentence's edge (a repair that restored a 。), the span covers that edit and the text it made."""
     for frames in (sample_frames, seed_frames):
         decoded = dict(zip(frames["decoded"]["source_id"], frames["decoded"]["text"]))
+        normalized = dict(zip(frames["normalized"]["source_id"], frames["normalized"]["text"]))
         edits = frames["edits"].partition_by("source_id", as_dict=True)
         docs = {r["doc_id"]: r for r in frames["documents"].iter_rows(named=True)}
         for s in frames["sentences"].iter_rows(named=True):
             doc = docs[s["doc_id"]]
             source = decoded[doc["source_id"]]
             rows = edits.get((doc["source_id"],), frames["edits"].clear())
-            inside = rows.filter((pl.col("start") >= s["source_start"]) & (pl.col("end") <= s["source_end"]))
-            # applying the edits that fall inside the source span turns it into the sentence
+            within = rows.filter(((pl.col("start") >= s["source_start"]) & (pl.col("end") <= s["source_end"]))
+                                 | ((pl.col("start") < s["source_end"]) & (pl.col("end") > s["source_start"])))
             pieces, cursor = [], s["source_start"]
-            for e in inside.sort("start").iter_rows(named=True):
+            for e in within.sort("start").iter_rows(named=True):
                 pieces += [source[cursor:e["start"]], e["after"]]
                 cursor = e["end"]
             pieces.append(source[cursor:s["source_end"]])
-            assert "".join(pieces) == s["text"], s["sentence_id"]
+            out_start, out_end = doc["start"] + s["start"], doc["start"] + s["end"]
+            covered_start = min([out_start, *within["out_start"]])
+            covered_end = max([out_end, *within["out_end"]])
+            assert "".join(pieces) == normalized[doc["source_id"]][covered_start:covered_end], s["sentence_id"]
+            straddling = within.filter((pl.col("out_start") < out_start) | (pl.col("out_end") > out_end))
+            assert (covered_start, covered_end) == (out_start, out_end) or straddling.height, s["sentence_id"]
 
 
 class SourceMap:

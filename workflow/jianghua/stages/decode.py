@@ -1,10 +1,12 @@
-"""Decode stage: raw files of one shard -> ``sources``, ``decoded``, ``repairs``, ``rejects``.
+"""Decode stage: raw files of one shard -> ``sources``, ``decoded`` (the text as decoded), ``rejects``.
 
 Detection order: BOM; strict UTF-8 (unless its reading holds no Han but letters of other scripts, a sign
 of GBK bytes that happen to be valid UTF-8); then every strict decoding among GB18030, Big5 and UTF-16
 (LE/BE, even-length files only) is scored by the character model's log-probability, and the best wins
 (never the first success: Big5 bytes usually decode as GB18030 mojibake). A file no single encoding decodes is
-decoded line by line (``mixed``) when every line decodes, else rejected. Damage repair follows.
+decoded line by line (``mixed``) when every line decodes, else rejected. The sites' GBK damage is kept as it
+is: normalize repairs it (it needs the corpus's annotations, which the survey counts), recording every repair
+as an edit of this text.
 
 Clear cases are settled on each file's opening (its first ``OPENING_BYTES``) by a cheap unigram score: the best
 reading must read as text (``QUICK_PLAUSIBLE``) and lead the next by ``QUICK_MARGIN``, and UTF-16 competes only
@@ -19,7 +21,6 @@ import codecs
 import hashlib
 import os
 import stat
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,7 @@ import polars as pl
 
 from jianghua import tables
 from jianghua.inputs import shard_files
-from jianghua.text import repair
-from jianghua.text.charmodel import CharModel, plausibility, unigram_plausibility
+from jianghua.text.charmodel import plausibility, unigram_plausibility
 from jianghua.text.chars import HAN_RANGES, is_han, is_latin
 
 SCORED_ENCODINGS = ("gb18030", "big5", "utf-16-le", "utf-16-be")
@@ -240,9 +240,8 @@ def read_entry(input_dir: Path, relative: str, max_bytes: int) -> bytes:
         raise Reject("unreadable", f"cannot read: {exc.strerror}") from exc
 
 
-def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int,
-                 min_margin: float) -> dict[str, pl.DataFrame]:
-    """Decode and repair the files ``paths`` (relative to ``input_dir``); return the four tables."""
+def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int) -> dict[str, pl.DataFrame]:
+    """Decode the files ``paths`` (relative to ``input_dir``); return ``sources``, ``decoded`` and ``rejects``."""
     root = Path(input_dir)
     sources, decoded, rejects = [], {}, []
     for relative in paths:
@@ -258,41 +257,17 @@ def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int,
         digest, sid = content_ids(data)
         status = "duplicate" if sid in decoded else "ok"
         decoded.setdefault(sid, decoding.text)
-        sources.append({"source_id": sid, "path": relative, "sha256": digest,
-                        "bytes": len(data), "encoding": decoding.encoding, "evidence": decoding.evidence,
-                        "status": status, "n_repaired": 0, "n_flagged": 0})
-    repaired, repair_rows = repair_texts(decoded, min_margin)
-    tally = Counter((r["source_id"], r["status"]) for r in repair_rows)
-    for row in sources:
-        if row["status"] == "ok":
-            row["n_repaired"] = tally[row["source_id"], "repaired"]
-            row["n_flagged"] = tally[row["source_id"], "flagged"]
-            row["status"] = "flagged" if row["n_flagged"] else "repaired" if row["n_repaired"] else "ok"
+        sources.append({"source_id": sid, "path": relative, "sha256": digest, "bytes": len(data),
+                        "encoding": decoding.encoding, "evidence": decoding.evidence, "status": status})
     return {
         "sources": pl.DataFrame(sources, schema=tables.polars_schema("sources")),
-        "decoded": pl.DataFrame({"source_id": list(repaired), "text": list(repaired.values())},
+        "decoded": pl.DataFrame({"source_id": list(decoded), "text": list(decoded.values())},
                                 schema=tables.polars_schema("decoded")),
-        "repairs": pl.DataFrame(repair_rows, schema=tables.polars_schema("repairs")),
         "rejects": pl.DataFrame(rejects, schema=tables.polars_schema("rejects")),
     }
-
-
-def repair_texts(decoded: dict[str, str], min_margin: float) -> tuple[dict[str, str], list[dict]]:
-    """Repair every text with damage anchors; the character model is built only when one has them."""
-    damaged = [sid for sid, text in decoded.items() if repair.has_anchor(text)]
-    if not damaged:
-        return dict(decoded), []
-    model = CharModel(decoded[sid] for sid in damaged)
-    out, rows = dict(decoded), []
-    for sid in damaged:
-        found = repair.find_repairs(decoded[sid], model, min_margin)
-        out[sid], applied = repair.apply(decoded[sid], found)
-        rows += [{"source_id": sid, **row} for row in applied]
-    return out, rows
 
 
 def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
     """Decode the entries of ``input_dir`` that hash to the job's shard."""
     root = settings["input_dir"]
-    return decode_shard(root, shard_files(root, settings.shard, settings["shards"]),
-                        settings["decode.max_file_bytes"], settings["decode.repair_min_margin"])
+    return decode_shard(root, shard_files(root, settings.shard, settings["shards"]), settings["decode.max_file_bytes"])

@@ -74,7 +74,8 @@ def mark_duplicates(sources: pl.DataFrame, index: int, canonical: pl.DataFrame) 
                                 .alias("status"))
 
 
-PER_FILE_TABLES = ("sources", "rejects")  # one row per input file, keyed by path: published as one part
+# one row per input file, keyed by path, or one file for the corpus: published as one part
+ONE_PART_TABLES = frozenset({"sources", "rejects"}) | registry.CORPUS_TABLES
 
 
 def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scratch: Path,
@@ -88,7 +89,7 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
     back from every shard's open file (one file per shard, not one per shard and range) until a part is full.
     The per-file tables are small and come as one part.
     """
-    if table in PER_FILE_TABLES:
+    if table in ONE_PART_TABLES:
         frames = [tables.read_shard(table, path, index, canonical) for index, path in enumerate(shard_paths)]
         if table == "sources":
             frames = [mark_duplicates(frame, index, canonical) for index, frame in enumerate(frames)]
