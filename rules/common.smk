@@ -106,6 +106,13 @@ def io_args(wildcards, input, output):
 STAGE_SHELL = "jianghua run {rule} --settings {params.settings:q} {params.io} > {log} 2>&1"
 
 
+localrules:
+    resolved_config,
+    version,
+    latest,
+
+
 wildcard_constraints:
     shard=r"\d{3}",
+    version=r"[0-9a-f]{16}",
     table="|".join(registry.ALL_TABLES),

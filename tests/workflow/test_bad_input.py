@@ -95,3 +95,29 @@ def test_a_folder_of_one_file_or_none_publishes(tmp_path, files):
     version = root / (root / "LATEST").read_text().strip()
     assert pl.read_parquet(version / "documents").height == files
     assert ("This version is empty" in (version / "README.md").read_text(encoding="utf-8")) == (not files)
+
+
+def test_a_failed_gate_leaves_the_published_version_to_its_readers(tmp_path):
+    """A table broken between two runs fails a structural check: nothing new is published, and readers keep
+    the version they had, with LATEST and HISTORY untouched."""
+    import jianghua
+
+    corpus = tmp_path / "in"
+    shutil.copytree(SAMPLE / "corpus", corpus)
+    work, config = tmp_path / "work", ["--config", f"input_dir={corpus}", "shards=2"]
+    snakemake(work, *config)
+    root = work / "results" / "published"
+    first, history = (root / "LATEST").read_text(), (root / "HISTORY").read_text()
+    with open(corpus / "0000_plain.txt", "a", encoding="utf-8") as handle:
+        handle.write("同志们，让我们扎实推动各项工作落地见效！\n")
+    snakemake(work, *config, "--until", "extract")
+    for path in (work / "results" / "segment" / "sentences").glob("*.parquet"):  # a duplicated key
+        broken = pl.read_parquet(path)
+        pl.concat([broken, broken.head(1)]).write_parquet(path)
+    failed = snakemake(work, *config, check=False)
+    assert failed.returncode != 0
+    [log] = [p for p in (work / "results" / "logs" / "publish").glob("publish-*.log") if first.strip() not in p.name]
+    assert "table 'sentences': expectation 'keys_unique'" in log.read_text(encoding="utf-8")
+    assert (root / "LATEST").read_text() == first and (root / "HISTORY").read_text() == history
+    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == sorted(["LATEST", "HISTORY", first.strip()])
+    assert jianghua.load("documents", root=root).collect().height > 0

@@ -14,10 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import shutil
 from collections.abc import Iterator
-from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 
 import polars as pl
@@ -26,8 +24,7 @@ import pyarrow as pa
 from jianghua import __version__, registry, tables
 from jianghua.errors import ValidationFailed
 
-# the libraries whose versions shape the published bytes (polars writes its own into every parquet file)
-LIBRARIES = ("polars", "pyarrow", "numpy", "great-expectations", "opencc-python-reimplemented", "pypinyin", "snakemake")
+
 
 
 def schema_fingerprint(table: str) -> str:
@@ -65,8 +62,8 @@ def version_id(sources: pl.DataFrame, rejects: pl.DataFrame, config_text: str) -
     inputs = sorted([(p, h) for p, h in zip(sources["path"], sources["sha256"])] +
                     [(p, h or r) for p, h, r in zip(rejects["path"], rejects["sha256"], rejects["reason"])])
     config = {key: value for key, value in json.loads(config_text).items() if key != "input_dir"}
-    payload = {"inputs": inputs, "config": config, "package": __version__, "libraries": _library_versions(),
-               "code": code_fingerprint(), "schemas": {t: schema_fingerprint(t) for t in tables.ALL_TABLES}}
+    payload = {"inputs": inputs, "config": config, "package": __version__,
+               "libraries": registry.library_versions(), "code": code_fingerprint(), "schemas": {t: schema_fingerprint(t) for t in tables.ALL_TABLES}}
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -132,16 +129,6 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
             pieces, size = [], 0
 
 
-def _library_versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            found[name] = package_version(name)
-        except PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
 def dataset_card(version: str, manifest: dict, warnings: list[str]) -> str:
     """A Markdown card describing every table and column, and the warnings of this version."""
     lines = [f"# jianghua dataset {version}", "",
@@ -205,48 +192,56 @@ def _link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def publish(sorted_dirs: list[str], source_paths: list[str], reject_paths: list[str], validation: list[str],
-            config_path: str, root: str | os.PathLike, keep: int) -> str:
-    """Gate on the validation results, then write the version folder (the parts of ``sort_table`` for each
-    table, linked), its manifest and card, and ``LATEST``."""
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def build_version(target: str | os.PathLike, version: str, sorted_dirs: list[str], validation: list[str]) -> None:
+    """Gate on the validation results, then write the version folder ``target``: the parts of ``sort_table``
+    for each table (linked), the manifest and the card. Built beside it and renamed, so that a reader never
+    sees half a version, and a failed gate writes nothing."""
     results = {summary["table"]: summary
                for summary in (json.loads(Path(p).read_text(encoding="utf-8")) for p in validation)}
     gate(results)
-    version = version_id(tables.read("sources", source_paths), tables.read("rejects", reject_paths),
-                         Path(config_path).read_text(encoding="utf-8"))
+    target = Path(target)
+    staging = target.with_name(f".staging-{target.name}")
+    shutil.rmtree(staging, ignore_errors=True)
+    manifest = {"version": version, "package_version": __version__, "libraries": registry.library_versions(),
+                "tables": {}}
+    parts = {Path(d).name: Path(d) for d in sorted_dirs}  # results/publish/<table>
+    for table in tables.ALL_TABLES:
+        sorted_dir = parts[table]
+        files = json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))
+        (staging / table).mkdir(parents=True)
+        for part in files:
+            _link(sorted_dir / Path(part["path"]).name, staging / part["path"])
+        manifest["tables"][table] = {
+            "files": files, "rows": sum(f["rows"] for f in files),
+            "schema_version": tables.spec(table)["schema_version"], "schema_fingerprint": schema_fingerprint(table)}
+    warnings = [f"{t}: {w}" for t, s in sorted(results.items()) for w in s["failed_warning"]]
+    manifest["validation"] = {"warnings": warnings}
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                          encoding="utf-8")
+    (staging / "README.md").write_text(dataset_card(version, manifest, warnings), encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
+
+
+def point_latest(root: str | os.PathLike, version: str, keep: int) -> list[str]:
+    """Make ``version`` the newest in ``HISTORY`` and ``LATEST`` (each written under another name, then
+    renamed), removing the versions beyond the ``keep`` newest; return the history."""
     root = Path(root)
-    target = root / version
-    if not target.exists():
-        staging = root / f".staging-{version}"
-        shutil.rmtree(staging, ignore_errors=True)
-        manifest = {"version": version, "package_version": __version__, "libraries": _library_versions(),
-                    "tables": {}}
-        parts = {Path(d).name: Path(d) for d in sorted_dirs}  # results/publish/<table>
-        for table in tables.ALL_TABLES:
-            sorted_dir = parts[table]
-            files = json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))
-            (staging / table).mkdir(parents=True)
-            for part in files:
-                _link(sorted_dir / Path(part["path"]).name, staging / part["path"])
-            manifest["tables"][table] = {
-                "files": files, "rows": sum(f["rows"] for f in files),
-                "schema_version": tables.spec(table)["schema_version"], "schema_fingerprint": schema_fingerprint(table)}
-        warnings = [f"{t}: {w}" for t, s in sorted(results.items()) for w in s["failed_warning"]]
-        manifest["validation"] = {"warnings": warnings}
-        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                                              encoding="utf-8")
-        (staging / "README.md").write_text(dataset_card(version, manifest, warnings), encoding="utf-8")
-        os.replace(staging, target)
     history_path = root / "HISTORY"
     history = [v for v in (history_path.read_text().split() if history_path.exists() else []) if v != version]
-    history.append(version)
+    history = [*history, version]
     for old in history[:-keep]:
         shutil.rmtree(root / old, ignore_errors=True)
     history = history[-keep:]
-    history_path.write_text("\n".join(history) + "\n")
-    (root / ".LATEST.tmp").write_text(version + "\n")
-    os.replace(root / ".LATEST.tmp", root / "LATEST")
-    return version
+    _write_atomically(history_path, "\n".join(history) + "\n")
+    _write_atomically(root / "LATEST", version + "\n")
+    return history
 
 
 def sort_table(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
@@ -255,9 +250,22 @@ def sort_table(inputs: dict[str, list[str]], outputs: dict[str, str], settings) 
                int(settings["publish.part_megabytes"] * 1e6))
 
 
+def version(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
+    """The version step: the id of the version these inputs, config and code make, into ``outputs["version"]``."""
+    version = version_id(tables.read("sources", inputs["sources"]), tables.read("rejects", inputs["rejects"]),
+                         Path(inputs["config"][0]).read_text(encoding="utf-8"))
+    _write_atomically(Path(outputs["version"]), json.dumps({"version": version}) + "\n")
+
+
 def run(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
-    """Gate on the validation results and publish a version beside ``outputs["latest"]``."""
-    root = Path(outputs["latest"]).parent
-    version = publish(inputs["sorted"], inputs.get("sources", []), inputs.get("rejects", []), inputs["validation"],
-                      inputs["config"][0], root, settings["publish.keep_versions"])
-    print(f"published version {version} under {root}")
+    """The publish step: gate on the validation results and build the version folder ``outputs["version"]``."""
+    version = json.loads(Path(inputs["version"][0]).read_text(encoding="utf-8"))["version"]
+    build_version(outputs["version"], version, inputs["sorted"], inputs["validation"])
+    print(f"built version {version} in {outputs['version']}")
+
+
+def latest(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
+    """The latest step: point ``LATEST`` and ``HISTORY`` at the version just built, keeping the newest few."""
+    folder = Path(inputs["version"][0])
+    history = point_latest(folder.parent, folder.name, settings["publish.keep_versions"])
+    print(f"published version {folder.name}; kept {', '.join(history)}")
