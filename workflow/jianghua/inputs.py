@@ -16,8 +16,9 @@ def walk(input_dir: str | os.PathLike) -> list[str]:
     """Every entry below ``input_dir`` that is not a folder, as sorted relative '/'-paths; links not followed."""
     root = Path(input_dir)
     if not root.is_dir():
-        raise InputError(f"input_dir '{input_dir}' is not a folder: set input_dir in config/config.yaml "
-                         "or pass --config input_dir=PATH")
+        where = "" if root.is_absolute() else f" (relative to the working directory {os.getcwd()})"
+        raise InputError(f"input_dir '{input_dir}'{where} is not a folder: set input_dir in config/config.yaml "
+                         "or pass --config input_dir=PATH, an absolute path")
     found = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs.sort()

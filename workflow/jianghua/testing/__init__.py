@@ -2,3 +2,4 @@
 
 No stage imports these modules.
 """
+
