@@ -25,6 +25,9 @@ rule sort_table:
         settings=stage_settings("sort_table"),
         io=lambda wildcards, input, output: io_args(wildcards, {wildcards.table: input.table, "sources": input.sources},
                                                     output),
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["publish"],
     shell:
         STAGE_SHELL + " --table {wildcards.table}"
 
@@ -45,6 +48,9 @@ checkpoint version:
         libraries=json.dumps(registry.library_versions(), sort_keys=True),  # an upgrade makes another version
     log:
         "results/logs/publish/version.log",
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["publish"],
     shell:
         STAGE_SHELL
 
@@ -72,6 +78,9 @@ rule publish:
     params:
         settings=stage_settings("publish"),
         io=io_args,
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["publish"],
     shell:
         STAGE_SHELL
 
@@ -88,5 +97,8 @@ rule latest:
         io=io_args,
     log:
         "results/logs/publish/latest.log",
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["publish"],
     shell:
         STAGE_SHELL

@@ -81,7 +81,17 @@ def test_publish_writes_version_manifest_card_and_keeps_k(staged, tmp_path, samp
         for part in parts:
             assert hashlib.sha256((root / first / part["path"]).read_bytes()).hexdigest() == part["sha256"]
     card = (root / first / "README.md").read_text(encoding="utf-8")
-    assert "sections: no_numbering_gaps" in card
+    front, body = card.split("---\n")[1:3]
+    assert "language:\n- zh\n" in front and "- config_name: documents\n  data_files: \"documents/*.parquet\"" in front
+    assert "size_categories:\n- n<1K\n" in front
+    documents = sample_frames["documents"].height
+    assert f"{documents:,} documents" in body and "## Limitations" in body and "## Citation" in body
+    assert "sections: no_numbering_gaps" in body  # the warning, with how many rows failed it
+    assert manifest["tables"]["sources"]["tallies"]["encoding"] == dict(
+        sorted(sample_frames["sources"]["encoding"].value_counts().rows(), key=lambda vc: (-vc[1], vc[0])))
+    flagged = sample_frames["repairs"].filter(pl.col("status") == "flagged")["source_id"].unique()
+    named = sample_frames["sources"].filter(pl.col("source_id").is_in(flagged.implode()))["path"]
+    assert named.len() and all(f"- `{path}`" in body for path in named)
     versions = [first]
     for shards in (3, 4):
         (tmp_path / "config.json").write_text(json.dumps({"shards": shards}), encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 from pathlib import Path
@@ -57,3 +58,32 @@ def shard_count(setting: int | str, shard_megabytes: float, sizes: list[int]) ->
 def shard_files(input_dir: str | os.PathLike, shard: int, shards: int) -> list[str]:
     """Relative paths of the entries of one shard."""
     return [p for p in walk(input_dir) if shard_of(p, shards) == shard]
+
+
+def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes: float,
+               cache: str | os.PathLike, reuse: bool = False) -> dict:
+    """The shard count, and per shard the number of entries and a digest of their lstat facts (name, size,
+    mtime), from one walk of ``input_dir``; written to ``cache``. With ``reuse`` (a cluster job, which parses
+    the workflow again) the plan the main process wrote for the same settings is read instead: walking a
+    million files in every job would cost minutes each."""
+    key = {"input_dir": os.path.abspath(input_dir), "shards": setting, "shard_megabytes": shard_megabytes}
+    cache = Path(cache)
+    if reuse and cache.exists():
+        plan = json.loads(cache.read_text(encoding="utf-8"))
+        if plan["key"] == key:
+            return plan
+    entries = walk(input_dir)
+    stats = [os.lstat(os.path.join(input_dir, entry)) for entry in entries]  # links are never followed
+    shards = shard_count(setting, shard_megabytes, [stat.st_size for stat in stats])
+    digests = [hashlib.sha256() for _ in range(shards)]
+    counts = [0] * shards
+    for entry, stat in zip(entries, stats):
+        shard = shard_of(entry, shards)
+        counts[shard] += 1
+        digests[shard].update(path_bytes(f"{entry}\0{stat.st_size}\0{stat.st_mtime_ns}\0"))
+    plan = {"key": key, "entries": counts, "digests": [d.hexdigest()[:16] for d in digests]}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(plan), encoding="utf-8")
+    os.replace(tmp, cache)
+    return plan

@@ -129,25 +129,83 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
             pieces, size = [], 0
 
 
-def dataset_card(version: str, manifest: dict, warnings: list[str]) -> str:
-    """A Markdown card describing every table and column, and the warnings of this version."""
-    lines = [f"# jianghua dataset {version}", "",
-             f"Built by jianghua {__version__}. Offsets are half-open [start, end) in Unicode code points.", "",
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                   (10_000_000, "1M<n<10M"))
+LISTED_AT_MOST = 20  # documents named in the card's limitations; the rest are counted
+
+
+def tallies(table: str, paths: list[Path]) -> dict[str, dict[str, int]]:
+    """Rows per value of each column the table's schema tallies (rejects by reason, edits by operation, ...)."""
+    columns = tables.spec(table).get("tally", [])
+    if not columns or not paths:
+        return {}
+    frame = pl.scan_parquet(paths).select(columns).collect()
+    return {c: dict(sorted(frame[c].fill_null("(none)").value_counts().rows(), key=lambda vc: (-vc[1], vc[0])))
+            for c in columns}
+
+
+def _front_matter(version: str, manifest: dict) -> list[str]:
+    """Hugging Face dataset card metadata: every table a config of its parts."""
+    documents = manifest["tables"]["documents"]["rows"]
+    size = next((name for bound, name in SIZE_CATEGORIES if documents < bound), "n>10M")
+    configs = [f"- config_name: {t}\n  data_files: \"{t}/*.parquet\"" + ("\n  default: true" if t == "documents" else "")
+               for t in tables.ALL_TABLES]
+    return ["---", f"pretty_name: \"jianghua: Chinese official speeches, version {version}\"", "language:", "- zh",
+            "license: other", "license_name: source-terms",
+            "license_details: the texts keep the terms of the sites they were collected from", "size_categories:",
+            f"- {size}", "tags:", "- chinese", "- political-discourse", "- speeches", "configs:", *configs, "---", ""]
+
+
+def dataset_card(version: str, manifest: dict, warnings: list[str], flagged_paths: list[str] = ()) -> str:
+    """A Markdown card (with Hugging Face front matter): what the version holds in figures, where it comes
+    from, its limitations (warnings with counts, documents whose damage was flagged), every table and
+    column, and how to cite it."""
+    rows = {t: entry["rows"] for t, entry in manifest["tables"].items()}
+    tallied = {t: entry.get("tallies", {}) for t, entry in manifest["tables"].items()}
+    reasons = ", ".join(f"{n} {r}" for r, n in tallied["rejects"].get("reason", {}).items())
+    lines = [*_front_matter(version, manifest), f"# jianghua dataset {version}", "",
+             "## Summary", "",
+             f"{rows['documents']:,} documents ({rows['sentences']:,} sentences, {rows['sections']:,} outline "
+             f"sections) from {rows['sources']:,} decoded files, with {rows['formulations']:,} formulation mentions, "
+             f"{rows['quotes']:,} quotes, {rows['citations']:,} citations and {rows['masks']:,} masked spans. "
+             f"{rows['rejects']:,} input files were rejected" + (f" ({reasons})" if reasons else "") + ".", "",
+             f"Built by jianghua {__version__}. Offsets are half-open [start, end) in Unicode code points; every "
+             "table traces back to a span of the decoded source through `edits`.", "",
              "Read with `jianghua.load(table)`, `pl.scan_parquet('<table>/*.parquet')`, DuckDB or pyarrow.", ""]
-    if not manifest["tables"]["documents"]["rows"]:
-        rejected = manifest["tables"]["rejects"]["rows"]
-        lines += [f"**This version is empty**: the input held no document ({manifest['tables']['sources']['rows']} "
-                  f"files decoded, {rejected} rejected: see the rejects table).", ""]
-    lines += ["## Validation warnings", ""] + ([f"- {w}" for w in warnings] or ["- none"]) + [""]
+    if not rows["documents"]:
+        lines += [f"**This version is empty**: the input held no document ({rows['sources']} "
+                  f"files decoded, {rows['rejects']} rejected: see the rejects table).", ""]
+    lines += ["## Source data", "",
+              "Pages of Chinese official speeches and reports as scraped from their sites, in whatever encoding "
+              "they were served: " + (", ".join(f"{n} {e}" for e, n in tallied["sources"].get("encoding", {}).items())
+                                      or "none") + ". "
+              "They were decoded, repaired where GBK damage could be undone, stripped of inline pinyin and site "
+              "boilerplate, converted to Simplified Chinese with OpenCC's tables, and segmented.", "",
+              "Edits by operation: " + (", ".join(f"{o} {n:,}" for o, n in tallied["edits"].get("operation", {}).items())
+                                       or "none") + ".", "",
+              "## Limitations", "",
+              "GBK damage repairs: " + (", ".join(f"{n:,} {s}" for s, n in tallied["repairs"].get("status", {}).items())
+                                        or "none") + ". A flagged span is left as the site served it.", ""]
+    if flagged_paths:
+        shown = [f"- `{p}`" for p in flagged_paths[:LISTED_AT_MOST]]
+        more = len(flagged_paths) - len(shown)
+        lines += ["Files with flagged damage:", "", *shown] + ([f"- and {more} more (see `repairs`)"] if more else []) + [""]
+    lines += ["Validation warnings (expectations some rows failed, with the rows):", ""] + (
+        [f"- {w}" for w in warnings] or ["- none"]) + [""]
+    lines += ["Outline levels, formulations and metadata are extracted by rules, not annotated by hand: measure "
+              "them against your own sample before relying on a count.", "", "## Tables", ""]
     for table in tables.ALL_TABLES:
         spec = tables.spec(table)
         entry = manifest["tables"][table]
-        lines += [f"## {table}", "", f"Stage `{spec['stage']}`, schema version {spec['schema_version']}, "
+        lines += [f"### {table}", "", f"Stage `{spec['stage']}`, schema version {spec['schema_version']}, "
                   f"{entry['rows']} rows in {len(entry['files'])} parts, sorted by {', '.join(spec['keys'])}.", "",
                   "| column | type | nullable | description |", "|---|---|---|---|"]
         lines += [f"| {c['name']} | {c['type']} | {'yes' if c['nullable'] else 'no'} | {c['description']} |"
                   for c in spec["columns"]]
         lines.append("")
+    lines += ["## Citation", "", "```bibtex", f"@misc{{jianghua_{version},",
+              f"  title = {{jianghua: Chinese official speeches, dataset version {version}}},",
+              f"  note = {{Built with jianghua {__version__}; version id {version}}}", "}", "```", ""]
     return "\n".join(lines)
 
 
@@ -219,14 +277,33 @@ def build_version(target: str | os.PathLike, version: str, sorted_dirs: list[str
             _link(sorted_dir / Path(part["path"]).name, staging / part["path"])
         manifest["tables"][table] = {
             "files": files, "rows": sum(f["rows"] for f in files),
-            "schema_version": tables.spec(table)["schema_version"], "schema_fingerprint": schema_fingerprint(table)}
-    warnings = [f"{t}: {w}" for t, s in sorted(results.items()) for w in s["failed_warning"]]
+            "schema_version": tables.spec(table)["schema_version"], "schema_fingerprint": schema_fingerprint(table),
+            "tallies": tallies(table, [staging / part["path"] for part in files])}
+    warnings = [_warning(t, s, w) for t, s in sorted(results.items()) for w in s["failed_warning"]]
     manifest["validation"] = {"warnings": warnings}
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                           encoding="utf-8")
-    (staging / "README.md").write_text(dataset_card(version, manifest, warnings), encoding="utf-8")
+    (staging / "README.md").write_text(dataset_card(version, manifest, warnings, _flagged_paths(staging, manifest)),
+                                       encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     os.replace(staging, target)
+
+
+def _warning(table: str, summary: dict, expectation: str) -> str:
+    """A failed warning expectation as the card shows it: which, and on how many rows."""
+    found = next((e for e in summary["expectations"] if e["id"] == expectation), {})
+    count = found.get("unexpected_count")
+    return f"{table}: {expectation}" + (f" ({count:,} of {summary['rows']:,} rows)" if count is not None else "")
+
+
+def _flagged_paths(version_dir: Path, manifest: dict) -> list[str]:
+    """The files of the version whose GBK damage repair flagged at least one span, sorted."""
+    parts = {t: [version_dir / f["path"] for f in manifest["tables"][t]["files"]] for t in ("repairs", "sources")}
+    if not parts["repairs"] or not parts["sources"]:
+        return []
+    repairs = pl.scan_parquet(parts["repairs"]).filter(pl.col("status") == "flagged").select("source_id").unique()
+    sources = pl.scan_parquet(parts["sources"]).select("source_id", "path")
+    return sorted(repairs.join(sources, on="source_id").collect()["path"].to_list())
 
 
 def point_latest(root: str | os.PathLike, version: str, keep: int) -> list[str]:

@@ -2,4 +2,3 @@
 
 No stage imports these modules.
 """
-
