@@ -63,7 +63,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("normalize", reads={"decoded": None}, writes=("normalized", "edits"),
           config=("normalize",), data=("annotations.tsv", "boilerplate.tsv", "t2s_overrides.tsv", *OPENCC_T2S)),
     Stage("segment", reads={"normalized": None, "edits": None},
-          writes=("documents", "sections", "paragraphs", "sentences")),
+          writes=("documents", "sections", "paragraphs", "sentences"), data=("surnames.tsv",)),
     Stage("extract",
           reads={"documents": None, "sentences": ("doc_id", "sentence_id", "start"),
                  "edits": ("source_id", "operation", "start", "end", "out_start", "out_end", "before"),
