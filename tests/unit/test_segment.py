@@ -117,6 +117,13 @@ def test_a_speech_on_one_line_has_its_headings_after_sentences():
                                  ("（二）", 2, "贷款结构优化下半年要继续努力"), ("二、", 1, "突出重点抓好落实要做好三件事")]
 
 
+def test_a_heading_glued_to_the_one_before_continues_its_sequence():
+    text = ("在全镇农业工作会议上的讲话同志们：今天召开全镇农业工作会议，总结去年工作成绩，分析当前形势，部署全年农业农村工作。一、稳定粮食生产今年要确保面积不减。"
+            "（一）抓好春播（二）抓好夏管二、发展特色产业要做大做强优势产业，统一、规范地推进。")
+    assert sections_of(text) == [("一、", 1, "稳定粮食生产今年要确保面积不减"), ("（一）", 2, "抓好春播"),
+                                 ("（二）", 2, "抓好夏管"), ("二、", 1, "发展特色产业要做大做强优势产业，统一、规范地推进")]
+
+
 def test_the_first_point_written_after_its_announcement_opens_the_outline():
     text = "标题\n我主要讲两个问题：第一，关于项目建设。项目是发展的生命线。\n第二，关于营商环境。环境就是生产力。"
     assert sections_of(text) == [("第一，", 1, "关于项目建设"), ("第二，", 1, "关于营商环境")]

@@ -34,6 +34,8 @@ def test_a_byline_is_no_title_and_has_a_column_of_its_own():
 def test_a_byline_under_the_title_and_a_dateline_are_head_matter():
     text = "在全市信访工作会议上的讲话\n市长 钱立平\n（2022年3月8日）\n同志们：\n这次会议开得很及时。"
     assert head(text) == ("在全市信访工作会议上的讲话", False, "市长 钱立平", "同志们：\n这")
+    text = "读书心得\n发布日期：2022年11月03日  作者：孔明\n读书使人明智。"
+    assert head(text) == ("读书心得", False, "孔明", "读书使人明智")
 
 
 @pytest.mark.parametrize("line, cleaned", [
@@ -112,6 +114,13 @@ def test_compilations_split_on_every_shape():
     assert [t for t, _ in titles(text)] == ["重阳节敬老活动致辞", "春节团拜会致辞"]
     text = "范文1：在环保培训班上的讲话\n同志们：\n正文一。\n范文2：在环保表彰会上的讲话\n同志们：\n正文二。"
     assert [t for t, _ in titles(text)] == ["在环保培训班上的讲话", "在环保表彰会上的讲话"]
+
+
+def test_a_table_of_contents_opens_no_documents():
+    text = "目录\n第1篇 在甲会议上的讲话\n第2篇 在乙会议上的讲话\n第1篇 在甲会议上的讲话\n正文一。\n第2篇 在乙会议上的讲话\n正文二。"
+    docs = split_documents(text)
+    assert [d.head.title for d in docs] == ["在甲会议上的讲话", "在乙会议上的讲话"]
+    assert text[docs[1].start:].startswith("第2篇") and text[docs[0].head.body_start:].startswith("正文一")
 
 
 def test_a_single_part_is_one_document_titled_by_the_page():

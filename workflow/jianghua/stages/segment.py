@@ -48,6 +48,9 @@ CONVENTIONAL_ORDER = ("cn-dun", "cn-ordinal", "cn-paren", "cn-sequence", "cn-shi
 # bracketed one anywhere, glued to the heading before it (……情况良好（1）……); a heading of such a line ends there
 _SECTION_MARKERS = "|".join(p.pattern for k, p in MARKERS if k not in ("cn-shi", "cn-sequence", "circled"))
 _RUN_ON_MARKER = re.compile(rf"(?<=[。！？；：:])\s*(?=(?:{_SECTION_MARKERS}))|(?=[（(](?:[{CN}]+|\d{{1,2}})[）)])")
+# a heading's marker glued to the heading before it (……抓招商引资三、强化保障……): a section only as the next of a
+# sequence
+_GLUED_MARKER = re.compile(rf"(?<![{CN}])(?=[{CN}]+、|第[{CN}]+[，、])")
 # the random ASCII some forums glue in front of a line, and the blanks in it after which a marker may begin
 _LEADING_ASCII = re.compile(r"[\x20-\x7e]{0,60}")
 _BLANK = re.compile(r" +")
@@ -64,14 +67,18 @@ class Document:
 
 
 def _part_lines(lines: list[Line]) -> list[Line]:
-    """The lines that open the parts of a compilation: a counter with a title (or alone), as a short line."""
+    """The lines that open the parts of a compilation: a counter with a title (or alone), as a short line; not the
+    entries of a table of contents."""
     parts = []
     for line in lines:
         text = line.text.strip()
         part = compilation_part(text) if len(text) <= MAX_TITLE else None
         if part is not None and (not part[1] or head_kind(part[1]) in (None, "furniture")):
             parts.append(line)
-    return parts
+    index = {line.start: k for k, line in enumerate(lines)}
+    # a part line followed by another is a table of contents' entry; the last of such a run opens its part
+    contents = {a.start for a, b in zip(parts, parts[1:]) if index[b.start] == index[a.start] + 1}
+    return [p for p in parts if p.start not in contents]
 
 
 def _speech_starts(text: str, lines: list[Line]) -> list[int]:
@@ -217,19 +224,29 @@ def _numbered_sections(text: str, spans: list[tuple[int, int]]) -> list[Section]
     sequence promoted when it was written inline after the sentence that announces it (……三个方面：第一，……)."""
     sections: list[Section] = []
     body_lines = len(spans) if len(spans) > 3 else sum(not _only_salutation(text[a:b]) for a, b in spans)
+    last: dict[str, int] = {}  # the number of the last section of each marker type
     for p_start, p_end in spans:
         length = p_end - p_start
         run_on = length >= RUN_ON or (body_lines <= 2 and length >= RUN_ON_BODY)
-        for start in _marker_starts(text, p_start, p_end, run_on):
+        starts = _marker_starts(text, p_start, p_end, run_on)
+        glued = {m.start() for m in _GLUED_MARKER.finditer(text, p_start + 1, p_end)} - set(starts) if run_on else set()
+        for start in sorted(set(starts) | glued):
             found = marker_at(text, start)
             if not found:
                 continue
             kind, m, token = found
+            number = number_of(token)
+            if start in glued and not (number and number >= 2 and last.get(kind) == number - 1):
+                continue  # a marker glued to the text before it opens a section only as the next of a sequence
             h_end = _heading_end(text, m.end(), p_end, run_on)
             heading, h_end = _heading_text(text, m.end(), h_end)
             if kind not in CHINESE_MARKERS and not _reads_as_heading(heading, h_end, p_end, text):
                 continue
-            sections.append(Section(0, kind, m.group(0), number_of(token), heading, start, h_end))
+            if sections and sections[-1].end > start:  # a heading ends where the next one begins
+                previous = sections[-1]
+                previous.heading, previous.end = _heading_text(text, previous.start + len(previous.marker), start)
+            sections.append(Section(0, kind, m.group(0), number, heading, start, h_end))
+            last[kind] = number
     promoted = []
     for k, s in enumerate(sections):
         if s.number and s.number > 1 and s.kind in CHINESE_MARKERS and not any(

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from itertools import islice
+from typing import NamedTuple
 
 from jianghua.text.chars import HAN
 from jianghua.text.data import read_tsv
@@ -30,7 +31,8 @@ KIND = re.compile("|".join(KIND_WORDS))
 KIND_CONTINUES = re.compile(r"精神|要点|原文|会|稿|中|的|和|及|与|等")
 # offices a speaker holds (常务副县长, 区委书记, 局长)
 ROLE = re.compile(r"(常务副(?:市|县|区|省)长|副?(?:市|县|区|省|州|镇|乡)长|(?:市|县|区|省|州|镇|乡)委(?:副)?书记|"
-                  r"党(?:组|委|工委)(?:副)?书记|(?:副)?(?:局|厅|处|部|院|校)长|(?:副)?主任|(?:副)?主席|(?:副)?秘书长)")
+                  r"党(?:组|委|工委)(?:副)?书记|(?:党)?(?:总)?支部?书记|(?:副)?(?:局|厅|处|部|院|校|行|社)长|(?:副)?主任|"
+                  r"(?:副)?主席|(?:副)?秘书长|董事长|总经理)")
 # a meeting where a speech was given (在全市经济工作会议上, 在…闭幕式时)
 MEETING = re.compile(r"在(.{2,40}?(?:会议|大会|座谈会|推进会|调度会|总结会|部署会|交流会|研讨会|观摩会|全会|剖析会|动员会|"
                      r"报告会|表彰会|培训班|论坛|典礼|仪式|开幕式|闭幕式|会))(?:上|时)")
@@ -70,7 +72,8 @@ _SITE_NAME = re.compile(rf"[{HAN}]{{2,10}}(?:网|网站|文库|书城|之家|论
 _META_LABEL = re.compile(r"^[【\[]?(?:来源|作者|编辑|责任编辑|发布|发布时间|时间|日期|浏览|点击|阅读|人气|栏目|摘要|关键词|关键字|"
                          r"标签|分类|出处|字数|编者按|导读|中图分类号|文献标识码|文章编号|基金项目|作者简介|收稿日期)[】\]]?\s*[：:】\]]")
 _FURNITURE_LABEL = re.compile(rf"{_META_LABEL.pattern}|^(?:推荐阅读|相关推荐|相关阅读|相关文章|天气预报|阅读小贴士)\s*[：:]")
-_FIELD_LABEL = re.compile(r"^【[^】]{1,6}】\s*")  # 【致辞背景】: the field's value follows
+_FIELD_LABEL = re.compile(r"^【[^】]{1,6}】\s*")
+_AUTHOR = re.compile(rf"作者\s*[：:]\s*([{HAN}]{{2,4}})(?![{HAN}])")  # 【致辞背景】: the field's value follows
 _AFFILIATION = re.compile(r"^[（(].*(?:大学|学院|研究院|研究所|研究中心|党校|学校|委员会|\d{6}).*[）)]$")
 _ROLE_NAME = re.compile(rf"^[{HAN}]{{0,12}}?{ROLE.pattern}\s*(?:[{HAN}]{{2,3}}|[×Xx*＊]+)$")
 _MEETING_KIND = re.compile(rf"{MEETING.pattern}的?(?:{KIND.pattern})")
@@ -98,10 +101,10 @@ def noise(run: str) -> bool:
 def noise_span(line: str) -> tuple[int, int]:
     """The span of ``line`` without the random ASCII forum software glued before and after it."""
     start, end = 0, len(line)
-    head = _HEAD_JUNK.match(line)
+    head = _HEAD_JUNK.match(line) if line[:1].isascii() else None
     if head and noise(head.group(0)):
         start = head.end()
-    tail = _TAIL_JUNK.search(line, start)
+    tail = _TAIL_JUNK.search(line, start) if line[-1:].isascii() else None
     if tail and noise(tail.group(0)):
         end = tail.start()
     return start, end
@@ -157,10 +160,10 @@ def names_of(line: str) -> list[str] | None:
 
 def byline_of(line: str) -> str | None:
     """The byline a line holds: names (``names_of``), or an office and a name or mask (区委书记 牛青山, 县长 ×)."""
-    text = clean_line(line)
-    names = names_of(text)
+    names = names_of(line)  # before cleaning, which joins letter spacing (黄 斌)
     if names:
         return "，".join(names)
+    text = clean_line(line)
     if len(text) <= 24 and _ROLE_NAME.match(text):
         return re.sub(r"\s+", " ", text)
     return None
@@ -184,8 +187,9 @@ def _is_furniture(text: str) -> bool:
     return len(tokens) >= 5 and max(len(t) for t in tokens) <= 6  # a menu: 网站首页 个人文档 工作总结 …
 
 
-def head_kind(line: str) -> str | None:
-    """What a line of a document's head is (one of ``NOT_TITLE``), or None for a line that may be its title."""
+def head_kind(line: str, cleaned: str | None = None) -> str | None:
+    """What a line of a document's head is (one of ``NOT_TITLE``), or None for a line that may be its title
+    (``cleaned``: the line's ``clean_line``, when the caller has it)."""
     stripped = line.strip()
     if is_salutation(stripped):
         return "salutation"
@@ -195,11 +199,11 @@ def head_kind(line: str) -> str | None:
         return "sentence"
     if header_date(stripped):
         return "header"
-    cleaned = clean_line(stripped)
+    cleaned = clean_line(stripped) if cleaned is None else cleaned
     if not _HAN.search(cleaned):
         return "furniture"
     compact = re.sub(r"\s+", "", cleaned[:12]) + cleaned[12:]
-    if names_of(cleaned) or (len(cleaned) <= 24 and _ROLE_NAME.match(cleaned)):
+    if names_of(stripped) or (len(cleaned) <= 24 and _ROLE_NAME.match(cleaned)):
         return "byline"
     if _AFFILIATION.match(cleaned):
         return "affiliation"
@@ -275,8 +279,7 @@ class Head:
     body_start: int
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """A non-blank line of a text: its span and its text."""
 
     start: int
@@ -315,7 +318,7 @@ class _HeadLines:
 
     def kind(self, k: int) -> str | None:
         if k not in self._kinds:
-            self._kinds[k] = head_kind(self.lines[k].text)
+            self._kinds[k] = head_kind(self.lines[k].text, self.cleaned(k))
         return self._kinds[k]
 
     def cleaned(self, k: int) -> str:
@@ -385,9 +388,16 @@ def _body_after(text: str, head: _HeadLines, k: int, title_end: int) -> tuple[in
                 return line.start, byline
         elif kind in ("salutation", "heading", "sentence"):
             return line.start, byline
-        elif kind == "byline" and byline is None:
-            byline = byline_of(line.text)
+        elif kind in ("byline", "header") and byline is None:
+            byline = byline_of(line.text) if kind == "byline" else _author_of(line.text)
     return (lines[-1].end if len(lines) > k + 1 else title_end), byline
+
+
+def _author_of(line: str) -> str | None:
+    """The author a site header names (作者：李明), when the name reads as one."""
+    m = _AUTHOR.search(line)
+    family = surnames()
+    return m.group(1) if m and (m.group(1)[0] in family or m.group(1)[:2] in family) else None
 
 
 def _derived_head(head: _HeadLines, start: int) -> Head:
