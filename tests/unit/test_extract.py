@@ -148,10 +148,14 @@ def test_citation_kinds(title, kind):
 
 
 def test_header_date_has_provenance_and_source_offsets():
-    edits = pl.DataFrame({"source_id": ["a", "a", "b"], "operation": ["boilerplate"] * 3, "start": [3, 10, 0],
-                          "before": ["相关热词搜索\n", "發(fā)布時間:2021-06-20 來源: 讀後感 點擊:\n", "热点文章阅读\n"]})
-    assert header_dates(edits) == {"a": {"date": "2021-06-20", "date_provenance": "site_header", "date_evidence": "header",
-                                         "date_source_start": 19, "date_source_end": 29}}
+    edits = pl.DataFrame({"source_id": ["a", "a", "b", "b"], "operation": ["boilerplate"] * 4, "start": [3, 10, 0, 900],
+                          "out_start": [3, 3, 0, 700],
+                          "before": ["相关热词搜索\n", "發(fā)布時間:2021-06-20 來源: 讀後感 點擊:\n", "热点文章阅读\n",
+                                     "相关推荐\n2019-05-01\n"]})
+    # b's date lies in boilerplate removed after its head: a list of related articles, not its header
+    assert header_dates(edits, {"a": 40, "b": 60}) == {"a": {
+        "date": "2021-06-20", "date_provenance": "site_header", "date_evidence": "header", "date_source_start": 19,
+        "date_source_end": 29}}
 
 
 @pytest.mark.parametrize("text, body, title, evidence, iso", [

@@ -37,11 +37,11 @@ from jianghua.text.titles import KIND, MEETING, ROLE, SALUTATION, clean_line, la
 # ---- genre -----------------------------------------------------------------------------------------------
 
 # the genres, each with the words that name it, in the order a title's words are read (汇报发言 is 汇报)
-GENRES = (("讲话稿", ("讲话稿", "讲稿", "党课")), ("汇报", ("汇报",)), ("发言", ("发言",)), ("致辞", ("致辞", "贺词", "祝词")),
-          ("讲话", ("讲话",)), ("报告", ("报告",)))
+GENRES = (("讲话稿", ("讲话稿", "讲稿", "党课", "讲话提纲")), ("汇报", ("汇报",)), ("发言", ("发言", "发言稿")),
+          ("致辞", ("致辞", "贺词", "祝词")), ("讲话", ("讲话",)), ("报告", ("报告", "工作报告", "述职报告")))
 # kinds of text outside the genres: a title ending in one of them is 其他 (心得体会, 演讲稿, 讲演词)
-OTHER_KINDS = ("心得体会", "体会", "演讲稿", "演讲词", "讲演词", "演讲", "总结", "方案", "意见", "通知", "讲义", "倡议书",
-               "决定", "纪要", "述职报告")
+OTHER_KINDS = ("心得体会", "体会", "演讲稿", "演讲词", "讲演词", "演讲", "主持词", "总结", "方案", "意见", "通知", "讲义",
+               "倡议书", "决定", "纪要")
 GENERIC_KINDS = ("材料",)  # a word that names no kind by itself (汇报发言材料)
 # a title that opens like an essay is about a kind of text, not one (浅谈怎样写好讲话稿)
 ESSAY_TITLE = re.compile(r"浅谈|浅析|浅议|试论|略论|谈谈|如何|怎样|怎么")
@@ -147,10 +147,12 @@ ANNOTATION = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘ
 _LOOSE = re.compile(r"[（(\s]")  # what a quoted formulation may hold beyond its characters: annotations, blanks
 _BLANKS = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
+_COUNT_BEFORE = re.compile(rf"[{NUM}第\d]")  # a form right after these is part of a longer count or an ordinal
 ARABIC = re.compile(r"\d+(?:\+(?:\d+|N|X|n))+|\d{3,4}")
 # several counts, each between words of one or two characters (三严三实, 一园六区, 六要六不要, 保九争八)
 COMPOUND = re.compile(rf"[{HAN}]{{0,2}}?(?:{_COUNT}[{HAN}]{{1,2}}?){{1,3}}{_COUNT}[{HAN}]{{0,3}}")
 _COUNTS = re.compile(_COUNT)
+NUMBERED_SHAPE = re.compile(rf"([{HAN}]?)({_COUNT})([{HAN}]{{1,10}})")  # a count and its head, perhaps a prefix
 # not after a numeral or “: checked after the first numeral, since a pattern that opens with a lookbehind is
 # tried at every position of the text (five times slower)
 UNQUOTED_NUMBERED = re.compile(rf"(([{NUM}](?<![{NUM}“第][{NUM}])[{NUM}]{{0,2}})(个|大|项|种|条)([{HAN}]{{1,8}}?))"
@@ -159,12 +161,13 @@ UNQUOTED_NUMBERED = re.compile(rf"(([{NUM}](?<![{NUM}“第][{NUM}])[{NUM}]{{0,2
 GROUPING = re.compile(rf"([二三四五六七八九两](?<![{NUM}第][二三四五六七八九两]))大([{HAN}]{{2,4}})")
 CLAUSE_WORDS = re.compile(r"[的了和与及是在为等中仅都也还将把并而或以之上下]")
 ITEM_SPLIT = re.compile(r"[、，,；;]")
+LISTING = re.compile(r"[，,]?\s*(?:即|就是|：|:)[：:]?")  # what introduces the items of a formulation
 ITEM_MARKER = re.compile(rf"^[{CN}][是要]")
 
 
 def enumerated_items(text: str, pos: int, count: int | None) -> list[str]:
     """Items listed right after a formulation (after 即 or ：), up to the sentence end, at most ``count``."""
-    m = re.compile(r"[，,]?\s*(?:即|就是|：|:)[：:]?").match(text, pos)
+    m = LISTING.match(text, pos)
     if not m:
         return []
     end = min([i for i in (text.find("。", m.end()), text.find("\n", m.end())) if i != -1] or [len(text)])
@@ -268,7 +271,7 @@ def quoted_shape(content: str) -> tuple[str, str, int | None, str | None] | None
     if COMPOUND.fullmatch(content) and len(counts) >= 2 and all(_count_value(c.group(0)) for c in counts) \
             and content[counts[0].end()] not in CLASSIFIERS:
         return _in_chinese(content), "compound", None, None
-    m = re.fullmatch(rf"([{HAN}]?)({_COUNT})([{HAN}]{{1,10}})", content)
+    m = NUMBERED_SHAPE.fullmatch(content)
     if not m:
         return None
     prefix, token, rest = m.groups()
@@ -332,7 +335,7 @@ def find_formulations(text: str) -> list[dict]:
             take(_mention(m.start(), m.end(), m.group(0), canonical, kind, number, head,
                           enumerated_items(text, m.end(), number) if number else [], "quoted"))
     for m in pattern.finditer(text):
-        if taken(m.start(), m.end()) or (m.start() and re.match(rf"[{NUM}第\d]", text[m.start() - 1])):
+        if taken(m.start(), m.end()) or (m.start() and _COUNT_BEFORE.match(text, m.start() - 1)):
             continue
         take(_from_lexicon(forms[m.group(0)], text, m.start(), m.end(), "lexicon"))
     for m in UNQUOTED_NUMBERED.finditer(text):
@@ -363,15 +366,19 @@ def find_formulations(text: str) -> list[dict]:
 NO_DATE = {"date": None, "date_provenance": "none", "date_evidence": "none", "date_source_start": None,
            "date_source_end": None}
 SIGNATURE_LINES = 3  # a signature's date lies among a document's last lines
+_YEAR_MARK = re.compile("年")
+MAX_YEAR_REACH = 12  # a written date spans this far around its 年
 
 
-def header_dates(removed: pl.DataFrame) -> dict[str, dict]:
+def header_dates(removed: pl.DataFrame, heads: dict[str, int]) -> dict[str, dict]:
     """Per source, the site-header date in its removed boilerplate (its first boilerplate ``edits`` row holding
-    one), with offsets in the decoded source. The decoded header may still carry pinyin annotations
+    one, among those removed from the head of its first document: ``heads`` says where that head ends in the
+    normalized text), with offsets in the decoded source. The decoded header may still carry pinyin annotations
     (發(fā)布時間): they are read past, offsets stay those of the decoded text."""
     dates: dict[str, dict] = {}
-    for sid, start, before in removed.select("source_id", "start", "before").iter_rows():
-        if sid in dates:
+    rows = removed.sort("source_id", "start").select("source_id", "start", "out_start", "before").iter_rows()
+    for sid, start, out_start, before in rows:
+        if sid in dates or out_start > heads.get(sid, out_start):
             continue
         annotated = bytearray(len(before))
         for m in ANNOTATION.finditer(before):
@@ -409,9 +416,9 @@ def document_date(text: str, body_start: int, title: str) -> tuple[str, FoundDat
         found = dateline(line.text)
         if isinstance(found, FoundDate) and len(found.iso) == 10:
             return "signature", FoundDate(found.iso, line.start + found.start, line.start + found.end)
-    for m in DATE.finditer(text, body_start):
-        found = read_date(m)
-        if found and "年" in m.group(0) and m.group("day"):
+    for year in _YEAR_MARK.finditer(text, body_start):  # a written date has its 年: look only around those
+        m = DATE.search(text, max(body_start, year.start() - MAX_YEAR_REACH), year.end() + MAX_YEAR_REACH)
+        if m and m.start() <= year.start() < m.end() and (found := read_date(m)) and m.group("day"):
             return "mention", found
     return "none", None
 
@@ -435,7 +442,9 @@ def citation_kind(title: str) -> str:
 def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.DataFrame,
                   decoded: pl.DataFrame, mask_token: str) -> dict[str, pl.DataFrame]:
     """The five extract tables for a shard."""
-    site_dates = header_dates(edits.filter(pl.col("operation").str.contains("boilerplate")))
+    heads = {sid: start + body for sid, start, body in
+             documents.filter(pl.col("doc_no") == 1).select("source_id", "start", "body_start").iter_rows()}
+    site_dates = header_dates(edits.filter(pl.col("operation").str.contains("boilerplate")), heads)
     decoded_text = dict(zip(decoded["source_id"], decoded["text"]))
     sources = decoded["source_id"].to_list()
     source_no = {sid: k for k, sid in enumerate(sources)}

@@ -31,6 +31,7 @@ HEADER_LABEL = re.compile(r"(?:[发發](?:布|佈|表)|更新|上[传傳]|[录�
 HEADER_AFTER = re.compile(r"\s*(?:[|｜/]\s*)?(?:[来來]源|[发發][布佈]|作者|[浏瀏][览覽]|[点點][击擊]|[阅閱][读讀]|人[气氣]|"
                           r"[编編][辑輯]|[评評][论論]|字[号號]|投稿)")
 MAX_HEADER_LINE = 160
+_BARE = " \u3000[]【】()（）•·"  # what may stand around a date alone on its line
 LABEL_REACH = 24  # a label this far before the date still introduces it
 MAX_DATELINE = 40
 
@@ -72,8 +73,10 @@ def header_date(line: str) -> FoundDate | None:
         labelled = HEADER_LABEL.search(line, max(0, m.start() - LABEL_REACH), m.start()) is not None
         after = line[m.end():]
         cued = CLOCK.match(after.lstrip()) is not None or HEADER_AFTER.match(after) is not None
-        # a date without its day is a header's only when a label says so (更新时间：2025-09)
-        if labelled or (cued and len(found.iso) == 10):
+        # a date without its day is a header's only when a label says so (更新时间：2025-09); a line that is only
+        # a numeric date is a header's too: a speech writes its own date in 年月日
+        alone = m.group("sep") and not line[:m.start()].strip(_BARE) and not line[m.end():].strip(_BARE)
+        if labelled or ((cued or alone) and len(found.iso) == 10):
             return found
     return None
 
