@@ -86,7 +86,7 @@ def test_well_known_formulations_unquoted_in_digits_and_by_variant():
 
 
 def test_ordinary_counts_and_names_are_no_formulations():
-    text = ("用三个月时间，每天学习两个小时，这是第一次集中培训，是一个重大机遇，要一以贯之。我是一个中国人。"
+    text = ("用三个月时间，每天学习两个小时，这是第一次集中培训，是一个好办法，要一以贯之。这是一个中国人自己的节日。"
             "“五四”青年节到了，我们收看了“两会时光”节目，学习“十四五”规划，这件事“一刀切”不行，要从“一线”到“二线”。")
     assert find_formulations(text) == []
 
@@ -113,7 +113,7 @@ def test_metadata_from_titles():
     ("浅谈怎样写好讲话稿", ["讲话稿是机关常用文体。"], "其他"),
     ("年度述职报告的写法", ["述职报告是干部向组织汇报的文书。"], "其他"),
     ("乡村调研报告", ["为了解情况，我们走访了五个村。"], "其他"),
-    ("政府工作报告", ["各位代表：", "现在，我代表市人民政府向大会报告工作。"], "报告"),
+    ("政府工作报告", ["各位代表：", "现在，我受市人民政府委托，向大会作政府工作报告。"], "报告"),
     ("", ["各位代表：", "现在，我代表县人民政府，向大会报告工作，请予审议。"], "报告"),
     ("", ["同志们：", "今天我们召开全县干部大会。"], "讲话"),
     ("凝心聚力 再创佳绩", ["——在全县庆祝教师节大会上的讲话", "老师们："], "讲话"),
@@ -131,9 +131,9 @@ def test_speaker_role_and_meeting_from_title_byline_and_subtitle():
     title = "在全县村党组织书记培训班上的讲话"
     meeting, span = meeting_of(title, "")
     assert meeting == "全县村党组织书记培训班" and speaker_role(title, span, None, "") is None  # 书记 is the audience
-    title = "县长在全县乡镇长座谈会上的讲话"
+    title = "县长在全县村级组织负责人座谈会上的讲话"
     meeting, span = meeting_of(title, "")
-    assert (meeting, speaker_role(title, span, None, "")) == ("全县乡镇长座谈会", "县长")
+    assert (meeting, speaker_role(title, span, None, "")) == ("全县村级组织负责人座谈会", "县长")
     assert speaker_role("在纪念大会上的讲话", None, "副县长 ×", "") == "副县长"
     assert meeting_of("砥砺奋进 再谱新篇", "——2022年1月6日在市第八届人民代表大会\n第二次会议上")[0] == \
         "市第八届人民代表大会第二次会议"

@@ -2,12 +2,12 @@
 
 Every mention carries its offsets in the document and the sentence it belongs to.
 
-Formulations (提法) are numbered shapes: a count and a head (四个意识, 三农, 红七条, 五大战役), several counts
-(三严三实, 一园六区, 六要六不要) or Arabic codes (1336, 1+5+N), with Chinese numerals or digits. A quoted one is
+Formulations (提法) are numbered shapes: a count and a head (四个意识, 三农, 绿五条, 四大战役), several counts
+(三严三实, 一核两翼, 五比五看) or Arabic codes (1336, 1+5+N), with Chinese numerals or digits. A quoted one is
 taken by its shape; an unquoted one when the lexicon of well-known formulations (``data/formulations.tsv``) holds
 it, when the text lists as many items as it counts (三个坚持：坚持……、坚持……、坚持……), or when a grouping of
-N大 recurs in the document (三大任务 … 三大任务). Each mention says which of these found it. Ordinary counts are
-no formulations: durations and quantities (三个月, 两个小时), ordinals (第一次), one of something (一个重大机遇,
+N大 recurs in the document (四大战役 … 四大战役). Each mention says which of these found it. Ordinary counts are
+no formulations: durations and quantities (三个月, 两个小时), ordinals (第一次), one of something (一个好办法,
 一以贯之), dates and names (五四, 七一, 十四五, 两会).
 
 Metadata: genre from the title and the opening together (a speech's salutation, a subtitle naming its kind);
@@ -45,7 +45,7 @@ OTHER_KINDS = ("心得体会", "体会", "演讲稿", "演讲词", "讲演词", 
 GENERIC_KINDS = ("材料",)  # a word that names no kind by itself (汇报发言材料)
 # a title that opens like an essay is about a kind of text, not one (浅谈怎样写好讲话稿)
 ESSAY_TITLE = re.compile(r"浅谈|浅析|浅议|试论|略论|谈谈|如何|怎样|怎么")
-# an opening that says the speech is a report (我代表市人民政府，向大会报告工作)
+# an opening that says the speech is a report (向大会报告工作, 作政府工作报告)
 REPORT_OPENING = re.compile(r"向(?:大会|全会|会议)(?:作)?(?:报告|作工作报告)|作(?:政府)?工作报告")
 _TITLE_TAIL = re.compile(r"(?:[（(【][^（）()【】]*[）)】]|\d+篇|[-—－]\s*\d+篇)+$")
 OPENING_CHARS = 200  # the opening of a body that tells a report
@@ -105,7 +105,7 @@ def _ending_words(title: str) -> list[str]:
 
 # ---- speaker and meeting -----------------------------------------------------------------------------------
 
-# a meeting named before the kind of text with no 在…上 (全市人口计生系统动员大会致辞)
+# a meeting named before the kind of text with no 在…上 (全市消防工作推进会致辞)
 MEETING_BEFORE_KIND = re.compile(r"^(.{2,40}?(?:会议|大会|座谈会|推进会|调度会|总结会|部署会|交流会|动员会|表彰会|全会))"
                                  r"(?:上的?)?(?:讲话|致辞|发言)")
 
@@ -121,7 +121,7 @@ def meeting_of(title: str, head: str) -> tuple[str | None, tuple[int, int] | Non
 
 
 def speaker_role(title: str, meeting_span: tuple[int, int] | None, byline: str | None, head: str) -> str | None:
-    """The speaker's office: in the title outside the meeting's name (县长在全县乡镇党委书记座谈会上), else in the
+    """The speaker's office: in the title outside the meeting's name (县长在全县村党组织书记培训班上), else in the
     byline, else in the lines under the title."""
     for m in ROLE.finditer(title):
         if meeting_span is None or not meeting_span[0] <= m.start() < meeting_span[1]:
@@ -149,7 +149,7 @@ _BLANKS = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 _COUNT_BEFORE = re.compile(rf"[{NUM}第\d]")  # a form right after these is part of a longer count or an ordinal
 ARABIC = re.compile(r"\d+(?:\+(?:\d+|N|X|n))+|\d{3,4}")
-# several counts, each between words of one or two characters (三严三实, 一园六区, 六要六不要, 保九争八)
+# several counts, each between words of one or two characters (三严三实, 一核两翼, 五比五看, 保三争二)
 COMPOUND = re.compile(rf"[{HAN}]{{0,2}}?(?:{_COUNT}[{HAN}]{{1,2}}?){{1,3}}{_COUNT}[{HAN}]{{0,3}}")
 _COUNTS = re.compile(_COUNT)
 NUMBERED_SHAPE = re.compile(rf"([{HAN}]?)({_COUNT})([{HAN}]{{1,10}})")  # a count and its head, perhaps a prefix
@@ -157,7 +157,7 @@ NUMBERED_SHAPE = re.compile(rf"([{HAN}]?)({_COUNT})([{HAN}]{{1,10}})")  # a coun
 # tried at every position of the text (five times slower)
 UNQUOTED_NUMBERED = re.compile(rf"(([{NUM}](?<![{NUM}“第][{NUM}])[{NUM}]{{0,2}})(个|大|项|种|条)([{HAN}]{{1,8}}?))"
                                rf"(?=[，,]?(?:即|就是)|[：:])")
-# a grouping of N大 (三大任务), a candidate when it recurs; its head stops before a word that begins a clause
+# a grouping of N大 (四大战役), a candidate when it recurs; its head stops before a word that begins a clause
 GROUPING = re.compile(rf"([二三四五六七八九两](?<![{NUM}第][二三四五六七八九两]))大([{HAN}]{{2,4}})")
 CLAUSE_WORDS = re.compile(r"[的了和与及是在为等中仅都也还将把并而或以之上下]")
 ITEM_SPLIT = re.compile(r"[、，,；;]")
@@ -193,7 +193,7 @@ def _count_value(token: str) -> int | None:
 
 
 def _in_chinese(form: str) -> str:
-    """A form with its counts in Chinese numerals, as canonical forms write them (4城同创 → 四城同创)."""
+    """A form with its counts in Chinese numerals, as canonical forms write them (4城联建 → 四城联建)."""
     return re.sub(r"\d{1,2}", lambda m: chinese_numeral(int(m.group(0))) if 0 < int(m.group(0)) < 100 else m.group(0),
                   form)
 
@@ -261,8 +261,8 @@ def _from_lexicon(entry: dict, text: str, start: int, end: int, evidence: str) -
 
 def quoted_shape(content: str) -> tuple[str, str, int | None, str | None] | None:
     """The canonical form, kind, count and head of a quoted formulation's content, or None when the content is no
-    numbered shape: 四有, 三讲, 四城同创, 三个进一步解放 (numbered); 红七条 (a prefix, a count, its classifier);
-    三严三实, 一园六区 (compound); 1+5+N, 1336 (arabic)."""
+    numbered shape: 三抓, 四城联建, 两个不放松 (numbered); 绿五条 (a prefix, a count, its classifier);
+    三严三实, 五比五看 (compound); 1+5+N, 1336 (arabic)."""
     if ARABIC.fullmatch(content):
         return (content, "arabic", None, None) if not re.fullmatch(r"(?:19|20)\d{2}", content) else None
     if "分之" in content:  # a fraction (三分之一)
@@ -288,8 +288,8 @@ def quoted_shape(content: str) -> tuple[str, str, int | None, str | None] | None
 
 
 def numbered_groupings(text: str) -> dict[str, list[re.Match]]:
-    """The groupings of N大 in a text (三大任务), by canonical form: the longest start that their occurrences
-    share, without the words that begin a clause (三大任务仅强调… and 三大任务。 are 三大任务). This is the
+    """The groupings of N大 in a text (四大战役), by canonical form: the longest start that their occurrences
+    share, without the words that begin a clause (四大战役已经打响… and 四大战役。 are 四大战役). This is the
     per-document part of mining numbered shapes; the ones that recur in a document are its formulations."""
     found: dict[tuple[str, str], list[re.Match]] = {}
     for m in GROUPING.finditer(text):

@@ -48,7 +48,7 @@ CONVENTIONAL_ORDER = ("cn-dun", "cn-ordinal", "cn-paren", "cn-sequence", "cn-shi
 # bracketed one anywhere, glued to the heading before it (……情况良好（1）……); a heading of such a line ends there
 _SECTION_MARKERS = "|".join(p.pattern for k, p in MARKERS if k not in ("cn-shi", "cn-sequence", "circled"))
 _RUN_ON_MARKER = re.compile(rf"(?<=[。！？；：:])\s*(?=(?:{_SECTION_MARKERS}))|(?=[（(](?:[{CN}]+|\d{{1,2}})[）)])")
-# a heading's marker glued to the heading before it (……抓招商引资三、强化保障……): a section only as the next of a
+# a heading's marker glued to the heading before it (……抓好夏管二、发展特色产业……): a section only as the next of a
 # sequence
 _GLUED_MARKER = re.compile(rf"(?<![{CN}])(?=[{CN}]+、|第[{CN}]+[，、])")
 # the random ASCII some forums glue in front of a line, and the blanks in it after which a marker may begin
@@ -167,7 +167,7 @@ def _reads_as_heading(heading: str, end: int, line_end: int, text: str) -> bool:
 
 def _marker_starts(text: str, p_start: int, p_end: int, run_on: bool) -> list[int]:
     """Where markers may open sections in a paragraph: its start, past blanks and the random ASCII some forums
-    glue in front (; \\. p' X. Z9 B) S （一）……), and in a line that holds a whole speech, after each sentence."""
+    glue in front (; k. Q' z9 B) （一）……), and in a line that holds a whole speech, after each sentence."""
     first = _BLANKS.match(text, p_start, p_end).end()
     starts = [first]
     if first < p_end and text[first].isascii():

@@ -3,7 +3,7 @@
 Three kinds of evidence: a site header (a date on a line with a header label such as 发布时间, 来源, 更新时间,
 发表于, or followed by a clock time or 来源/作者/浏览…), a dateline (a line that is only a date, often in brackets,
 under a title; or the date opening a subtitle, ——2021年2月2日在…), and a date the text mentions. Years may be
-written in Chinese numerals (一九二七年一月四日); a masked year (20××年) is a date no one can read.
+written in Chinese numerals (一九四九年十月一日); a masked year (20××年) is a date no one can read.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import NamedTuple
 from jianghua.text.outline import CN, YEAR_DIGITS, number_of, year_of
 
 _CN_YEAR = "".join(YEAR_DIGITS)
-# a written date: 2021年6月20日, 2021-06-20, 2021/6/20, 2021.06.20, 一九二七年一月四日; the day may be missing
+# a written date: 2021年6月20日, 2021-06-20, 2021/6/20, 2021.06.20, 一九四九年十月一日; the day may be missing
 # (2025-09, 2025年3月)
 _YEAR = rf"(?P<year>(?:19|20)\d{{2}}|[{_CN_YEAR}]{{4}})"
 _MONTH = rf"\d{{1,2}}|[{CN}]{{1,2}}"

@@ -7,7 +7,7 @@ import re
 
 CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "两": 2}
 CN = "一二三四五六七八九十"
-# the digits of a year written in Chinese (一九二七年, 二〇二一年)
+# the digits of a year written in Chinese (一九四九年, 二〇二一年)
 YEAR_DIGITS = {"〇": 0, "○": 0, "零": 0, **{c: k + 1 for k, c in enumerate(CN[:9])}}
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 SEQUENCE = {"首先": 1, "其次": 2, "再次": 3}  # ordinal words that open the points of a speech
@@ -28,7 +28,7 @@ ANY_MARKER = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in MARK
 OUTLINE_START = re.compile(rf"^\s*(?:{ANY_MARKER.pattern}|第[{CN}\d]+篇)", re.M)
 
 # A part of a compilation, as sites mark them: a counter line or prefix (第一篇：, 【范例一】, 范文2, 篇一) with the
-# part's title after it, or a title followed by its counter (…心得体会篇一, …报告篇1). Group "n" is the counter.
+# part's title after it, or a title followed by its counter (…表态发言篇一, …调研报告篇2). Group "n" is the counter.
 _N = rf"[{CN}\d]{{1,3}}"
 COMPILATION_PART = re.compile(
     rf"^(?:[【\[]?(?:第(?P<n>{_N})篇|(?:范例|范文|例文|样文|篇)(?P<n2>{_N}))[】\]]?[：:、．.\s]*(?P<title>.*)"
@@ -81,7 +81,7 @@ def chinese_numeral(value: int) -> str:
 
 
 def year_of(token: str) -> int | None:
-    """The year of four digits, Arabic or Chinese (一九二七, 二〇二一), or None."""
+    """The year of four digits, Arabic or Chinese (一九四九, 二〇二一), or None."""
     if len(token) != 4:
         return None
     if token.isascii() and token.isdigit():

@@ -38,7 +38,7 @@ MEETING = re.compile(r"在(.{2,40}?(?:会议|大会|座谈会|推进会|调度�
                      r"报告会|表彰会|培训班|论坛|典礼|仪式|开幕式|闭幕式|会))(?:上|时)")
 
 # Salutations: the audience addressed, one or more terms, then a colon or an exclamation (同志们：,
-# 老师们，同学们，大家好：, 尊敬的各位评委、亲爱的同学们：, 青年朋友们，同志们！)
+# 老师们，同学们，大家好：, 尊敬的各位来宾、亲爱的朋友们：, 各位代表，同志们！)
 _ADDRESSEE = (r"(?:同志|朋友|同学|老师|代表|委员|来宾|嘉宾|领导|女士|先生|家长|评委|战友|乡亲|队员|干部|职工|青年|"
               r"书记|[省市县区局院校处]长|主任|主席)")
 _ADDRESS = rf"(?:(?:尊敬的|敬爱的|亲爱的)[^，、：:！!\n]{{0,10}}?|各位|全体|在座的)?(?:青年|年轻的)?{_ADDRESSEE}们?"
@@ -55,7 +55,7 @@ _LINE = re.compile(r"[^\n]+")
 _HAN = re.compile(f"[{HAN}]")
 _SENTENCE = re.compile(r"[^。！？；…\n]*(?:……|…|[。！？；])[”’）」』]*|[^。！？；…\n]+")
 _BULLETS = "•·■□◆◇◎○●★☆▲△►▪*－-—"
-# forum software's random ASCII glued to a line: a run with two symbols or more (8 [; o H! @9 ?# \)
+# forum software's random ASCII glued to a line: a run with two symbols or more (6 [; k R! @2 ?# \)
 _HEAD_JUNK = re.compile(rf"^[\x20-\x7e]*?(?=\d*[{HAN}“《（【])")
 _TAIL_JUNK = re.compile(rf"(?<=[{HAN}”》）】])[\x20-\x7e]+$")
 _LETTER_SPACED = re.compile(rf"(?:[{HAN}] +)+[{HAN}]")
@@ -112,8 +112,8 @@ def noise_span(line: str) -> tuple[int, int]:
 
 def clean_line(line: str) -> str:
     """A line without what pages put around a title: forum software's ASCII noise, bullets, a compilation part's
-    counter (第一篇：, 篇一), a field label (【致辞背景】), a page counter (-27篇（第49/49页）) and letter spacing
-    (政 府 工 作 报 告)."""
+    counter (第一篇：, 篇一), a field label (【致辞背景】), a page counter (-15篇（第3/3页）) and letter spacing
+    (工 作 总 结)."""
     text = line.strip()
     start, end = noise_span(text)
     text = text[start:end].strip().lstrip(_BULLETS).strip()
@@ -129,13 +129,13 @@ def clean_line(line: str) -> str:
 
 
 def names_of(line: str) -> list[str] | None:
-    """The names of a line that holds only personal names (黄 斌; 刘云芝，吴 琼，韦洪涛; ■ 刘 铭 郗厚军), or None."""
+    """The names of a line that holds only personal names (方 明; 吕强，欧 丽，韩小军; ■ 方 明 柯晓燕), or None."""
     text = _ANNOTATION.sub("", line).strip().lstrip(_BULLETS).strip()
     if not text or len(text) > 40 or not re.fullmatch(rf"[{HAN}，,、；;\s]+", text):
         return None
     names: list[str] = []
     for group in re.split(r"[，,、；;]+", text):
-        single = ""  # letter-spaced names: single characters side by side make one name (刘 铭 → 刘铭)
+        single = ""  # letter-spaced names: single characters side by side make one name (方 明 → 方明)
         for piece in group.split():
             if len(piece) == 1:
                 single += piece
@@ -149,7 +149,7 @@ def names_of(line: str) -> list[str] | None:
         if single:
             return None
     family = surnames()
-    # a name of two characters alone on its line is written letter-spaced (黄 斌): 关灯 is no byline
+    # a name of two characters alone on its line is written letter-spaced (方 明): 关灯 is no byline
     if len(names) == 1 and len(names[0]) == 2 and " " not in text:
         return None
     if names and len(names) <= 6 and all(2 <= len(n) <= 4 and (n[0] in family or n[:2] in family)
@@ -159,8 +159,8 @@ def names_of(line: str) -> list[str] | None:
 
 
 def byline_of(line: str) -> str | None:
-    """The byline a line holds: names (``names_of``), or an office and a name or mask (区委书记 牛青山, 县长 ×)."""
-    names = names_of(line)  # before cleaning, which joins letter spacing (黄 斌)
+    """The byline a line holds: names (``names_of``), or an office and a name or mask (区委副书记 牛小川, 县长 ×)."""
+    names = names_of(line)  # before cleaning, which joins letter spacing (方 明)
     if names:
         return "，".join(names)
     text = clean_line(line)
@@ -244,7 +244,7 @@ MIN_TITLE_SCORE = 1.0
 def glued_title(line: str, sentence: bool = True) -> int | None:
     """Where the title ends in a line that runs on into the speech, or None when no title opens it: at a
     salutation (…的讲话同志们：), at a subtitle (… ——在…上的讲话), or, in a line that reads as a sentence, after the
-    kind word that ends a meeting's speech (在…会议上的讲话春节刚过，…). A site's short title before the full one
+    kind word that ends a meeting's speech (在…会议上的讲话年初以来，…). A site's short title before the full one
     (…上讲话…上的讲话同志们：) is cut at its own kind word."""
     salutation = next((m.start() for m in SALUTATION.finditer(line, 0, MAX_TITLE + 20) if m.start() > 0), None)
     dash = line.find("——", 1, MAX_TITLE + 2)
