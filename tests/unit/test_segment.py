@@ -129,6 +129,13 @@ def test_the_first_point_written_after_its_announcement_opens_the_outline():
     assert sections_of(text) == [("第一，", 1, "关于项目建设"), ("第二，", 1, "关于营商环境")]
 
 
+def test_a_table_of_contents_is_no_outline():
+    text = ("标题\n本文分三部分：\n（一）为什么学\n（二）学什么\n（三）怎样学\n（一）为什么学。学习是立身之本。正文。\n"
+            "（二）学什么。要学理论。正文。")
+    assert sections_of(text, ("marker", "heading", "start")) == [
+        ("（一）", "为什么学", text.index("（一）为什么学。")), ("（二）", "学什么", text.index("（二）学什么。"))]
+
+
 def test_ordinal_words_open_sections():
     text = "标题\n首先，要提高政治站位\n正文。\n其次，要压实工作责任\n正文。"
     assert sections_of(text, ("marker_type", "number", "heading")) == [

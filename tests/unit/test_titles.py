@@ -133,6 +133,11 @@ def test_a_second_speech_and_a_repeated_article_open_documents():
     first = "同学们：\n" + "今天我们举行升旗仪式，" * 25 + "谢谢大家。\n"
     second = "老师们，同学们，大家好：\n今天我讲话的题目是节约粮食。\n"
     assert [d.start for d in split_documents(first + second)] == [0, len(first)]
+    # a speech that addresses its audience again goes on
+    again = "同志们：\n" + "我们要抓好落实，" * 30 + "\n同志们：\n最后，我再强调一点。\n"
+    assert len(split_documents(again)) == 1
+    closed = "同志们：\n" + "我们要抓好落实，" * 30 + "\n谢谢大家！\n同志们：\n下面请某某同志讲话。\n"
+    assert len(split_documents(closed)) == 2
     article = "乡村振兴的路子越走越宽，群众的日子越过越红火，这是大家有目共睹的。\n" \
               "我们要坚持不懈，把产业做大做强，把乡村建设得更加美丽宜居宜业。\n"
     text = "乡村振兴见闻\n" + article + "乡村振兴见闻\n" + article

@@ -29,7 +29,8 @@ import polars as pl
 from jianghua import tables
 from jianghua.text.offsets import source_offsets
 from jianghua.text.outline import CHINESE_MARKERS, CN, MARKERS, compilation_part, marker_at, number_of
-from jianghua.text.titles import MAX_TITLE, SALUTATION, Head, Line, head_kind, lines_of, noise, noise_span, read_head
+from jianghua.text.titles import (GREETING, KIND, MAX_TITLE, SALUTATION, Head, Line, head_kind, lines_of, noise,
+                                  noise_span, read_head)
 
 # greedy: the class holds no terminator, so this stops at the first one, and scans a third faster than *?
 SENTENCE = re.compile(r"[^。！？；…\n]*(?:……|…|[。！？；])[”’）」』]*|[^。！？；…\n]+")
@@ -41,6 +42,7 @@ RUN_ON = 1000
 RUN_ON_BODY = 100
 MIN_SPEECH = 200  # a second salutation opens a new speech only after this much text
 MIN_REPEATED = 30  # lines this long that recur two in a row are a repeated article
+_CLOSING = re.compile(r"谢谢(?:大家|各位)?[！!。.]?\s*$|(?:讲话|发言|演讲)(?:到此)?完毕|再见[！!。]?\s*$")
 # the order of marker types in Chinese official documents, for types the outline's structure does not order
 CONVENTIONAL_ORDER = ("cn-dun", "cn-ordinal", "cn-paren", "cn-sequence", "cn-shi", "arabic-dot", "arabic-paren",
                       "circled")
@@ -83,7 +85,9 @@ def _part_lines(lines: list[Line]) -> list[Line]:
 
 def _speech_starts(text: str, lines: list[Line]) -> list[int]:
     """Where further speeches begin in a text that holds one already: a salutation with a colon opening a line
-    (or the title line just before it), or the first line of an article that the text repeats."""
+    (or the title line just before it) that greets its audience (大家好), follows a closing (谢谢大家) or has a
+    title of its own, since a speech may address its audience again; or the first line of an article that the
+    text repeats."""
     starts: list[int] = []
     opened = None
     for k, line in enumerate(lines):
@@ -91,9 +95,12 @@ def _speech_starts(text: str, lines: list[Line]) -> list[int]:
         if m and ("：" in m.group(0) or ":" in m.group(0)):
             if opened is not None and line.start - opened >= MIN_SPEECH:
                 before = lines[k - 1] if k else None
-                titled = before is not None and head_kind(before.text) is None and before.start > opened
-                starts.append(before.start if titled else line.start)
-                opened = line.start
+                titled = before is not None and before.start > opened and head_kind(before.text) is None \
+                    and KIND.search(before.text) is not None
+                closed = any(_CLOSING.search(previous.text) for previous in lines[max(0, k - 2):k])
+                if titled or closed or GREETING.search(m.group(0)):
+                    starts.append(before.start if titled else line.start)
+                    opened = line.start
             elif opened is None:
                 opened = line.start
     seen: dict[str, int] = {}
@@ -300,6 +307,24 @@ def _unnumbered_sections(text: str, spans: list[tuple[int, int]]) -> list[Sectio
     return sorted(siblings, key=lambda s: s.start) if parallel else []
 
 
+def _without_contents(text: str, sections: list[Section]) -> list[Section]:
+    """The sections without a table of contents: a run of headings of one type numbered one after another, on
+    lines with no text between them, some of which come again further on."""
+    dropped: set[int] = set()
+    k = 0
+    while k < len(sections):
+        j = k
+        while j + 1 < len(sections) and sections[j + 1].kind == sections[k].kind \
+                and sections[j].number is not None and sections[j + 1].number == sections[j].number + 1 \
+                and not text[sections[j].end:sections[j + 1].start].strip():
+            j += 1
+        listed = {s.heading for s in sections[k:j + 1]}
+        if j > k and listed & {s.heading for s in sections[j + 1:] if s.kind == sections[k].kind}:
+            dropped |= set(range(k, j + 1))
+        k = j + 1
+    return [s for k, s in enumerate(sections) if k not in dropped]
+
+
 def _only_salutation(line: str) -> bool:
     m = SALUTATION.match(line.strip())
     return m is not None and m.end() == len(line.strip())
@@ -309,7 +334,7 @@ def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tu
     """Sections, paragraphs (start, end, section) and sentences (start, end, paragraph, section) of one text."""
     spans = [(max(line.start, body_start), line.end) for line in lines_of(text) if line.end > body_start]
     spans = [(a, b) for a, b in spans if text[a:b].strip()]
-    sections = _numbered_sections(text, spans) or _unnumbered_sections(text, spans)
+    sections = _without_contents(text, _numbered_sections(text, spans)) or _unnumbered_sections(text, spans)
     for no, s in enumerate(sections):
         s.no = no
     assign_levels(sections)

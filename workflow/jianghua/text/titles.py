@@ -42,9 +42,9 @@ MEETING = re.compile(r"在(.{2,40}?(?:会议|大会|座谈会|推进会|调度�
 _ADDRESSEE = (r"(?:同志|朋友|同学|老师|代表|委员|来宾|嘉宾|领导|女士|先生|家长|评委|战友|乡亲|队员|干部|职工|青年|"
               r"书记|[省市县区局院校处]长|主任|主席)")
 _ADDRESS = rf"(?:(?:尊敬的|敬爱的|亲爱的)[^，、：:！!\n]{{0,10}}?|各位|全体|在座的)?(?:青年|年轻的)?{_ADDRESSEE}们?"
-_GREETING = r"(?:大家)?(?:早上|上午|中午|下午|晚上)?好"
-SALUTATION = re.compile(rf"(?:(?:{_ADDRESS}[，、,\s]*)+(?:{_GREETING})?|大家(?:早上|上午|下午|晚上)?好)[：:！!]"
-                        rf"(?:\s*{_GREETING}[！!。，,])?")
+GREETING = re.compile(r"(?:大家)?(?:早上|上午|中午|下午|晚上)?好")
+SALUTATION = re.compile(rf"(?:(?:{_ADDRESS}[，、,\s]*)+(?:{GREETING.pattern})?|大家(?:早上|上午|下午|晚上)?好)[：:！!]"
+                        rf"(?:\s*{GREETING.pattern}[！!。，,])?")
 
 MAX_TITLE = 60
 MAX_LINE_READ = 200  # a longer line is body (or furniture no title competes with): no need to read it further
@@ -72,14 +72,14 @@ _SITE_NAME = re.compile(rf"[{HAN}]{{2,10}}(?:网|网站|文库|书城|之家|论
 _META_LABEL = re.compile(r"^[【\[]?(?:来源|作者|编辑|责任编辑|发布|发布时间|时间|日期|浏览|点击|阅读|人气|栏目|摘要|关键词|关键字|"
                          r"标签|分类|出处|字数|编者按|导读|中图分类号|文献标识码|文章编号|基金项目|作者简介|收稿日期)[】\]]?\s*[：:】\]]")
 _FURNITURE_LABEL = re.compile(rf"{_META_LABEL.pattern}|^(?:推荐阅读|相关推荐|相关阅读|相关文章|天气预报|阅读小贴士)\s*[：:]")
-_FIELD_LABEL = re.compile(r"^【[^】]{1,6}】\s*")
-_AUTHOR = re.compile(rf"作者\s*[：:]\s*([{HAN}]{{2,4}})(?![{HAN}])")  # 【致辞背景】: the field's value follows
+_FIELD_LABEL = re.compile(r"^【[^】]{1,6}】\s*")  # 【致辞背景】: the field's value follows
+_AUTHOR = re.compile(rf"(?:作者|文)\s*[：:/／]\s*([{HAN}]{{2,4}})(?![{HAN}])")  # 作者：李明, 文/李明
+_CREDIT = re.compile(rf"{_AUTHOR.pattern}\s*")  # a line that only credits its author
 _AFFILIATION = re.compile(r"^[（(].*(?:大学|学院|研究院|研究所|研究中心|党校|学校|委员会|\d{6}).*[）)]$")
 _ROLE_NAME = re.compile(rf"^[{HAN}]{{0,12}}?{ROLE.pattern}\s*(?:[{HAN}]{{2,3}}|[×Xx*＊]+)$")
 _MEETING_KIND = re.compile(rf"{MEETING.pattern}的?(?:{KIND.pattern})")
 _SENTENCE_PUNCTUATION = "。！？!?；;…"
-# what a head line is when it is not a title
-NOT_TITLE = ("salutation", "header", "furniture", "byline", "affiliation", "dateline", "subtitle", "heading", "sentence")
+MIN_TITLE_SCORE = 1.0  # a line must score this much (``title_score``) to be a title
 
 
 @cache
@@ -166,7 +166,7 @@ def byline_of(line: str) -> str | None:
     text = clean_line(line)
     if len(text) <= 24 and _ROLE_NAME.match(text):
         return re.sub(r"\s+", " ", text)
-    return None
+    return _author_of(text)
 
 
 def is_salutation(line: str) -> bool:
@@ -188,7 +188,8 @@ def _is_furniture(text: str) -> bool:
 
 
 def head_kind(line: str, cleaned: str | None = None) -> str | None:
-    """What a line of a document's head is (one of ``NOT_TITLE``), or None for a line that may be its title
+    """What a line of a document's head is: salutation, header (a site header, an abstract's label), furniture,
+    byline, affiliation, dateline, subtitle, heading or sentence; None for a line that may be its title
     (``cleaned``: the line's ``clean_line``, when the caller has it)."""
     stripped = line.strip()
     if is_salutation(stripped):
@@ -203,7 +204,7 @@ def head_kind(line: str, cleaned: str | None = None) -> str | None:
     if not _HAN.search(cleaned):
         return "furniture"
     compact = re.sub(r"\s+", "", cleaned[:12]) + cleaned[12:]
-    if names_of(stripped) or (len(cleaned) <= 24 and _ROLE_NAME.match(cleaned)):
+    if names_of(stripped) or (len(cleaned) <= 24 and (_ROLE_NAME.match(cleaned) or _CREDIT.fullmatch(cleaned))):
         return "byline"
     if _AFFILIATION.match(cleaned):
         return "affiliation"
@@ -236,9 +237,6 @@ def title_score(title: str, rank: int, next_kind: str | None, repeated: bool, af
     score -= 0.5 * title.count("，") + 0.5 * ("|" in title or "｜" in title)
     score -= sum(c in "！？!?" for c in title[:-1])
     return score - 0.25 * rank - 2 * after_body
-
-
-MIN_TITLE_SCORE = 1.0
 
 
 def glued_title(line: str, sentence: bool = True) -> int | None:
