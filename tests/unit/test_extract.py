@@ -127,18 +127,23 @@ def test_genre_from_title_and_opening(title, opening, genre):
     assert genre_of(title, opening) == genre
 
 
-def test_speaker_role_and_meeting_from_title_byline_and_subtitle():
+def test_speaker_role_and_meeting_from_title_byline_subtitle_and_opening():
     title = "在全县村党组织书记培训班上的讲话"
-    meeting, span = meeting_of(title, "")
-    assert meeting == "全县村党组织书记培训班" and speaker_role(title, span, None, "") is None  # 书记 is the audience
+    meeting, span = meeting_of(title, "", "")
+    assert meeting == "全县村党组织书记培训班" and speaker_role(title, span, None, "", "") is None  # 书记: the audience
     title = "县长在全县村级组织负责人座谈会上的讲话"
-    meeting, span = meeting_of(title, "")
-    assert (meeting, speaker_role(title, span, None, "")) == ("全县村级组织负责人座谈会", "县长")
-    assert speaker_role("在纪念大会上的讲话", None, "副县长 ×", "") == "副县长"
-    assert meeting_of("砥砺奋进 再谱新篇", "——2022年1月6日在市第八届人民代表大会\n第二次会议上")[0] == \
+    meeting, span = meeting_of(title, "", "")
+    assert (meeting, speaker_role(title, span, None, "", "")) == ("全县村级组织负责人座谈会", "县长")
+    assert speaker_role("在纪念大会上的讲话", None, "副县长 ×", "", "") == "副县长"
+    assert meeting_of("砥砺奋进 再谱新篇", "——2022年1月6日在市第八届人民代表大会\n第二次会议上", "")[0] == \
         "市第八届人民代表大会第二次会议"
-    assert meeting_of("在市十届人大二次会议闭幕式时的讲话", "")[0] == "市十届人大二次会议闭幕式"
-    assert meeting_of("全市消防工作推进会致辞", "")[0] == "全市消防工作推进会"
+    assert meeting_of("在市十届人大二次会议闭幕式时的讲话", "", "")[0] == "市十届人大二次会议闭幕式"
+    assert meeting_of("全市消防工作推进会致辞", "", "")[0] == "全市消防工作推进会"
+    opening = "同志们：今天，我们召开全镇秋冬种工作推进会，主要任务是部署工作。作为分管副镇长，我讲三点意见。"
+    assert meeting_of("抓好秋冬种", "", opening)[0] == "全镇秋冬种工作推进会"
+    assert speaker_role("抓好秋冬种", None, None, "", opening) == "副镇长"
+    # a meeting the speech mentions is not the one it was given at
+    assert meeting_of("抓好秋冬种", "", "上个月，县委召开全会，部署了全年工作。")[0] is None
 
 
 @pytest.mark.parametrize("title, kind", [("安全生产法", "law"), ("城乡规划条例", "regulation"), ("人民日报", "press"),

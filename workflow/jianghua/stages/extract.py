@@ -110,26 +110,35 @@ MEETING_BEFORE_KIND = re.compile(r"^(.{2,40}?(?:会议|大会|座谈会|推进�
                                  r"(?:上的?)?(?:讲话|致辞|发言)")
 
 
-def meeting_of(title: str, head: str) -> tuple[str | None, tuple[int, int] | None]:
+# the meeting a speech opens by naming (今天我们召开全县……大会), and the office a speaker claims (作为分管副县长)
+CONVENED = re.compile(r"(?:今天|这次|本次|此次)[^。；\n]{0,12}?(?:召开|举行)了?(?:这次|今天的|本次|此次)?"
+                      r"(.{2,30}?(?:会议|大会|座谈会|推进会|调度会|总结会|部署会|交流会|研讨会|动员会|表彰会|全会|培训班))")
+SPEAKING_AS = re.compile(rf"作为[^，。；\n]{{0,12}}?{ROLE.pattern}")
+
+
+def meeting_of(title: str, head: str, opening: str) -> tuple[str | None, tuple[int, int] | None]:
     """The meeting a speech was given at, and its span in the title when the title names it; else from the lines
-    under the title (a subtitle or a dateline may carry it: ——2021年2月2日在…会议上)."""
+    under the title (a subtitle or a dateline may carry it: ——2021年2月2日在…会议上), else from the body's opening
+    (今天我们召开……大会)."""
     m = MEETING.search(title) or MEETING_BEFORE_KIND.search(title)
     if m:
         return m.group(1), m.span(1)
-    m = MEETING.search(head.replace("\n", ""))
+    m = MEETING.search(head.replace("\n", "")) or CONVENED.search(opening[:OPENING_CHARS])
     return (m.group(1), None) if m else (None, None)
 
 
-def speaker_role(title: str, meeting_span: tuple[int, int] | None, byline: str | None, head: str) -> str | None:
+def speaker_role(title: str, meeting_span: tuple[int, int] | None, byline: str | None, head: str,
+                 opening: str) -> str | None:
     """The speaker's office: in the title outside the meeting's name (县长在全县村党组织书记培训班上), else in the
-    byline, else in the lines under the title."""
+    byline, else in the lines under the title, else as the speech's opening claims it (作为分管副县长，……)."""
     for m in ROLE.finditer(title):
         if meeting_span is None or not meeting_span[0] <= m.start() < meeting_span[1]:
             return m.group(1)
     for text in (byline or "", head):
         if m := ROLE.search(text):
             return m.group(1)
-    return None
+    m = SPEAKING_AS.search(opening[:OPENING_CHARS])
+    return m.group(1) if m else None
 
 
 # ---- formulations --------------------------------------------------------------------------------------------
@@ -472,11 +481,11 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
 
         title, body_start = doc["title"], doc["body_start"]
         head = [line.text for line in lines_of(text, 0, body_start)]
-        opening = head + [line.text for line in lines_of(text, body_start, first=OPENING_LINES)]
-        meeting, meeting_span = meeting_of(title, "\n".join(opening[:len(head) + 1]))
+        body = [line.text for line in lines_of(text, body_start, first=OPENING_LINES)]
+        meeting, meeting_span = meeting_of(title, "\n".join(head + body[:1]), "".join(body))
         row = {"doc_id": doc_id, "source_id": sid, "title": title, "title_derived": doc["title_derived"],
-               "byline": doc["byline"], "genre": genre_of(title, opening),
-               "speaker_role": speaker_role(title, meeting_span, doc["byline"], "\n".join(head)),
+               "byline": doc["byline"], "genre": genre_of(title, head + body),
+               "speaker_role": speaker_role(title, meeting_span, doc["byline"], "\n".join(head), "".join(body)),
                "meeting": meeting, **NO_DATE}
         rows["metadata"].append(row)
         evidence, found = own_dates[doc_id]
