@@ -11,7 +11,8 @@ no formulations: durations and quantities (三个月, 两个小时), ordinals (�
 一以贯之), dates and names (五四, 七一, 十四五, 两会).
 
 Metadata: genre from the title and the opening together (a speech's salutation, a subtitle naming its kind);
-speaker role and meeting from the title, the byline and the lines under the title; the date with its evidence:
+speaker role and meeting from the title, the byline, the lines under the title and the opening; the date with
+its evidence:
 a site header (in the boilerplate the normalize stage removed, or still in the document's head), else the
 document's own dateline or signature, else the first date the body mentions; a masked dateline (20××年) gives
 no date.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import polars as pl
@@ -65,10 +66,10 @@ def genre_of(title: str, opening: list[str]) -> str:
     its body), or 其他.
 
     A title that ends in the words of a genre is that genre (讲话稿 and 党课 before 讲话); one that ends in another
-    kind of text (心得体会, 演讲稿), or opens like an essay (浅谈, 如何), is 其他; a genre word elsewhere in the title counts when the speech opens with a
-    salutation. 报告 names essays and news as often as reports, so it needs a speech's opening. A title that names
-    no kind leaves the opening to decide: a subtitle (——在…上的讲话), a salutation (讲话), a salutation and an
-    opening that reports to a meeting (报告).
+    kind of text (心得体会, 演讲稿), or opens like an essay (浅谈, 如何), is 其他; a genre word elsewhere in the
+    title counts when the speech opens with a salutation. 报告 names essays and news as often as reports, so it
+    needs a speech's opening. A title that names no kind leaves the opening to decide: a subtitle (——在…上的讲话),
+    a salutation (讲话), a salutation and an opening that reports to a meeting (报告).
     """
     core = _TITLE_TAIL.sub("", title.strip()).strip()
     if ESSAY_TITLE.match(core):
@@ -108,8 +109,6 @@ def _ending_words(title: str) -> list[str]:
 # a meeting named before the kind of text with no 在…上 (全市消防工作推进会致辞)
 MEETING_BEFORE_KIND = re.compile(r"^(.{2,40}?(?:会议|大会|座谈会|推进会|调度会|总结会|部署会|交流会|动员会|表彰会|全会))"
                                  r"(?:上的?)?(?:讲话|致辞|发言)")
-
-
 # the meeting a speech opens by naming (今天我们召开全县……大会), and the office a speaker claims (作为分管副县长)
 CONVENED = re.compile(r"(?:今天|这次|本次|此次)[^。；\n]{0,12}?(?:召开|举行)了?(?:这次|今天的|本次|此次)?"
                       r"(.{2,30}?(?:会议|大会|座谈会|推进会|调度会|总结会|部署会|交流会|研讨会|动员会|表彰会|全会|培训班))")
@@ -145,7 +144,7 @@ def speaker_role(title: str, meeting_span: tuple[int, int] | None, byline: str |
 
 NUM = f"{CN}两"
 _COUNT = rf"(?:[{NUM}]{{1,3}}|\d{{1,2}})"
-CLASSIFIERS = "个大项种条点方面件型类支批张场步句字"
+CLASSIFIERS = "个大项种条点方件型类支批张场步句字"
 ORDINAL_PREFIXES = "第其每近前后这那上下共约"  # before a count, they make it an ordinal, a part or a quantity
 # what follows a count when it is a quantity, a duration or a time, never a formulation (三个月, 两个小时, 百日)
 MEASURES = re.compile(r"个?(?:月|小时|钟头|分钟|秒|天|日|年|周|星期|季度|岁|倍|成|元|块|万|亿|千|百|人|名|位|次|遍|家|户|所|"
@@ -268,6 +267,7 @@ def _from_lexicon(entry: dict, text: str, start: int, end: int, evidence: str) -
                     enumerated_items(text, end, number) if number else [], evidence)
 
 
+@lru_cache(maxsize=1 << 16)  # texts quote the same formulations again and again
 def quoted_shape(content: str) -> tuple[str, str, int | None, str | None] | None:
     """The canonical form, kind, count and head of a quoted formulation's content, or None when the content is no
     numbered shape: 三抓, 四城联建, 两个不放松 (numbered); 绿五条 (a prefix, a count, its classifier);
