@@ -42,6 +42,11 @@ RUN_ON = 1000
 RUN_ON_BODY = 100
 MIN_SPEECH = 200  # a second salutation opens a new speech only after this much text
 MIN_REPEATED = 30  # lines this long that recur two in a row are a repeated article
+# what split_documents looks at: what every compilation part's line holds, lines with a colon where a salutation
+# could end, and lines long enough to tell a repeated article
+_PART_WORD = re.compile(r"篇|范例|范文|例文|样文")
+_COLON_LINE = re.compile(rf"^[^\n：:]{{0,{MAX_TITLE}}}[：:][^\n]*$", re.M)
+_LONG_LINE = re.compile(rf"^[^\n]*\S[^\n]*$(?<=[^\n]{{{MIN_REPEATED}}})", re.M)
 _CLOSING = re.compile(r"谢谢(?:大家|各位)?[！!。.]?\s*$|(?:讲话|发言|演讲)(?:到此)?完毕|再见[！!。]?\s*$")
 # the order of marker types in Chinese official documents, for types the outline's structure does not order
 CONVENTIONAL_ORDER = ("cn-dun", "cn-ordinal", "cn-paren", "cn-sequence", "cn-shi", "arabic-dot", "arabic-paren",
@@ -68,63 +73,93 @@ class Document:
     head: Head
 
 
-def _part_lines(lines: list[Line]) -> list[Line]:
+def _line_after(text: str, end: int) -> Line | None:
+    """The first non-blank line after the line that ends at ``end``."""
+    start = end + 1
+    while start < len(text):
+        stop = text.find("\n", start)
+        stop = len(text) if stop == -1 else stop
+        if text[start:stop].strip():
+            return Line(start, stop, text[start:stop])
+        start = stop + 1
+    return None
+
+
+def _line_before(text: str, start: int) -> Line | None:
+    """The last non-blank line before the line that starts at ``start``."""
+    end = start - 1
+    while end > 0:
+        begin = text.rfind("\n", 0, end) + 1
+        if text[begin:end].strip():
+            return Line(begin, end, text[begin:end])
+        end = begin - 1
+    return None
+
+
+def _part_lines(text: str) -> list[Line]:
     """The lines that open the parts of a compilation: a counter with a title (or alone), as a short line; not the
     entries of a table of contents."""
-    parts = []
-    for line in lines:
-        text = line.text.strip()
-        part = compilation_part(text) if len(text) <= MAX_TITLE else None
+    parts: list[Line] = []
+    for m in _PART_WORD.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if parts and parts[-1].start == start:
+            continue
+        end = text.find("\n", m.end())
+        end = len(text) if end == -1 else end
+        line = text[start:end].strip()
+        part = compilation_part(line) if len(line) <= MAX_TITLE else None
         if part is not None and (not part[1] or head_kind(part[1]) in (None, "furniture")):
-            parts.append(line)
-    index = {line.start: k for k, line in enumerate(lines)}
+            parts.append(Line(start, end, text[start:end]))
     # a part line followed by another is a table of contents' entry; the last of such a run opens its part
-    contents = {a.start for a, b in zip(parts, parts[1:]) if index[b.start] == index[a.start] + 1}
+    contents = {a.start for a, b in zip(parts, parts[1:]) if (after := _line_after(text, a.end)) and after.start == b.start}
     return [p for p in parts if p.start not in contents]
 
 
-def _speech_starts(text: str, lines: list[Line]) -> list[int]:
+def _speech_starts(text: str) -> list[int]:
     """Where further speeches begin in a text that holds one already: a salutation with a colon opening a line
     (or the title line just before it) that greets its audience (大家好), follows a closing (谢谢大家) or has a
     title of its own, since a speech may address its audience again; or the first line of an article that the
     text repeats."""
     starts: list[int] = []
     opened = None
-    for k, line in enumerate(lines):
-        m = SALUTATION.match(line.text.strip())
-        if m and ("：" in m.group(0) or ":" in m.group(0)):
-            if opened is not None and line.start - opened >= MIN_SPEECH:
-                before = lines[k - 1] if k else None
-                titled = before is not None and before.start > opened and head_kind(before.text) is None \
-                    and KIND.search(before.text) is not None
-                closed = any(_CLOSING.search(previous.text) for previous in lines[max(0, k - 2):k])
-                if titled or closed or GREETING.search(m.group(0)):
-                    starts.append(before.start if titled else line.start)
-                    opened = line.start
-            elif opened is None:
-                opened = line.start
-    seen: dict[str, int] = {}
-    for k, line in enumerate(lines):
-        key = line.text.strip()
-        if len(key) < MIN_REPEATED:
+    for line in _COLON_LINE.finditer(text):
+        m = SALUTATION.match(line.group(0).strip())
+        if not m or ("：" not in m.group(0) and ":" not in m.group(0)):
             continue
-        j = seen.setdefault(key, k)
-        if j < k - 1 and k + 1 < len(lines) and lines[k + 1].text.strip() == lines[j + 1].text.strip():
-            titled = j > 0 and lines[k - 1].text.strip() == lines[j - 1].text.strip()
-            starts.append(lines[k - 1].start if titled else line.start)
+        if opened is None:
+            opened = line.start()
+        elif line.start() - opened >= MIN_SPEECH:
+            before = _line_before(text, line.start())
+            earlier = _line_before(text, before.start) if before else None
+            titled = before is not None and before.start > opened and head_kind(before.text) is None \
+                and KIND.search(before.text) is not None
+            closed = any(_CLOSING.search(previous.text) for previous in (before, earlier) if previous)
+            if titled or closed or GREETING.search(m.group(0)):
+                starts.append(before.start if titled else line.start())
+                opened = line.start()
+    seen: dict[str, Line] = {}
+    for m in _LONG_LINE.finditer(text):
+        line = Line(m.start(), m.end(), m.group(0))
+        first = seen.setdefault(line.text.strip(), line)
+        if first is line:
+            continue
+        after_first, after = _line_after(text, first.end), _line_after(text, line.end)
+        if after_first and after and after_first.start != line.start and after_first.text.strip() == after.text.strip():
+            before_first, before = _line_before(text, first.start), _line_before(text, line.start)
+            titled = before_first is not None and before is not None and before.text.strip() == before_first.text.strip()
+            starts.append(before.start if titled else line.start)
             break
     return sorted(set(starts))
 
 
 def split_documents(text: str) -> list[Document]:
     """Split a normalized text into documents (several for a compilation, two speeches, a repeated article)."""
-    lines = lines_of(text)
-    parts = _part_lines(lines)
+    parts = _part_lines(text)
     if len(parts) >= 2:
         bounds = [0] + [p.start for p in parts[1:]] + [len(text)]
         heads = [parts[0].start] + [p.start for p in parts[1:]]
     else:
-        bounds = [0, *_speech_starts(text, lines), len(text)]
+        bounds = [0, *_speech_starts(text), len(text)]
         heads = bounds[:-1]
     return [Document(start, end, read_head(text, head, end))
             for start, end, head in zip(bounds, bounds[1:], heads)]

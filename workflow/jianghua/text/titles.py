@@ -75,11 +75,15 @@ _FURNITURE_LABEL = re.compile(rf"{_META_LABEL.pattern}|^(?:推荐阅读|相关�
 _FIELD_LABEL = re.compile(r"^【[^】]{1,6}】\s*")  # 【致辞背景】: the field's value follows
 _AUTHOR = re.compile(rf"(?:作者|文)\s*[：:/／]\s*([{HAN}]{{2,4}})(?![{HAN}])")  # 作者：李明, 文/李明
 _CREDIT = re.compile(rf"{_AUTHOR.pattern}\s*")  # a line that only credits its author
+_NAME_LINE = re.compile(rf"[{HAN}，,、；;\s]+")
+_NAME_SEPARATORS = re.compile(r"[，,、；;]+")
+_BARS = re.compile(r"\s*[|｜]\s*")
 _AFFILIATION = re.compile(r"^[（(].*(?:大学|学院|研究院|研究所|研究中心|党校|学校|委员会|\d{6}).*[）)]$")
 _ROLE_NAME = re.compile(rf"^[{HAN}]{{0,12}}?{ROLE.pattern}\s*(?:[{HAN}]{{2,3}}|[×Xx*＊]+)$")
 _MEETING_KIND = re.compile(rf"{MEETING.pattern}的?(?:{KIND.pattern})")
 _SENTENCE_PUNCTUATION = "。！？!?；;…"
 MIN_TITLE_SCORE = 1.0  # a line must score this much (``title_score``) to be a title
+MAX_PROSE_BEFORE_TITLE = 2  # a page may open with a line or two of the site's prose before the title, not more
 
 
 @cache
@@ -131,10 +135,10 @@ def clean_line(line: str) -> str:
 def names_of(line: str) -> list[str] | None:
     """The names of a line that holds only personal names (方 明; 吕强，欧 丽，韩小军; ■ 方 明 柯晓燕), or None."""
     text = _ANNOTATION.sub("", line).strip().lstrip(_BULLETS).strip()
-    if not text or len(text) > 40 or not re.fullmatch(rf"[{HAN}，,、；;\s]+", text):
+    if not text or len(text) > 40 or not _NAME_LINE.fullmatch(text):
         return None
     names: list[str] = []
-    for group in re.split(r"[，,、；;]+", text):
+    for group in _NAME_SEPARATORS.split(text):
         single = ""  # letter-spaced names: single characters side by side make one name (方 明 → 方明)
         for piece in group.split():
             if len(piece) == 1:
@@ -180,7 +184,7 @@ def _is_furniture(text: str) -> bool:
         return True
     if len(text) <= 12 and (_INTERFACE.search(text) or _SITE_NAME.fullmatch(text)):
         return True
-    bars = re.split(r"\s*[|｜]\s*", text)
+    bars = _BARS.split(text)
     if len(bars) >= 3 or (len(bars) == 2 and max(len(b) for b in bars) <= 12):
         return True
     tokens = text.split()
@@ -338,17 +342,19 @@ def read_head(text: str, start: int = 0, end: int | None = None) -> Head:
     """The head of the document ``text[start:end]``: its title among the first lines, its byline, its body."""
     head = _HeadLines(text, start, len(text) if end is None else end)
     best: tuple[float, int, str, int] | None = None  # score, line, title, where it ends
-    seen_body, rank = False, 0  # rank: the lines before that could have been the title or the body
+    prose, rank = 0, 0  # lines of prose seen; the lines before that could have been the title or the body
     for k, line in enumerate(head.lines):
         kind, title_end = head.kind(k), line.end
-        if kind in ("salutation", "heading"):
+        if kind in ("salutation", "heading") or prose >= MAX_PROSE_BEFORE_TITLE:
             break
-        glued = glued_title(line.text.strip(), kind == "sentence") if kind in ("sentence", None) else None
+        glued = None
+        if kind is None or (kind == "sentence" and not prose):  # a speech on one line opens its page
+            glued = glued_title(line.text.strip(), kind == "sentence")
         if glued is not None:
             offset = line.text.index(line.text.strip()[:1])
             candidate, title_end, kind = clean_line(line.text.strip()[:glued]), line.start + offset + glued, None
         if kind is not None:
-            seen_body |= kind == "sentence"
+            prose += kind == "sentence" and any(c in line.text for c in "。！？")
             rank += kind == "sentence"
             continue
         if title_end < line.end:  # the speech runs on after the title
@@ -356,7 +362,7 @@ def read_head(text: str, start: int = 0, end: int | None = None) -> Head:
             following = "salutation" if is_salutation(rest) else "subtitle" if rest.startswith("——") else None
         else:
             candidate, following = head.cleaned(k), head.next_kind(k)
-        score = title_score(candidate, rank, following, head.repeated(k, candidate), seen_body)
+        score = title_score(candidate, rank, following, head.repeated(k, candidate), prose > 0)
         if score >= MIN_TITLE_SCORE and (best is None or score > best[0]):
             best = (score, k, candidate, title_end)
         rank += 1
