@@ -33,7 +33,7 @@ from jianghua.text.data import read_tsv
 from jianghua.text.dates import DATE, FoundDate, dateline, header_date, read_date
 from jianghua.text.offsets import source_offsets
 from jianghua.text.outline import CN, chinese_numeral, number_of
-from jianghua.text.titles import KIND, MEETING, ROLE, SALUTATION, clean_line, last_lines, lines_of
+from jianghua.text.titles import ANNOTATION, KIND, MEETING, ROLE, SALUTATION, clean_line, last_lines, lines_of
 
 # ---- genre -----------------------------------------------------------------------------------------------
 
@@ -151,7 +151,6 @@ MEASURES = re.compile(r"个?(?:月|小时|钟头|分钟|秒|天|日|年|周|星�
                       r"公里|米|吨|亩|%|‰)")
 QUOTE = re.compile(r"“([^“”\n]{1,200})”")
 QUOTED_SHAPE_CHARS = 12  # a quoted formulation is short
-ANNOTATION = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+[）)]")  # a pinyin annotation left in the text
 _LOOSE = re.compile(r"[（(\s]")  # what a quoted formulation may hold beyond its characters: annotations, blanks
 _BLANKS = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")

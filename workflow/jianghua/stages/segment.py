@@ -29,11 +29,9 @@ import polars as pl
 from jianghua import tables
 from jianghua.text.offsets import source_offsets
 from jianghua.text.outline import CHINESE_MARKERS, CN, MARKERS, compilation_part, marker_at, number_of
-from jianghua.text.titles import (GREETING, KIND, MAX_TITLE, SALUTATION, Head, Line, head_kind, lines_of, noise,
-                                  noise_span, read_head)
+from jianghua.text.titles import (GREETING, KIND, MAX_TITLE, SALUTATION, SENTENCE, Head, Line, head_kind, lines_of,
+                                  noise, noise_span, read_head)
 
-# greedy: the class holds no terminator, so this stops at the first one, and scans a third faster than *?
-SENTENCE = re.compile(r"[^。！？；…\n]*(?:……|…|[。！？；])[”’）」』]*|[^。！？；…\n]+")
 MAX_RUN_IN = 24  # a run-in heading is a short first sentence
 MAX_LIST_HEADING = 30  # a numbered paragraph in Arabic numerals reads as a heading up to this length
 # a line holds a whole speech (markers after its sentences open sections) when it is this long, or when it is

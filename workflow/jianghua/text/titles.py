@@ -53,14 +53,16 @@ HEAD_LINES = 16  # a title lies among a document's first lines
 HEADLINES = 3  # short lines a head may hold under its title (a headline in two lines, a series name)
 _LINE = re.compile(r"[^\n]+")
 _HAN = re.compile(f"[{HAN}]")
-_SENTENCE = re.compile(r"[^。！？；…\n]*(?:……|…|[。！？；])[”’）」』]*|[^。！？；…\n]+")
+# a sentence ends at 。！？；…… plus any closing quotes or brackets (greedy: the class holds no terminator, so
+# this stops at the first one, and scans a third faster than *?)
+SENTENCE = re.compile(r"[^。！？；…\n]*(?:……|…|[。！？；])[”’）」』]*|[^。！？；…\n]+")
 _BULLETS = "•·■□◆◇◎○●★☆▲△►▪*－-—"
 # forum software's random ASCII glued to a line: a run with two symbols or more (6 [; k R! @2 ?# \)
 _HEAD_JUNK = re.compile(rf"^[\x20-\x7e]*?(?=\d*[{HAN}“《（【])")
 _TAIL_JUNK = re.compile(rf"(?<=[{HAN}”》）】])[\x20-\x7e]+$")
 _LETTER_SPACED = re.compile(rf"(?:[{HAN}] +)+[{HAN}]")
 _PAGE_COUNTER = re.compile(r"\s*(?:[-—－]\s*\d+篇)?\s*[（(]第\d+/\d+页[）)]\s*$|\s*[-—－]\s*\d+篇\s*$")
-_ANNOTATION = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+[）)]")
+ANNOTATION = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+[）)]")  # a pinyin annotation the text still holds
 # page furniture: navigation, interface words, sizes and counts, contact and spam lines, site names, labels
 _NAVIGATION = re.compile(r"[>＞»›].*[>＞»›]|首页|当前位置|现在的位置|网站地图|上一篇|下一篇|上一主题|下一主题")
 _INTERFACE = re.compile(r"关灯|开灯|字号|打印|收藏|复制|分享|扫一扫|扫码|登录|注册|返回|移动版|阅读模式|显示全部|点击|浏览|桌面")
@@ -134,7 +136,7 @@ def clean_line(line: str) -> str:
 
 def names_of(line: str) -> list[str] | None:
     """The names of a line that holds only personal names (方 明; 吕强，欧 丽，韩小军; ■ 方 明 柯晓燕), or None."""
-    text = _ANNOTATION.sub("", line).strip().lstrip(_BULLETS).strip()
+    text = ANNOTATION.sub("", line).strip().lstrip(_BULLETS).strip()
     if not text or len(text) > 40 or not _NAME_LINE.fullmatch(text):
         return None
     names: list[str] = []
@@ -424,6 +426,6 @@ def _derived_head(head: _HeadLines, start: int) -> Head:
         salutation = SALUTATION.match(rest)
         rest = rest[salutation.end():].strip() if salutation else rest
         if rest:
-            title = _SENTENCE.match(rest).group(0).strip()
+            title = SENTENCE.match(rest).group(0).strip()
             break
     return Head(title, True, byline, lines[body].start)
