@@ -49,15 +49,15 @@ def main() -> None:
             (root / f"{i:05d}.txt").write_bytes(data)
             written[encoding].append((f"{i:05d}.txt", text, len(data)))
         # imports and the character model's tables are loaded once per job: warm them up first
-        decode_shard(root, [files[0][0] for files in written.values()], 1 << 30, 2.0)
+        decode_shard(root, [files[0][0] for files in written.values()], 1 << 30)
         rates = {}
         for encoding, files in written.items():
-            frames = decode_shard(root, [name for name, _, _ in files], 1 << 30, 2.0)
+            frames = decode_shard(root, [name for name, _, _ in files], 1 << 30)
             assert frames["decoded"]["text"].to_list() == list(dict.fromkeys(t for _, t, _ in files)), encoding
-            seconds = best_time(lambda: decode_shard(root, [name for name, _, _ in files], 1 << 30, 2.0), args.repeats)
+            seconds = best_time(lambda: decode_shard(root, [name for name, _, _ in files], 1 << 30), args.repeats)
             rates[encoding] = (sum(size for *_, size in files), seconds)
         everything = sorted(name for files in written.values() for name, _, _ in files)
-        seconds = best_time(lambda: decode_shard(root, everything, 1 << 30, 2.0), args.repeats)
+        seconds = best_time(lambda: decode_shard(root, everything, 1 << 30), args.repeats)
     for encoding, (size, spent) in rates.items():
         print(f"{encoding:<10} {size / 1e6:6.1f} MB {size / 1e6 / spent:7.1f} MB/s")
     total = sum(size for size, _ in rates.values())

@@ -38,11 +38,15 @@ def shard_entries(wildcards):
 
 
 def table_path(table, shard="{shard}"):
+    """A shard of a table, or the one file of a corpus table."""
+    if table in registry.CORPUS_TABLES:
+        return f"results/{registry.WRITER[table]}/{table}.parquet"
     return f"results/{registry.WRITER[table]}/{table}/{shard}.parquet"
 
 
 def all_shards(table):
-    return [table_path(table, shard) for shard in SHARDS]
+    """Every file of a table, in shard order."""
+    return [table_path(table)] if table in registry.CORPUS_TABLES else [table_path(table, s) for s in SHARDS]
 
 
 def depends(stage):
@@ -50,13 +54,35 @@ def depends(stage):
     return [str(path) for path in registry.dependencies(stage)]
 
 
+def projection_path(name):
+    return f"results/{registry.WRITER[registry.projections()[name][0]]}/{name}.parquet"
+
+
+# A shard stage reads of a corpus table the projection of the columns it declares (registry.projections),
+# which changes less often than the table. The corpus stages are checkpoints: when one reruns (a file changed)
+# and writes the same projections, Snakemake compares checksums after it and reruns no shard that did not
+# change. It re-evaluates only the checkpoint's direct dependents, keeping its first plan for the others, so
+# every shard stage after a corpus stage names its projections ("after": inputs the job does not read).
 def stage_inputs(stage):
-    """A shard stage's inputs: its code and data, and the shard of each table it reads."""
-    return {"code": depends(stage), **{table: table_path(table) for table in registry.STAGES[stage].reads}}
+    """A stage's inputs: its code and data, and what it reads of each table (its shard, every shard, or the
+    projection of a corpus table)."""
+    entry = registry.STAGES[stage]
+    if entry.scope == "corpus":
+        return {"code": depends(stage), **{table: all_shards(table) for table in entry.reads}}
+    projections = {table: name for name, (table, columns) in registry.projections().items()}
+    earlier = {t for s in registry.TABLE_STAGES[:registry.TABLE_STAGES.index(entry)] if s.scope == "corpus"
+               for t in s.writes}
+    return {"code": depends(stage),
+            "after": [projection_path(projections[t]) for t in sorted(earlier - set(entry.reads)) if t in projections],
+            **{table: projection_path(projections[table]) if table in projections else table_path(table)
+               for table in entry.reads}}
 
 
 def stage_outputs(stage):
-    return {table: table_path(table) for table in registry.STAGES[stage].writes}
+    """A stage's tables, and for a corpus stage the projections of them that shard stages read."""
+    outputs = {table: table_path(table) for table in registry.STAGES[stage].writes}
+    return outputs | {name: projection_path(name) for name, (table, _) in registry.projections().items()
+                      if table in outputs}
 
 
 def stage_settings(stage):
@@ -66,12 +92,12 @@ def stage_settings(stage):
 
 def _named(files):
     for name, value in files.items():
-        if name != "code":
+        if name not in ("code", "after"):
             yield from ((name, path) for path in ([value] if isinstance(value, str) else value))
 
 
 def io_args(wildcards, input, output):
-    """--in NAME=PATH and --out NAME=PATH for every named input (but code) and output of the job."""
+    """--in NAME=PATH and --out NAME=PATH for every named input (but code and after) and output of the job."""
     return " ".join([*(f"--in {shlex.quote(f'{n}={p}')}" for n, p in _named(input)),
                      *(f"--out {shlex.quote(f'{n}={p}')}" for n, p in _named(output))])
 

@@ -18,6 +18,16 @@ SAMPLE = REPO / "resources" / "sample"
 SEEDS = REPO.parent / "shared" / "corpus" / "seeds"
 
 
+def normalize_texts(texts: list[str], protected=(), min_files: int = 3, min_share: float = 0.1) -> dict:
+    """The survey's and normalize's tables for ``texts`` as one corpus of one shard (sources s0, s1, ...)."""
+    from jianghua.stages.normalize import normalize_frame
+    from jianghua.stages.survey import survey
+
+    decoded = pl.DataFrame({"source_id": [f"s{i}" for i in range(len(texts))], "text": list(texts)})
+    corpus = survey(iter([{"decoded": decoded}]), min_files, min_share, list(protected))
+    return corpus | normalize_frame(decoded, corpus["annotations"], corpus["boilerplate_lines"], "×", 2.0)
+
+
 @pytest.fixture(scope="session")
 def sample_truth() -> dict:
     return json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@ import re
 
 import polars as pl
 
-from jianghua.text.gbk import annotation_table
+from jianghua.testing.damage import annotation_table
 from jianghua.text.t2s import traditional_only
 
 HAN = "[\u3400-\u4dbf\u4e00-\u9fff]"

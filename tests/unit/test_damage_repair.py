@@ -5,8 +5,7 @@ import pytest
 from jianghua.text import repair
 from jianghua.testing.accuracy import repair_accuracy
 from jianghua.text.charmodel import CharModel
-from jianghua.testing.damage import annotate_bytes, intended, lossy_decode, simulate
-from jianghua.text.gbk import annotation_table
+from jianghua.testing.damage import annotate_bytes, annotation_table, intended, lossy_decode, simulate
 from jianghua.testing.sample import clean_traditional_documents
 
 # (clean Traditional text, as the sites published it) — the mechanisms of the notes, on our own phrases
@@ -17,6 +16,9 @@ NOTES_CASES = [
     ("嚴重損害了", "嚴(yán)重?fù)p害了"),
     ("畢業生。現在，我們", "畢業(yè)生?,F(xiàn)在,我們"),  # 。現: A3 AC spells ，
 ]
+
+# the corpus's annotation table, as the survey finds it in text the simulator damaged
+ANNOTATED = repair.Annotated(annotation_table().items())
 
 
 @pytest.mark.parametrize("clean, published", NOTES_CASES)
@@ -42,7 +44,7 @@ def model():
 @pytest.mark.parametrize("clean", ["從我帶頭做起", "推動東北振興", "嚴重損害了", "畢業生。現在，我們"])
 def test_determined_damage_is_repaired_exactly(clean, model):
     damaged = simulate(clean)
-    fixed, rows = repair.apply(damaged, repair.find_repairs(damaged, model, 2.0))
+    fixed, rows = repair.apply(damaged, repair.find_repairs(damaged, model, 2.0, ANNOTATED))
     assert fixed == intended(clean)
     assert all(r["status"] == "repaired" for r in rows)
     assert [(r["before"], r["after"]) for r in rows][0][0].startswith("?")
@@ -50,7 +52,7 @@ def test_determined_damage_is_repaired_exactly(clean, model):
 
 def test_undetermined_damage_is_flagged_and_kept(model):
     damaged = simulate("我們全面理解")  # the run lost a dropped pair: its bytes do not determine it
-    fixed, rows = repair.apply(damaged, repair.find_repairs(damaged, model, 2.0))
+    fixed, rows = repair.apply(damaged, repair.find_repairs(damaged, model, 2.0, ANNOTATED))
     assert fixed == damaged
     assert rows and all(r["status"] == "flagged" and r["before"] == r["after"] for r in rows)
     assert rows[0]["score"] is None and rows[0]["reason"]
@@ -59,7 +61,7 @@ def test_undetermined_damage_is_flagged_and_kept(model):
 def test_repair_changes_nothing_outside_damaged_spans(model):
     clean = "要堅持穩中求進。從我帶頭做起，推動東北振興，確保落到實處。"
     damaged = simulate(clean)
-    fixed, rows = repair.apply(damaged, repair.find_repairs(damaged, model, 2.0))
+    fixed, rows = repair.apply(damaged, repair.find_repairs(damaged, model, 2.0, ANNOTATED))
     assert fixed == intended(clean)
     rebuilt, cursor = [], 0
     for r in rows:  # putting every span's "before" back yields the damaged text: nothing else changed
@@ -73,11 +75,11 @@ def test_repair_changes_nothing_outside_damaged_spans(model):
 
 def test_real_question_marks_are_not_damage(model):
     text = "我們向先進地區學習什么?\n差距在哪裡?"
-    assert repair.find_repairs(text, model, 2.0) == []
+    assert repair.find_repairs(text, model, 2.0, ANNOTATED) == []
 
 
 def test_question_mark_between_han_is_flagged(model):
-    rows = repair.find_repairs("加強?領導", model, 2.0)
+    rows = repair.find_repairs("加強?領導", model, 2.0, ANNOTATED)
     assert [(r.mechanism, r.status) for r in rows] == [("unexplained", "flagged")]
 
 
@@ -91,17 +93,17 @@ def test_closing_quote_matches_the_open_one(unseen):
     model = CharModel(simulate(t) for t in unseen)  # as in a shard: counts from the damaged text itself
     # 保” = B1 A3 A1 B1: A3 A1 spells ！, so both the character before and the quote lose a byte
     damaged = simulate("堅持“兩個確保”，即確保安全")
-    assert repair.apply(damaged, repair.find_repairs(damaged, model, 2.0))[0] == intended("堅持“兩個確保”，即確保安全")
+    assert repair.apply(damaged, repair.find_repairs(damaged, model, 2.0, ANNOTATED))[0] == intended("堅持“兩個確保”，即確保安全")
     # after a single quote, ’ and not ” would close it: never the wrong mark, at worst flagged
     damaged = simulate("堅持‘兩個確保’，即確保安全")
-    assert repair.apply(damaged, repair.find_repairs(damaged, model, 2.0))[0] in (
+    assert repair.apply(damaged, repair.find_repairs(damaged, model, 2.0, ANNOTATED))[0] in (
         intended("堅持‘兩個確保’，即確保安全"), damaged)
 
 
 def test_pairs_the_decoder_dropped_are_put_back(unseen):
     pairs = [(intended(t), simulate(t)) for t in unseen]
     model = CharModel(damaged for _, damaged in pairs)
-    restored = [(r, want) for want, damaged in pairs for r in repair.find_repairs(damaged, model, 2.0)
+    restored = [(r, want) for want, damaged in pairs for r in repair.find_repairs(damaged, model, 2.0, ANNOTATED)
                 if "restored" in r.reason]
     assert len(restored) >= 10
     assert all(r.after.rstrip("(") in want for r, want in restored)
@@ -114,7 +116,7 @@ def test_a_plain_reading_with_a_rare_pair_can_beat_every_restoration():
     # (the phrase comes out damaged this way first in the 100 documents of this seed)
     pairs = [(intended(t), simulate(t)) for t in clean_traditional_documents(4242, 100)]
     model = CharModel(damaged for _, damaged in pairs)
-    beaten = [(r, want) for want, damaged in pairs for r in repair.find_repairs(damaged, model, 2.0)
+    beaten = [(r, want) for want, damaged in pairs for r in repair.find_repairs(damaged, model, 2.0, ANNOTATED)
               if "beat every restoration" in r.reason]
     assert beaten and all(r.status == "repaired" and r.after.rstrip("(") in want for r, want in beaten)
 
@@ -124,3 +126,9 @@ def test_simulated_damage_of_unseen_text(unseen):
     assert result["damaged_spans"] > 300
     assert result["changed_outside"] == 0 and result["wrong_repairs"] == 0
     assert result["exact"] >= 0.95  # the rest is flagged, never guessed
+
+
+def test_the_simulators_table_has_one_reading_per_character():
+    table = annotation_table()
+    assert 80 <= len(table) <= 90 and list(table) == sorted(table)
+    assert all(len(char) == 1 and reading.isalpha() for char, reading in table.items())

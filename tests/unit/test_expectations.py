@@ -54,12 +54,14 @@ def _breaker(table: str, expectation: str):
         "out_span_ordered": lambda f: {table: _first(f[table], "out_end", -1)},
         "date_iso": lambda f: {table: _first(f[table], "date", "2021/06/20")},
         "level_positive": lambda f: {table: _first(f[table], "level", 0)},
+        "count_positive": lambda f: {table: _first(f[table], "count", 0)},
+        "files_within_count": lambda f: {table: _first(f[table], "files", 1 << 40)},
+        "files_repeated": lambda f: {table: _first(f[table], "files", 1)},
         "row_accounting": lambda f: {"entries_per_shard": [f["sources"].height + f["rejects"].height + 1]},
         # warnings
         "titles_mostly_found": lambda f: {table: f[table].with_columns(title_derived=pl.lit(True))},
         "no_numbering_gaps": lambda f: {table: _first(f[table], "gap", True)},
         "all_repaired": lambda f: {table: _first(f[table], "status", "flagged")},
-        "no_flagged_damage": lambda f: {table: _first(f[table], "status", "flagged")},
     }
     return simple.get(expectation)
 

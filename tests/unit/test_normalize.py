@@ -4,18 +4,23 @@ import polars as pl
 import pytest
 from opencc import OpenCC
 
-from jianghua.stages.normalize import boilerplate_rules, mine_repeated_lines, normalize_frame, normalize_texts
+from jianghua.stages.normalize import boilerplate_rules
 from jianghua.text.offsets import rebuild_decoded
 from jianghua.text.t2s import convert_t2s
 
+from conftest import normalize_texts
 
-def norm(text: str, protected=()) -> str:
-    return normalize_texts([text], "×", 3, 0.1, list(protected)).texts()[0]
+
+def norm(text: str) -> str:
+    return normalize_texts([text])["normalized"]["text"][0]
+
+
+def mined(texts: list[str], min_files: int, min_share: float, protected=()) -> set[str]:
+    return set(normalize_texts(texts, protected, min_files, min_share)["boilerplate_lines"]["line"])
 
 
 def edits_of(*texts: str) -> list[tuple]:
-    decoded = pl.DataFrame({"source_id": [f"s{i}" for i in range(len(texts))], "text": list(texts)})
-    edits = normalize_frame(decoded, "×", 3, 0.1, [])["edits"]
+    edits = normalize_texts(list(texts))["edits"]
     return list(edits.select("source_id", "start", "end", "before", "after", "operation").iter_rows())
 
 
@@ -81,15 +86,14 @@ def test_leading_ad_block_goes_with_its_site_name():
 def test_mined_lines_respect_threshold_and_protection():
     texts = [f"標題{i}\n同志們：\n本站整理，僅供學習\n一、加強領導\n正文{i}。" for i in range(4)]
     texts = [t.replace("僅供學習", "仅供学习") for t in texts]
-    repeated = mine_repeated_lines(texts, 3, 0.5, ["同志們："])
-    assert repeated == {"本站整理，仅供学习"}
-    assert mine_repeated_lines(texts[:2], 3, 0.5, []) == set()
+    assert mined(texts, 3, 0.5, ["同志们："]) == {"本站整理，仅供学习"}  # protected lines are Simplified
+    assert mined(texts[:2], 3, 0.5) == set()
 
 
 def test_short_repeated_lines_are_not_mined():
     """Short lines recur by chance (a name, 附件, 谢谢): four characters at least make a mined line."""
     texts = [f"标题{i}\n附件一\n附件材料\n正文{i}。" for i in range(4)]
-    assert mine_repeated_lines(texts, 3, 0.5, []) == {"附件材料"}
+    assert mined(texts, 3, 0.5) == {"附件材料"}
 
 
 def test_t2s_matches_the_package_converter_on_the_sample(sample_frames):

@@ -9,10 +9,12 @@ from hypothesis import strategies as st
 from jianghua.text.charmodel import CharModel
 from jianghua.text.data import read_tsv
 from jianghua.stages.decode import detect
-from jianghua.stages.normalize import normalize_frame
 from jianghua.text.offsets import rebuild_decoded
-from jianghua.text.repair import apply, find_repairs
+from jianghua.testing.damage import annotation_table
+from jianghua.text.repair import Annotated, apply, find_repairs
 from jianghua.stages.segment import segment_frame
+
+from conftest import normalize_texts
 
 # pieces that exercise every operation: Traditional text, annotations, parentheticals, masks, punctuation,
 # hard breaks, boilerplate, whitespace, outline markers
@@ -28,9 +30,8 @@ SETTINGS = settings(max_examples=int(os.environ.get("JIANGHUA_EXAMPLES", "150"))
 @SETTINGS
 @given(st.lists(TEXT, min_size=1, max_size=4))
 def test_edits_rebuild_the_decoded_text(texts):
-    decoded = pl.DataFrame({"source_id": [f"s{i}" for i in range(len(texts))], "text": texts})
-    frames = normalize_frame(decoded, "×", 2, 0.5, ["同志们："])
-    for sid, text, source in zip(decoded["source_id"], frames["normalized"]["text"], texts):
+    frames = normalize_texts(texts, ["同志们："], 2, 0.5)
+    for sid, text, source in zip(frames["normalized"]["source_id"], frames["normalized"]["text"], texts):
         edits = frames["edits"].filter(pl.col("source_id") == sid)
         assert rebuild_decoded(text, edits) == source
         starts = edits.sort("start")
@@ -40,8 +41,7 @@ def test_edits_rebuild_the_decoded_text(texts):
 @SETTINGS
 @given(TEXT)
 def test_sentences_slice_back_in_document_and_source(text):
-    decoded = pl.DataFrame({"source_id": ["s"], "text": [text]})
-    normalized = normalize_frame(decoded, "×", 2, 0.5, [])
+    normalized = normalize_texts([text], (), 2, 0.5)
     frames = segment_frame(normalized["normalized"], normalized["edits"])
     documents = dict(zip(frames["documents"]["doc_id"], frames["documents"]["text"]))
     for row in frames["sentences"].iter_rows(named=True):
@@ -69,12 +69,13 @@ def test_decoding_round_trips(text, encoding):
 
 
 MODEL = CharModel()
+ANNOTATED = Annotated(annotation_table().items())
 
 
 @SETTINGS
 @given(TEXT)
 def test_repair_changes_nothing_outside_its_spans(text):
-    repaired, rows = apply(text, find_repairs(text, MODEL, 2.0))
+    repaired, rows = apply(text, find_repairs(text, MODEL, 2.0, ANNOTATED))
     rebuilt, cursor = [], 0
     for row in rows:
         assert text[row["start"]:row["end"]] == row["before"]

@@ -114,3 +114,13 @@ def test_the_code_fingerprint_follows_every_schema_and_suite(tmp_path, monkeypat
     target = copy / edited
     target.write_text(target.read_text(encoding="utf-8").replace('"', ' "', 1), encoding="utf-8")
     assert publish.code_fingerprint() != before
+
+
+def test_the_version_follows_the_corpus_not_where_it_lies(sample_frames, monkeypatch):
+    sources, rejects = sample_frames["sources"], sample_frames["rejects"]
+    here = publish.version_id(sources, rejects, json.dumps({"input_dir": "/srv/corpus", "shards": 2}))
+    assert publish.version_id(sources, rejects, json.dumps({"input_dir": "/mnt/copy", "shards": 2})) == here
+    renamed = sources.with_columns(pl.col("path").str.replace(r"^", "moved/"))
+    assert publish.version_id(renamed, rejects, json.dumps({"input_dir": "/srv/corpus", "shards": 2})) != here
+    monkeypatch.setattr(publish, "_library_versions", lambda: {"polars": "0.0.1"})
+    assert publish.version_id(sources, rejects, json.dumps({"input_dir": "/srv/corpus", "shards": 2})) != here

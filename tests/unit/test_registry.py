@@ -22,11 +22,13 @@ def _names(paths):
 
 def test_import_closures_are_what_each_stage_runs():
     normalize = _names(registry.code_files("normalize"))
-    assert {"stages/normalize.py", "text/t2s.py", "text/outline.py", "text/gbk.py", "text/data.py", "tables.py",
-            "runner.py", "registry.py", "__init__.py", "stages/__init__.py", "text/__init__.py"} <= normalize
-    assert not {"text/repair.py", "text/charmodel.py", "stages/segment.py", "cli.py"} & normalize
-    assert {"text/repair.py", "text/charmodel.py", "inputs.py"} <= _names(registry.code_files("decode"))
-    assert "text/t2s.py" not in _names(registry.code_files("segment"))
+    assert {"stages/normalize.py", "text/t2s.py", "text/outline.py", "text/pinyin.py", "text/repair.py",
+            "text/charmodel.py", "text/data.py", "tables.py", "runner.py", "registry.py", "__init__.py",
+            "stages/__init__.py", "text/__init__.py"} <= normalize
+    assert not {"stages/segment.py", "stages/survey.py", "inputs.py", "cli.py"} & normalize
+    decode = _names(registry.code_files("decode"))
+    assert {"text/charmodel.py", "inputs.py"} <= decode and "text/repair.py" not in decode
+    assert not {"text/t2s.py", "text/repair.py"} & _names(registry.code_files("segment"))
 
 
 def test_stages_reach_no_other_stage_and_no_test_support():
@@ -114,7 +116,8 @@ def test_settings_hold_only_declared_keys():
     assert dict(settings) == {"normalize.mask_token": config["normalize"]["mask_token"]}
     with pytest.raises(ConfigError, match="stage 'extract' reads config key 'normalize.protected_lines'.*registry.py"):
         settings["normalize.protected_lines"]
-    assert set(Settings.of(config, "normalize")) == {f"normalize.{k}" for k in config["normalize"]}
+    assert set(Settings.of(config, "normalize")) == {f"{section}.{k}" for section in ("normalize", "repair")
+                                                     for k in config[section]}
 
 
 def test_the_version_covers_every_dependency():

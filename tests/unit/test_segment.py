@@ -118,7 +118,7 @@ def test_a_speech_on_one_line_has_its_headings_after_sentences():
 
 
 def test_a_heading_glued_to_the_one_before_continues_its_sequence():
-    text = ("在全镇农业工作会议上的讲话同志们：今天召开全镇农业工作会议，总结去年工作成绩，分析当前形势，部署全年农业农村工作。一、稳定粮食生产今年要确保面积不减。"
+    text = ("在全镇农业工作会议上的讲话同志们：今天召开全镇农业工作会议，总结去年工作成绩，研判眼下形势，部署全年农业农村工作。一、稳定粮食生产今年要确保面积不减。"
             "（一）抓好春播（二）抓好夏管二、发展特色产业要做大做强优势产业，统一、规范地推进。")
     assert sections_of(text) == [("一、", 1, "稳定粮食生产今年要确保面积不减"), ("（一）", 2, "抓好春播"),
                                  ("（二）", 2, "抓好夏管"), ("二、", 1, "发展特色产业要做大做强优势产业，统一、规范地推进")]
@@ -157,7 +157,7 @@ def test_run_in_headings_need_parallel_siblings():
     assert sections_of(text, ("marker_type", "heading")) == [("run-in", "立足全局，在谋划中明确方向"),
                                                             ("run-in", "真抓实干，在落实中推动发展")]
     text = ("心得\n读书使我明白了很多道理，也让我认识到自己的不足之处。我要多读书。我要读好书。\n"
-            "知识就是力量。我要多读书。我要读好书。我要勤思考。\n"
+            "读书使人明理。我要多读书。我要读好书。我要勤思考。\n"
             "历史上，读书成才的人，数不胜数。我要多读书。我要读好书。我要勤思考。")
     assert sections_of(text) == []
 
@@ -178,22 +178,30 @@ def test_sentence_offsets_slice_back(sample_frames, seed_frames):
 
 
 def test_source_offsets_point_at_the_same_text(sample_frames, seed_frames):
+    """Applying the edits within a sentence's source span turns it into the sentence; where an edit's output
+    holds the sentence's edge (a repair that restored a 。), the span covers that edit and the text it made."""
     for frames in (sample_frames, seed_frames):
         decoded = dict(zip(frames["decoded"]["source_id"], frames["decoded"]["text"]))
+        normalized = dict(zip(frames["normalized"]["source_id"], frames["normalized"]["text"]))
         edits = frames["edits"].partition_by("source_id", as_dict=True)
         docs = {r["doc_id"]: r for r in frames["documents"].iter_rows(named=True)}
         for s in frames["sentences"].iter_rows(named=True):
             doc = docs[s["doc_id"]]
             source = decoded[doc["source_id"]]
             rows = edits.get((doc["source_id"],), frames["edits"].clear())
-            inside = rows.filter((pl.col("start") >= s["source_start"]) & (pl.col("end") <= s["source_end"]))
-            # applying the edits that fall inside the source span turns it into the sentence
+            within = rows.filter(((pl.col("start") >= s["source_start"]) & (pl.col("end") <= s["source_end"]))
+                                 | ((pl.col("start") < s["source_end"]) & (pl.col("end") > s["source_start"])))
             pieces, cursor = [], s["source_start"]
-            for e in inside.sort("start").iter_rows(named=True):
+            for e in within.sort("start").iter_rows(named=True):
                 pieces += [source[cursor:e["start"]], e["after"]]
                 cursor = e["end"]
             pieces.append(source[cursor:s["source_end"]])
-            assert "".join(pieces) == s["text"], s["sentence_id"]
+            out_start, out_end = doc["start"] + s["start"], doc["start"] + s["end"]
+            covered_start = min([out_start, *within["out_start"]])
+            covered_end = max([out_end, *within["out_end"]])
+            assert "".join(pieces) == normalized[doc["source_id"]][covered_start:covered_end], s["sentence_id"]
+            straddling = within.filter((pl.col("out_start") < out_start) | (pl.col("out_end") > out_end))
+            assert (covered_start, covered_end) == (out_start, out_end) or straddling.height, s["sentence_id"]
 
 
 class SourceMap:

@@ -4,7 +4,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from jianghua import tables
+from jianghua import registry, tables
 from jianghua.text.data import read_tsv
 from jianghua.errors import SchemaError
 
@@ -48,8 +48,11 @@ def test_conform_rejects_nulls_in_required_columns():
         tables.conform(pl.DataFrame({"source_id": ["a"], "text": [None]}, schema={"source_id": pl.String, "text": pl.String}), "decoded")
 
 
-@pytest.mark.parametrize("name", ["annotations.tsv", "t2s_overrides.tsv", "char_unigrams.tsv", "char_bigrams.tsv",
-                                  "formulations.tsv", "surnames.tsv"])
+# every table of data/ but the boilerplate rules (ordered by scope, tested below)
+KEYED_TABLES = sorted(p.name for p in (registry.PACKAGE_DIR / "data").glob("*.tsv") if p.name != "boilerplate.tsv")
+
+
+@pytest.mark.parametrize("name", KEYED_TABLES)
 def test_data_tables_are_sorted_and_unique(name):
     keys = [row[0] for row in read_tsv(name)]
     assert keys == sorted(keys), f"{name} is not sorted by its first column"
@@ -77,12 +80,6 @@ def test_formulation_lexicon_is_complete_and_sourced():
 
 def test_surnames_are_single_or_compound():
     assert {len(row[0]) for row in read_tsv("surnames.tsv")} == {1, 2} and len(read_tsv("surnames.tsv")) >= 300
-
-
-def test_annotation_table_has_one_reading_per_character():
-    rows = read_tsv("annotations.tsv")
-    assert 80 <= len(rows) <= 90
-    assert all(len(char) == 1 and reading.isalpha() for char, reading in rows)
 
 
 def test_expectation_ids_are_unique_and_stable():

@@ -45,7 +45,7 @@ def _expected_rules(path: Path) -> set[str]:
     """The rules an edit of ``path`` must rerun: the stages depending on it, and every rule reading what reruns."""
     direct = {name for name in registry.STAGES if path in registry.dependencies(name)}
     rerun, changed = set(), set()
-    for stage in registry.SHARD_STAGES:
+    for stage in registry.TABLE_STAGES:
         if stage.name in direct or set(stage.reads) & changed:
             rerun.add(stage.name)
             changed |= set(stage.writes)

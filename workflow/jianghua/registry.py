@@ -32,9 +32,13 @@ class Stage:
 
     ``config`` names keys (``normalize.mask_token``) or whole sections (``normalize``: every key under it);
     the stage sees only those. ``data`` names files of ``jianghua/data``, or ``opencc:<file>`` for one of
-    OpenCC's dictionaries. A stage ``per_shard`` runs one job per shard on frames (``run(frames, settings)``);
-    the others run once over every shard of the tables they read and handle their own files
-    (``run(inputs, outputs, settings)``).
+    OpenCC's dictionaries. ``scope`` says how it runs:
+
+    - ``shard``: one job per shard, ``run(frames, settings) -> frames``, its tables one file per shard;
+    - ``corpus``: one job over every shard, ``run(shards, settings) -> frames`` (``shards`` yields each
+      shard's frames in turn: a map-reduce), its tables one file each;
+    - ``step``: one job that handles its own files, ``run(inputs, outputs, settings)`` (validation,
+      publishing, the report).
     """
 
     name: str
@@ -42,7 +46,7 @@ class Stage:
     writes: tuple[str, ...] = ()
     config: tuple[str, ...] = ()
     data: tuple[str, ...] = ()
-    per_shard: bool = True
+    scope: str = "shard"
     in_module: str | None = None  # a step that lives in another stage's module, as its function of this name
 
     @property
@@ -54,14 +58,17 @@ class Stage:
         return self.name if self.in_module else "run"
 
 
-OPENCC_T2S = ("opencc:TSCharacters.txt", "opencc:TSPhrases.txt")
+T2S = ("t2s_overrides.tsv", "opencc:TSCharacters.txt", "opencc:TSPhrases.txt")  # text/t2s.py's tables
 CHARACTER_MODEL = ("char_unigrams.tsv", "char_bigrams.tsv", "opencc:TSCharacters.txt")
 
 STAGES: dict[str, Stage] = {s.name: s for s in (
-    Stage("decode", writes=("sources", "decoded", "repairs", "rejects"),
-          config=("input_dir", "shards", "decode"), data=("annotations.tsv", *CHARACTER_MODEL)),
-    Stage("normalize", reads={"decoded": None}, writes=("normalized", "edits"),
-          config=("normalize",), data=("annotations.tsv", "boilerplate.tsv", "t2s_overrides.tsv", *OPENCC_T2S)),
+    Stage("decode", writes=("sources", "decoded", "rejects"), config=("input_dir", "shards", "decode"),
+          data=CHARACTER_MODEL),
+    Stage("survey", reads={"decoded": None, "sources": ("source_id", "status")},
+          writes=("annotations", "boilerplate_lines"), config=("boilerplate",), data=T2S, scope="corpus"),
+    Stage("normalize", reads={"decoded": None, "annotations": ("char", "reading"), "boilerplate_lines": ("line",)},
+          writes=("normalized", "edits", "repairs"), config=("normalize", "repair"),
+          data=("boilerplate.tsv", *T2S, *CHARACTER_MODEL)),
     Stage("segment", reads={"normalized": None, "edits": None},
           writes=("documents", "sections", "paragraphs", "sentences"), data=("surnames.tsv",)),
     Stage("extract",
@@ -70,20 +77,38 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
                  "decoded": None},
           writes=("metadata", "formulations", "quotes", "citations", "masks"),
           config=("normalize.mask_token",), data=("formulations.tsv",)),
-    # the corpus steps: validation of every table, publishing, the report
-    Stage("validate", config=("validate",), data=("t2s_overrides.tsv", *OPENCC_T2S), per_shard=False),
-    Stage("sort_table", per_shard=False, config=("publish.part_megabytes",), in_module="publish"),
-    Stage("publish", per_shard=False, config=("publish.keep_versions",)),
-    Stage("report", per_shard=False,
+    # the steps: validation of every table, publishing, the report
+    Stage("validate", config=("validate",), data=T2S, scope="step"),
+    Stage("sort_table", config=("publish.part_megabytes",), scope="step", in_module="publish"),
+    Stage("publish", config=("publish.keep_versions",), scope="step"),
+    Stage("report", scope="step",
           reads={"sources": None, "rejects": None, "documents": ("doc_id",), "paragraphs": ("doc_id",),
                  "sentences": ("doc_id",), "repairs": ("source_id", "status"),
                  "formulations": ("doc_id", "canonical"), "metadata": None}),
 )}
 
-SHARD_STAGES = tuple(s for s in STAGES.values() if s.per_shard)
-STAGE_TABLES = {s.name: s.writes for s in SHARD_STAGES}
-ALL_TABLES = tuple(t for s in SHARD_STAGES for t in s.writes)
-WRITER = {t: s.name for s in SHARD_STAGES for t in s.writes}
+TABLE_STAGES = tuple(s for s in STAGES.values() if s.writes)  # in the order they run
+STAGE_TABLES = {s.name: s.writes for s in TABLE_STAGES}
+ALL_TABLES = tuple(t for s in TABLE_STAGES for t in s.writes)
+WRITER = {t: s.name for s in TABLE_STAGES for t in s.writes}
+CORPUS_TABLES = frozenset(t for s in TABLE_STAGES if s.scope == "corpus" for t in s.writes)  # one file each
+
+
+def projections() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """name -> (corpus table, columns): what shard stages read of the corpus tables.
+
+    A corpus job writes each projection beside its tables (its distinct rows, sorted), and shard jobs read it
+    instead of the table: a change in a column they do not read (how often a line recurs) reruns no shard.
+    """
+    found = {}
+    for stage in STAGES.values():
+        for table, columns in stage.reads.items():
+            if stage.scope == "shard" and table in CORPUS_TABLES:
+                if not columns:
+                    raise ValueError(f"stage '{stage.name}' must declare the columns it reads of corpus table "
+                                     f"'{table}' in jianghua/registry.py")
+                found[f"{table}__{'__'.join(columns)}"] = (table, columns)
+    return found
 
 # The validation checks of a table that read other tables: table -> {other table: columns read}. Each
 # shard of a table is checked with the same shard of these (a source's rows all stay in the shard that

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import polars as pl
@@ -55,18 +55,40 @@ def run(stage_name: str, inputs: Mapping[str, list[str]], outputs: Mapping[str, 
     """Run one job of a stage: ``inputs`` name -> paths (a table's shards), ``outputs`` name -> path."""
     stage = registry.STAGES[stage_name]
     module = importlib.import_module(stage.module)
-    if not stage.per_shard:
+    if stage.scope == "step":
         getattr(module, stage.entry)(inputs, outputs, settings)
     else:
         missing = [t for t in (*stage.reads, *stage.writes) if t not in (*inputs, *outputs)]
         if missing:
             raise ConfigError(f"stage '{stage_name}' needs --in or --out for {missing}")
-        frames = {t: tables.read(t, inputs[t], columns=list(columns) if columns else None)
-                  for t, columns in stage.reads.items()}
-        result = module.run(frames, settings)
+        if stage.scope == "shard":
+            result = module.run(_read(stage, inputs), settings)
+        else:
+            result = module.run(_shards(stage, inputs), settings)
+            for name, (table, columns) in registry.projections().items():
+                if table in stage.writes:
+                    projected = result[table].select(columns).unique().sort(columns)
+                    tables.write(projected, table, outputs[name], columns=list(columns))
         for table in stage.writes:
             tables.write(result[table], table, outputs[table])
     _record_dependencies(stage_name)
+
+
+def _columns(stage: registry.Stage, table: str) -> list[str] | None:
+    columns = stage.reads[table]
+    return list(columns) if columns else None
+
+
+def _read(stage: registry.Stage, inputs: Mapping[str, list[str]]) -> dict[str, pl.DataFrame]:
+    """The tables a shard job reads (its shard of each, or the corpus table), with the declared columns."""
+    return {t: tables.read(t, inputs[t], columns=_columns(stage, t)) for t in stage.reads}
+
+
+def _shards(stage: registry.Stage, inputs: Mapping[str, list[str]]) -> Iterator[dict[str, pl.DataFrame]]:
+    """Each shard's frames in turn, for a corpus job; a file found in two shards counts in its first one."""
+    canonical = tables.canonical_shards(inputs["sources"]) if "sources" in inputs else None
+    for index in range(len(inputs[next(iter(stage.reads))])):
+        yield {t: tables.read_shard(t, inputs[t][index], index, canonical, _columns(stage, t)) for t in stage.reads}
 
 
 def _record_dependencies(stage_name: str) -> None:
@@ -84,11 +106,12 @@ def _record_dependencies(stage_name: str) -> None:
 
 
 def process(input_dir: str | os.PathLike, overrides: Mapping[str, Any] | None = None) -> dict[str, pl.DataFrame]:
-    """Every shard stage's tables for one folder, in process and as one shard, with the shipped config."""
+    """Every table of the stages that write tables, for one folder, in process and as one shard, with the
+    shipped config (``overrides`` change keys of it)."""
     config = load_config(registry.DEFAULT_CONFIG, {"input_dir": str(input_dir), "shards": 1, **(overrides or {})})
     frames: dict[str, pl.DataFrame] = {}
-    for stage in registry.SHARD_STAGES:
+    for stage in registry.TABLE_STAGES:
         module = importlib.import_module(stage.module)
         given = {t: frames[t].select(columns) if columns else frames[t] for t, columns in stage.reads.items()}
-        frames |= module.run(given, Settings.of(config, stage.name, shard=0))
+        frames |= module.run(given if stage.scope == "shard" else iter([given]), Settings.of(config, stage.name, shard=0))
     return frames

@@ -22,6 +22,7 @@ _ARROW_TYPES = {
     "float64": pa.float64(),
     "bool": pa.bool_(),
     "list<string>": pa.large_list(pa.large_string()),
+    "binary": pa.large_binary(),
 }
 
 ALL_TABLES = registry.ALL_TABLES
@@ -60,9 +61,12 @@ def empty(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema=polars_schema(table))
 
 
-def conform(df: pl.DataFrame, table: str) -> pa.Table:
-    """Select and cast ``df`` to the declared schema of ``table``; raise SchemaError on mismatch."""
+def conform(df: pl.DataFrame, table: str, columns: list[str] | None = None) -> pa.Table:
+    """Select and cast ``df`` to the declared schema of ``table`` (or of its ``columns``); raise SchemaError on
+    mismatch."""
     schema = arrow_schema(table)
+    if columns is not None:
+        schema = pa.schema([schema.field(n) for n in columns], metadata=schema.metadata)
     missing = [n for n in schema.names if n not in df.columns]
     extra = [n for n in df.columns if n not in schema.names]
     if missing or extra:
@@ -79,12 +83,14 @@ def conform(df: pl.DataFrame, table: str) -> pa.Table:
         raise SchemaError(f"table '{table}': cannot cast to the declared schema: {exc}") from exc
 
 
-def write(df: pl.DataFrame, table: str, path: str | os.PathLike, **parquet_options) -> None:
-    """Write ``df`` as ``table`` to ``path`` atomically: a temporary name first, then a rename."""
+def write(df: pl.DataFrame, table: str, path: str | os.PathLike, columns: list[str] | None = None,
+          **parquet_options) -> None:
+    """Write ``df`` as ``table`` (or those ``columns`` of it) to ``path`` atomically: a temporary name first,
+    then a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(conform(df, table), tmp, **parquet_options)
+    pq.write_table(conform(df, table, columns), tmp, **parquet_options)
     os.replace(tmp, path)
 
 

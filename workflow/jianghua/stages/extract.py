@@ -33,7 +33,8 @@ from jianghua.text.data import read_tsv
 from jianghua.text.dates import DATE, FoundDate, dateline, header_date, read_date
 from jianghua.text.offsets import source_offsets
 from jianghua.text.outline import CN, chinese_numeral, number_of
-from jianghua.text.titles import ANNOTATION, KIND, MEETING, ROLE, SALUTATION, clean_line, last_lines, lines_of
+from jianghua.text.pinyin import annotations, strip_annotations
+from jianghua.text.titles import KIND, MEETING, ROLE, SALUTATION, clean_line, last_lines, lines_of
 
 # ---- genre -----------------------------------------------------------------------------------------------
 
@@ -43,10 +44,10 @@ GENRES = (("讲话稿", ("讲话稿", "讲稿", "党课", "讲话提纲")), ("�
 # kinds of text outside the genres: a title ending in one of them is 其他 (心得体会, 演讲稿, 讲演词)
 OTHER_KINDS = ("心得体会", "体会", "演讲稿", "演讲词", "讲演词", "演讲", "主持词", "总结", "方案", "意见", "通知", "讲义",
                "倡议书", "决定", "纪要")
-GENERIC_KINDS = ("材料",)  # a word that names no kind by itself (汇报发言材料)
+GENERIC_KINDS = ("材料",)  # a word that names no kind by itself (…的发言材料)
 # a title that opens like an essay is about a kind of text, not one (浅谈怎样写好讲话稿)
 ESSAY_TITLE = re.compile(r"浅谈|浅析|浅议|试论|略论|谈谈|如何|怎样|怎么")
-# an opening that says the speech is a report (向大会报告工作, 作政府工作报告)
+# an opening that says the speech is a report (向大会报告, 作工作报告)
 REPORT_OPENING = re.compile(r"向(?:大会|全会|会议)(?:作)?(?:报告|作工作报告)|作(?:政府)?工作报告")
 _TITLE_TAIL = re.compile(r"(?:[（(【][^（）()【】]*[）)】]|\d+篇|[-—－]\s*\d+篇)+$")
 OPENING_CHARS = 200  # the opening of a body that tells a report
@@ -94,7 +95,7 @@ def genre_of(title: str, opening: list[str]) -> str:
 
 
 def _ending_words(title: str) -> list[str]:
-    """The kind words that end a title, the generic ones aside (汇报发言材料 → 汇报, 发言), or none."""
+    """The kind words that end a title, the generic ones aside (…汇报、发言材料 → 汇报, 发言), or none."""
     words, end = [], len(title)
     for m in reversed(list(KIND.finditer(title))):
         if m.end() != end:
@@ -109,7 +110,7 @@ def _ending_words(title: str) -> list[str]:
 # a meeting named before the kind of text with no 在…上 (全市消防工作推进会致辞)
 MEETING_BEFORE_KIND = re.compile(r"^(.{2,40}?(?:会议|大会|座谈会|推进会|调度会|总结会|部署会|交流会|动员会|表彰会|全会))"
                                  r"(?:上的?)?(?:讲话|致辞|发言)")
-# the meeting a speech opens by naming (今天我们召开全县……大会), and the office a speaker claims (作为分管副县长)
+# the meeting a speech opens by naming (今天召开全县……大会), and the office a speaker claims (作为分管副县长)
 CONVENED = re.compile(r"(?:今天|这次|本次|此次)[^。；\n]{0,12}?(?:召开|举行)了?(?:这次|今天的|本次|此次)?"
                       r"(.{2,30}?(?:会议|大会|座谈会|推进会|调度会|总结会|部署会|交流会|研讨会|动员会|表彰会|全会|培训班))")
 SPEAKING_AS = re.compile(rf"作为[^，。；\n]{{0,12}}?{ROLE.pattern}")
@@ -118,7 +119,7 @@ SPEAKING_AS = re.compile(rf"作为[^，。；\n]{{0,12}}?{ROLE.pattern}")
 def meeting_of(title: str, head: str, opening: str) -> tuple[str | None, tuple[int, int] | None]:
     """The meeting a speech was given at, and its span in the title when the title names it; else from the lines
     under the title (a subtitle or a dateline may carry it: ——2021年2月2日在…会议上), else from the body's opening
-    (今天我们召开……大会)."""
+    (今天召开……大会)."""
     m = MEETING.search(title) or MEETING_BEFORE_KIND.search(title)
     if m:
         return m.group(1), m.span(1)
@@ -206,7 +207,7 @@ def _in_chinese(form: str) -> str:
 
 
 def _in_digits(form: str) -> str:
-    """A form with its counts in Arabic numerals, as one site writes them (四个意识 → 4个意识)."""
+    """A form with its counts in Arabic numerals, as some sites write them (四个意识 → 4个意识)."""
     return re.sub(rf"[{NUM}]{{1,3}}", lambda m: str(v) if (v := number_of(m.group(0))) else m.group(0), form)
 
 
@@ -329,7 +330,7 @@ def find_formulations(text: str) -> list[dict]:
     for m in QUOTE.finditer(text):
         content = m.group(1)
         if _LOOSE.search(content):
-            content = _BLANKS.sub("", ANNOTATION.sub("", content))
+            content = _BLANKS.sub("", strip_annotations(content))
         if len(content) > QUOTED_SHAPE_CHARS or names.match(content):
             continue
         entry = forms.get(content) or (forms.get(_in_chinese(content)) if _DIGIT.search(content)
@@ -389,8 +390,8 @@ def header_dates(removed: pl.DataFrame, heads: dict[str, int]) -> dict[str, dict
         if sid in dates or out_start > heads.get(sid, out_start):
             continue
         annotated = bytearray(len(before))
-        for m in ANNOTATION.finditer(before):
-            annotated[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+        for a_start, a_end, _, _ in annotations(before):
+            annotated[a_start:a_end] = b"\x01" * (a_end - a_start)
         for line in re.finditer(r"[^\n]+", before):
             kept = [k for k in range(line.start(), line.end()) if not annotated[k]]
             found = header_date("".join(before[k] for k in kept))

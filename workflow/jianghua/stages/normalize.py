@@ -1,10 +1,11 @@
 """Normalize stage: decoded text -> clean Simplified ``normalized`` text, and ``edits`` auditing every change.
 
-Operations, in order, each a function of the whole shard: pinyin annotations stripped; Traditional to
-Simplified (OpenCC's tables plus the project's overrides, applied by polars); boilerplate lines and inline
-ads removed (rules, plus lines repeated across the shard's files); placeholders made one mask token;
-half-width punctuation made full-width in Chinese context (GB/T 15834-2011, never NFKC); hard line breaks after
-；rejoined; stray whitespace cleaned.
+Operations, in order, each a function of the whole shard: the sites' GBK damage repaired (or flagged) with the
+corpus's own annotation table (the survey's ``annotations``), every repair in ``repairs``; pinyin annotations
+stripped; Traditional to Simplified (OpenCC's tables plus the project's overrides, applied by polars);
+boilerplate lines and inline ads removed (rules, plus the lines the survey found repeated across the corpus);
+placeholders made one mask token; half-width punctuation made full-width in Chinese context (GB/T 15834-2011,
+never NFKC); hard line breaks after ；rejoined; stray whitespace cleaned.
 
 The shard is one string, its texts between NUL separators (decode never lets NUL into a text), so each
 operation is a few numpy, regex or polars passes over the shard. A ``TracedShard`` keeps, per character, the
@@ -26,10 +27,12 @@ import polars as pl
 import pyarrow as pa
 
 from jianghua import tables
+from jianghua.text.charmodel import CharModel
 from jianghua.text.chars import codepoints, is_han_points, text_of
 from jianghua.text.data import read_tsv
-from jianghua.text.gbk import annotation_table
 from jianghua.text.outline import OUTLINE_START
+from jianghua.text.pinyin import annotations
+from jianghua.text.repair import Annotated, find_repairs, has_anchor
 from jianghua.text.t2s import convert_t2s
 
 OPERATIONS = tuple(tables.spec("edits")["operations"])  # in the order they run
@@ -174,16 +177,19 @@ class TracedShard:
         at = ranges(edits.starts, edits.ends - edits.starts)
         if (self.current[at] == 0).any() or (edits.afters == 0).any():
             raise ValueError(f"operation {op} touched a text separator")
-        # replacements of the same length keep the trace: each character stands for the one it replaced
-        same = edits.ends - edits.starts == edits.lengths
-        if same.any():
-            replaced = ranges(edits.starts[same], edits.lengths[same])
-            self.current[replaced] = edits.afters[ranges((np.cumsum(edits.lengths) - edits.lengths)[same],
-                                                         edits.lengths[same])]
-            self.written[replaced] |= bit
-            edits = Edits(edits.starts[~same], edits.ends[~same],
-                          edits.afters[np.repeat(~same, edits.lengths)], edits.lengths[~same])
-            at = ranges(edits.starts, edits.ends - edits.starts)
+        # a replacement keeps the trace over the length it shares with what it replaced (each of its first
+        # characters stands for the one it replaced), so that touching edits of two operations stay apart;
+        # the rest of the span is removed, or the rest of the replacement inserted after them
+        shared = np.minimum(edits.ends - edits.starts, edits.lengths)
+        first = np.cumsum(edits.lengths) - edits.lengths
+        replaced = ranges(edits.starts, shared)
+        self.current[replaced] = edits.afters[ranges(first, shared)]
+        self.written[replaced] |= bit
+        rest = edits.lengths - shared
+        left = (edits.ends > edits.starts + shared) | (rest > 0)
+        edits = Edits(edits.starts[left] + shared[left], edits.ends[left],
+                      edits.afters[ranges(first[left] + shared[left], rest[left])], rest[left])
+        at = ranges(edits.starts, edits.ends - edits.starts)
         origin = self.origin[at]
         traced = origin >= 0
         self.removed[origin[traced]] |= bit | self.written[at[traced]]
@@ -267,28 +273,31 @@ class TracedShard:
 
 # ---- pinyin ---------------------------------------------------------------------------------------
 
-@cache
-def readings() -> pl.Series:
-    """The readings of the annotation table."""
-    return pl.Series(sorted(set(annotation_table().values())), dtype=pl.String)
+def strip_pinyin(text: str) -> Edits:
+    """Remove the bracket of every ``字(reading)`` whose reading is one of the character's; ``（一）``, ``(地)``
+    and the like stay."""
+    return Edits.of(np.array([(start, end) for start, end, _, _ in annotations(text)], np.int64).reshape(-1, 2))
 
 
-def strip_pinyin(points: np.ndarray) -> Edits:
-    """Remove ``(reading)`` annotations of the annotation table; ``（一）``, ``(地)`` and the like stay.
+# ---- repair ---------------------------------------------------------------------------------------
 
-    An annotation follows its character: the character before ``(`` is no blank, no ``(`` and no text edge.
-    """
-    opens = np.flatnonzero(points == ord("("))
-    closes = np.flatnonzero(points == ord(")"))
-    following = np.searchsorted(closes, opens)
-    opens, following = opens[following < closes.size], following[following < closes.size]
-    ends = closes[following] + 1
-    before = points[opens - 1]
-    fits = ((ends - opens - 2 <= readings().str.len_chars().max()) & ~np.isin(before, WHITESPACE)
-            & (before != ord("(")) & (before != 0))
-    opens, ends = opens[fits], ends[fits]
-    known = pl.from_arrow(slices(points, opens + 1, ends - 1)).is_in(readings().implode()).to_numpy()
-    return Edits.of(np.stack([opens[known], ends[known]], axis=1))
+def repair_damage(texts: Sequence[str], source_ids: Sequence[str], annotated: Annotated,
+                  min_margin: float) -> tuple[Edits, pl.DataFrame]:
+    """The GBK-damage repairs of a shard's texts: the edits of the repaired spans (in the shard's text, whose
+    texts open after one separator each), and the ``repairs`` rows, repaired or flagged."""
+    damaged = [k for k, text in enumerate(texts) if has_anchor(text)]
+    model = CharModel(texts[k] for k in damaged) if damaged else None
+    rows, spans, afters = [], [], []
+    base = np.cumsum([len(text) + 1 for text in texts]) - np.array([len(text) for text in texts], np.int64)
+    for k in damaged:
+        for r in find_repairs(texts[k], model, min_margin, annotated):
+            rows.append((source_ids[k], r.start, r.end, texts[k][r.start:r.end], r.after, r.mechanism, r.score,
+                         r.status, r.reason))
+            if r.status == "repaired":
+                spans.append((base[k] + r.start, base[k] + r.end))
+                afters.append(r.after)
+    edits = Edits.of(np.array(spans, np.int64).reshape(-1, 2), afters)
+    return edits, pl.DataFrame(rows, schema=tables.polars_schema("repairs"), orient="row")
 
 
 # ---- boilerplate ---------------------------------------------------------------------------------
@@ -301,55 +310,49 @@ def boilerplate_rules() -> tuple[list[tuple[str, str]], list[re.Pattern]]:
             [re.compile(rx) for scope, _, rx in rows if scope == "inline"])
 
 
-def mine_repeated_lines(texts: Sequence[str], min_files: int, min_share: float,
-                        protected: Sequence[str]) -> set[str]:
-    """Lines that recur in at least ``min_files`` files and ``min_share`` of the shard's files.
-
-    Headings (lines opening with an outline marker) and lines ending like a sentence are never mined, nor
-    ``protected`` lines: speeches share formulas and headings that are content, not boilerplate.
-    """
-    if not texts:
-        return set()
-    frame = pl.DataFrame({"doc": range(len(texts)), "text": list(texts)})
-    counts = (frame.with_columns(pl.col("text").str.split("\n")).explode("text")
-              .with_columns(pl.col("text").str.strip_chars())
-              .filter(pl.col("text").str.len_chars() >= 4)
-              .group_by("text").agg(pl.col("doc").n_unique().alias("files")))
-    threshold = max(min_files, min_share * len(texts))
-    keep = set(protected)
-    return {line for line in counts.filter(pl.col("files") >= threshold)["text"].to_list()
-            if line not in keep and not OUTLINE_START.match(line) and line[-1] not in "。！？；：!?;:"}
-
-
 AD_BLOCK_LINES = 15   # a subscription block sits within the first lines of a page ...
 AD_BLOCK_WIDTH = 40   # ... and is made of short lines
 AD_RULES = ("contact-qq", "resale-notice")  # the rules that mark such a block (not headers or titles)
 
 
-def remove_boilerplate(text: str, points: np.ndarray, repeated: set[str]) -> Edits:
-    """Remove boilerplate lines (rules or mined) with their newline, and inline ads.
+def lines(text: str, points: np.ndarray) -> tuple[np.ndarray, pl.DataFrame]:
+    """The line breaks of a shard's text, and its lines (``text_no``, ``body``).
+
+    Lines end at \\n, at a text's end, or at a lone \\r (old Mac files); a \\r before \\n stays in the line.
+    """
+    lone_return = np.zeros(points.size, bool)
+    lone_return[:-1] = (points[:-1] == 13) & (points[1:] != 10)
+    breaks = np.flatnonzero((points == 10) | (points == 0) | lone_return)
+    if lone_return.any():
+        text = re.sub("\r(?!\n)", "\n", text)
+    return breaks, pl.DataFrame({"text_no": np.cumsum(points[breaks[:-1]] == 0),
+                                 "body": text.replace(SEP, "\n").split("\n")[1:-1]})
+
+
+def mined_lines(text: str, points: np.ndarray, boilerplate_lines: Sequence[str]) -> np.ndarray:
+    """Which lines of a shard's text are lines the survey mined as boilerplate (compared without edge blanks)."""
+    _, found = lines(text, points)
+    return found["body"].str.strip_chars().is_in(list(boilerplate_lines)).to_numpy()
+
+
+def remove_boilerplate(text: str, points: np.ndarray, mined: np.ndarray) -> Edits:
+    """Remove boilerplate lines (rules, or ``mined``: one flag per line) with their newline, and inline ads.
 
     A page that opens with a block of short lines, one of which a rule marks as an ad, loses the whole
     block up to that line: the site's name and slogans around the ad match no rule of their own.
     """
     line_rules, inline_rules = boilerplate_rules()
-    # lines end at \n, at a text's end, or at a lone \r (old Mac files); a \r before \n stays in the line
-    lone_return = np.zeros(points.size, bool)
-    lone_return[:-1] = (points[:-1] == 13) & (points[1:] != 10)
-    breaks = np.flatnonzero((points == 10) | (points == 0) | lone_return)
+    breaks, found = lines(text, points)
+    if found.height != mined.size:
+        raise ValueError("the lines of the shard changed before boilerplate removal")
     body_start, body_end = breaks[:-1] + 1, breaks[1:]
-    if lone_return.any():
-        text = re.sub("\r(?!\n)", "\n", text)
     body, line_no = pl.col("body"), pl.col("line_no")
-    lines = pl.DataFrame({"text_no": np.cumsum(points[breaks[:-1]] == 0),
-                          "body": text.replace(SEP, "\n").split("\n")[1:-1]})
-    flags = lines.select(
+    flags = found.with_columns(mined=mined).select(
         line_no=pl.int_range(pl.len()).over("text_no"),
         text_no="text_no",
         long=body.str.strip_chars().str.len_chars() > AD_BLOCK_WIDTH,
         ad=pl.any_horizontal(body.str.contains(rx) for name, rx in line_rules if name in AD_RULES),
-        rule=pl.any_horizontal(body.str.contains(rx) for _, rx in line_rules)
-        | body.str.strip_chars().is_in(list(repeated)),
+        rule=pl.any_horizontal(body.str.contains(rx) for _, rx in line_rules) | pl.col("mined"),
     ).select(
         removed=pl.col("rule") | (line_no <= pl.when(
             (line_no < AD_BLOCK_LINES) & (pl.col("long").cum_sum().over("text_no") == 0) & pl.col("ad")
@@ -469,35 +472,40 @@ def clean_space(points: np.ndarray) -> Edits:
 
 # ---- the stage -----------------------------------------------------------------------------------
 
-def normalize_texts(texts: Sequence[str], mask_token: str, min_files: int, min_share: float,
-                    protected: Sequence[str]) -> TracedShard:
-    """Normalize a shard's texts; the result holds the texts, the trace of every change and counts."""
+def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token: str, annotated: Annotated,
+                    boilerplate_lines: Sequence[str], min_margin: float) -> tuple[TracedShard, pl.DataFrame]:
+    """Normalize a shard's texts; the result holds the texts, the trace of every change and counts, and the
+    ``repairs`` rows."""
     shard = TracedShard(texts)
-    shard.replace("pinyin", strip_pinyin(shard.current))
+    # found on the decoded lines: repair, pinyin and T->S keep every line break
+    mined = mined_lines(shard.text, shard.current, boilerplate_lines)
+    repairs, repair_rows = repair_damage(texts, source_ids, annotated, min_margin)
+    shard.replace("repair", repairs)
+    shard.replace("pinyin", strip_pinyin(shard.text))
     shard.substitute("t2s", convert_t2s(pl.Series([shard.text])).item())
-    repeated = mine_repeated_lines(shard.texts(), min_files, min_share, protected)
-    shard.replace("boilerplate", remove_boilerplate(shard.text, shard.current, repeated))
+    shard.replace("boilerplate", remove_boilerplate(shard.text, shard.current, mined))
     # masks before punctuation: "X," is Chinese context once X is a mask
     shard.replace("mask", canonical_masks(shard.text, shard.current, mask_token))
     shard.replace("punct", fullwidth_punctuation(shard.current))
     shard.replace("reflow", rejoin_lines(shard.text))
     shard.replace("space", clean_space(shard.current))
-    return shard
+    return shard, repair_rows
 
 
-def normalize_frame(decoded: pl.DataFrame, mask_token: str, min_files: int, min_share: float,
-                    protected: Sequence[str]) -> dict[str, pl.DataFrame]:
-    """``decoded`` (source_id, text) -> ``normalized`` and ``edits`` frames."""
+def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplate_lines: pl.DataFrame,
+                    mask_token: str, min_margin: float) -> dict[str, pl.DataFrame]:
+    """``decoded`` (source_id, text) and the survey's tables -> ``normalized``, ``edits`` and ``repairs``."""
     ids = decoded["source_id"].to_list()
-    shard = normalize_texts(decoded["text"].to_list(), mask_token, min_files, min_share, protected)
+    annotated = Annotated(annotations.select("char", "reading").iter_rows())
+    shard, repairs = normalize_texts(decoded["text"].to_list(), ids, mask_token, annotated,
+                                     boilerplate_lines["line"].to_list(), min_margin)
     normalized = pl.DataFrame(
         {"source_id": ids, "text": shard.texts(), **{f"n_{op}": shard.counts[op] for op in OPERATIONS}},
         schema=tables.polars_schema("normalized"))
-    return {"normalized": normalized, "edits": shard.edit_table(ids)}
+    return {"normalized": normalized, "edits": shard.edit_table(ids), "repairs": repairs}
 
 
 def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
-    """Normalize a shard's ``decoded`` texts."""
-    return normalize_frame(frames["decoded"], settings["normalize.mask_token"],
-                           settings["normalize.boilerplate_min_files"], settings["normalize.boilerplate_min_share"],
-                           settings["normalize.protected_lines"])
+    """Normalize a shard's ``decoded`` texts with the survey's corpus tables."""
+    return normalize_frame(frames["decoded"], frames["annotations"], frames["boilerplate_lines"],
+                           settings["normalize.mask_token"], settings["repair.min_margin"])

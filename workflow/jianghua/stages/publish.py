@@ -26,7 +26,8 @@ import pyarrow as pa
 from jianghua import __version__, registry, tables
 from jianghua.errors import ValidationFailed
 
-LIBRARIES = ("polars", "pyarrow", "great-expectations", "opencc-python-reimplemented", "snakemake")
+# the libraries whose versions shape the published bytes (polars writes its own into every parquet file)
+LIBRARIES = ("polars", "pyarrow", "numpy", "great-expectations", "opencc-python-reimplemented", "pypinyin", "snakemake")
 
 
 def schema_fingerprint(table: str) -> str:
@@ -59,10 +60,12 @@ def gate(results: dict[str, dict]) -> None:
 
 
 def version_id(sources: pl.DataFrame, rejects: pl.DataFrame, config_text: str) -> str:
-    """The version id: inputs, config, code and schemas; the same for the same of all four, never the clock."""
+    """The version id: the corpus (each file's path in it and content), the config, the code, the schemas and
+    the library versions; never the clock, nor where the corpus lies (``input_dir``)."""
     inputs = sorted([(p, h) for p, h in zip(sources["path"], sources["sha256"])] +
                     [(p, h or r) for p, h, r in zip(rejects["path"], rejects["sha256"], rejects["reason"])])
-    payload = {"inputs": inputs, "config": json.loads(config_text), "package": __version__,
+    config = {key: value for key, value in json.loads(config_text).items() if key != "input_dir"}
+    payload = {"inputs": inputs, "config": config, "package": __version__, "libraries": _library_versions(),
                "code": code_fingerprint(), "schemas": {t: schema_fingerprint(t) for t in tables.ALL_TABLES}}
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -74,7 +77,8 @@ def mark_duplicates(sources: pl.DataFrame, index: int, canonical: pl.DataFrame) 
                                 .alias("status"))
 
 
-PER_FILE_TABLES = ("sources", "rejects")  # one row per input file, keyed by path: published as one part
+# one row per input file, keyed by path, or one file for the corpus: published as one part
+ONE_PART_TABLES = frozenset({"sources", "rejects"}) | registry.CORPUS_TABLES
 
 
 def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scratch: Path,
@@ -88,7 +92,7 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
     back from every shard's open file (one file per shard, not one per shard and range) until a part is full.
     The per-file tables are small and come as one part.
     """
-    if table in PER_FILE_TABLES:
+    if table in ONE_PART_TABLES:
         frames = [tables.read_shard(table, path, index, canonical) for index, path in enumerate(shard_paths)]
         if table == "sources":
             frames = [mark_duplicates(frame, index, canonical) for index, frame in enumerate(frames)]
@@ -143,6 +147,10 @@ def dataset_card(version: str, manifest: dict, warnings: list[str]) -> str:
     lines = [f"# jianghua dataset {version}", "",
              f"Built by jianghua {__version__}. Offsets are half-open [start, end) in Unicode code points.", "",
              "Read with `jianghua.load(table)`, `pl.scan_parquet('<table>/*.parquet')`, DuckDB or pyarrow.", ""]
+    if not manifest["tables"]["documents"]["rows"]:
+        rejected = manifest["tables"]["rejects"]["rows"]
+        lines += [f"**This version is empty**: the input held no document ({manifest['tables']['sources']['rows']} "
+                  f"files decoded, {rejected} rejected: see the rejects table).", ""]
     lines += ["## Validation warnings", ""] + ([f"- {w}" for w in warnings] or ["- none"]) + [""]
     for table in tables.ALL_TABLES:
         spec = tables.spec(table)

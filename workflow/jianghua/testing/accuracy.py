@@ -78,16 +78,16 @@ def repair_accuracy(clean_texts: list[str], min_margin: float) -> dict[str, floa
     ``exact`` is the share of damaged spans whose text after repair is exactly what was intended;
     ``changed_outside`` counts repairs that touched text outside every damaged span (must be 0).
     """
-    from jianghua.testing.damage import intended, simulate
+    from jianghua.testing.damage import annotation_table, intended, simulate
     from jianghua.text.charmodel import CharModel
-    from jianghua.text.repair import apply, find_repairs
+    from jianghua.text.repair import Annotated, apply, find_repairs
 
     pairs = [(intended(t), simulate(t)) for t in clean_texts]
     model = CharModel(damaged for _, damaged in pairs)
     total = exact = flagged = wrong = outside = 0
     for want, damaged in pairs:
         spans = damaged_spans(want, damaged)
-        repaired, rows = apply(damaged, find_repairs(damaged, model, min_margin))
+        repaired, rows = apply(damaged, find_repairs(damaged, model, min_margin, Annotated(annotation_table().items())))
         outside += sum(not any(s < r["end"] and r["start"] < e for s, e in spans) for r in rows)
         remaining = len(damaged_spans(want, repaired))
         total += len(spans)

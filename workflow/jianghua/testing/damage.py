@@ -7,7 +7,17 @@ across character boundaries; (3) decoded the result lossily, one byte out of ste
 
 from __future__ import annotations
 
-from jianghua.text.gbk import FULLWIDTH_TO_ASCII, annotation_table, is_user_defined
+from functools import cache
+from pathlib import Path
+
+from jianghua.text.gbk import FULLWIDTH_TO_ASCII, is_user_defined
+
+
+@cache
+def annotation_table() -> dict[str, str]:
+    """The seeds' sites' annotated characters, each with its one reading (``annotations.tsv`` beside this module)."""
+    text = (Path(__file__).parent / "annotations.tsv").read_text(encoding="utf-8")
+    return dict(line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
 
 
 def annotate_bytes(data: bytes, table: dict[str, str]) -> bytes:

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cache
-
-from jianghua.text.data import read_tsv
-
 # the punctuation pass turned the GBK bytes of these marks into ASCII signs, also across character boundaries
 FULLWIDTH_TO_ASCII = {"，": ",", "；": ";", "！": "!", "？": "?"}
-
-
-@cache
-def annotation_table() -> dict[str, str]:
-    """Annotated character -> its one reading, from ``data/annotations.tsv``."""
-    return {char: reading for char, reading in read_tsv("annotations.tsv")}
 
 
 def is_user_defined(lead: int, trail: int) -> bool:

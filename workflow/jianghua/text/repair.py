@@ -17,6 +17,7 @@ import bisect
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from weakref import WeakKeyDictionary
@@ -25,7 +26,7 @@ import numpy as np
 
 from jianghua.text.charmodel import IS_PUNCTUATION, CharModel
 from jianghua.text.chars import CJK_PUNCTUATION, is_han
-from jianghua.text.gbk import FULLWIDTH_TO_ASCII, annotation_table, is_user_defined
+from jianghua.text.gbk import FULLWIDTH_TO_ASCII, is_user_defined
 
 MAX_RUN = 40
 # The byte before a spelled ，；！？ is A3; in the seeds it is always the trail of 。 (A1 A3), which the
@@ -59,25 +60,18 @@ class Repair:
     reason: str
 
 
-@cache
-def readings() -> dict[str, list[str]]:
-    """Reading -> the annotated characters that carry it."""
-    table = defaultdict(list)
-    for char, reading in annotation_table().items():
-        table[reading].append(char)
-    return dict(table)
+class Annotated:
+    """The characters a corpus's sites annotate, by reading, and the anchors of damage they leave."""
 
-
-@cache
-def reading_pattern() -> re.Pattern:
-    """A reading of the annotation table followed by ")"."""
-    alternatives = "|".join(sorted(map(re.escape, readings()), key=len, reverse=True))
-    return re.compile(rf"({alternatives})\)")
-
-
-@cache
-def anchor_pattern() -> re.Pattern:
-    return re.compile(rf"\?(?:{reading_pattern().pattern}|([,;!?]))")
+    def __init__(self, pairs: Iterable[tuple[str, str]]):
+        by_reading: dict[str, list[str]] = defaultdict(list)
+        for char, reading in sorted(set(pairs)):
+            by_reading[reading].append(char)
+        self.readings = dict(by_reading)
+        # a reading followed by ")"; with no annotation at all, a group that never matches
+        alternatives = "|".join(sorted(map(re.escape, self.readings), key=len, reverse=True)) or "(?!)"
+        self.reading_pattern = re.compile(rf"({alternatives})\)")
+        self.anchor_pattern = re.compile(rf"\?(?:{self.reading_pattern.pattern}|([,;!?]))")
 
 
 def _gbk(char: str) -> bytes | None:
@@ -99,7 +93,7 @@ def _decode_pair(lead: int, trail: int) -> str | None:
     return char if len(char) == 1 else None
 
 
-def _realign(text: str, pos: int, lead: int) -> tuple[tuple[bytes, list[str] | None] | None, int]:
+def _realign(text: str, pos: int, lead: int, annotated: Annotated) -> tuple[tuple[bytes, list[str] | None] | None, int]:
     """Re-align the one-byte-shifted run starting at ``pos`` whose first byte ``lead`` is known.
 
     Returns the run as its whole byte pairs and the options of a last, enumerated character (or None), and
@@ -113,11 +107,11 @@ def _realign(text: str, pos: int, lead: int) -> tuple[tuple[bytes, list[str] | N
     end = pos
     while end < len(text) and end - pos < MAX_RUN:
         char = text[end]
-        annotation = reading_pattern().match(text, end + 1) if char == "?" else None
+        annotation = annotated.reading_pattern.match(text, end + 1) if char == "?" else None
         if annotation:
             # "?reading)": the lost trail byte and the swallowed "(" of the last character's own annotation,
             # so the last character is the annotated one with that reading whose lead byte is known
-            last = [c + "(" for c in readings()[annotation.group(1)] if (_gbk(c) or b"  ")[0] == stream[-1]]
+            last = [c + "(" for c in annotated.readings[annotation.group(1)] if (_gbk(c) or b"  ")[0] == stream[-1]]
             return (bytes(stream[:-1]), last), end + 1
         if char == "?" and text[end + 1:end + 2] not in ("", "?", "\n") and text[end + 1] < "\x80":
             last = [c for t in range(0x40, 0xFF) if (c := _decode_pair(stream[-1], t))]
@@ -388,16 +382,16 @@ def _rank(lattices: list[tuple[int, list[list[str]]]], text: str, start: int, en
     return best, margin, why, None
 
 
-def _straddled(text: str, match: re.Match, model: CharModel, min_margin: float) -> Repair:
+def _straddled(text: str, match: re.Match, model: CharModel, min_margin: float, annotated: Annotated) -> Repair:
     start = match.start()
     prev = _gbk(text[start - 1]) if start else None
     runs: list[Run] = []
     end = match.end()
-    for char in readings()[match.group(1)]:
+    for char in annotated.readings[match.group(1)]:
         code = _gbk(char)
         if prev is None or code is None or prev[1] != code[0]:
             continue
-        run, end = _realign(text, match.end(), code[1])
+        run, end = _realign(text, match.end(), code[1], annotated)
         if run:
             runs.append(([], *run))
     after, score, reason = _choose(runs, text, start, end, model, min_margin)
@@ -410,10 +404,10 @@ def _lead_characters(trail: int) -> list[str]:
     return [c for u in range(0x81, 0xFF) if (c := _decode_pair(u, trail))]
 
 
-def _punctuation(text: str, match: re.Match, model: CharModel, min_margin: float) -> Repair:
+def _punctuation(text: str, match: re.Match, model: CharModel, min_margin: float, annotated: Annotated) -> Repair:
     start = match.start()
     sign = SIGN_BYTES[match.group(2)]
-    run, end = _realign(text, match.end(), sign[1])
+    run, end = _realign(text, match.end(), sign[1], annotated)
     runs: list[Run] = [([_lead_characters(sign[0])], *run)] if run else []
     after, score, reason = _choose(runs, text, start, end, model, min_margin, PUNCTUATION_PRIOR)
     return _result(text, start, end, after, "punctuation-pass", score, reason)
@@ -425,15 +419,15 @@ def _result(text, start, end, after, mechanism, score, reason) -> Repair:
     return Repair(start, end, after, mechanism, score, "repaired", reason)
 
 
-def find_repairs(text: str, model: CharModel, min_margin: float) -> list[Repair]:
+def find_repairs(text: str, model: CharModel, min_margin: float, annotated: Annotated) -> list[Repair]:
     """All damaged spans of ``text``, repaired or flagged, sorted and non-overlapping."""
     found: list[Repair] = []
     covered_until = 0
-    for match in anchor_pattern().finditer(text):
+    for match in annotated.anchor_pattern.finditer(text):
         if match.start() < covered_until:
             continue
         handler = _straddled if match.group(1) else _punctuation
-        repair = handler(text, match, model, min_margin)
+        repair = handler(text, match, model, min_margin, annotated)
         found.append(repair)
         covered_until = repair.end
     starts = [r.start for r in found]  # in text order, not overlapping

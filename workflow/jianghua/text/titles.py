@@ -21,6 +21,7 @@ from jianghua.text.chars import HAN
 from jianghua.text.data import read_tsv
 from jianghua.text.dates import dateline, header_date
 from jianghua.text.outline import compilation_part, marker_at
+from jianghua.text.pinyin import strip_annotations
 
 # Words that name a kind of text, longest first where one holds another.
 KIND_WORDS = ("讲话稿", "讲话提纲", "讲话", "讲稿", "党课", "致辞", "贺词", "祝词", "主持词", "发言稿", "发言", "汇报",
@@ -33,7 +34,7 @@ KIND_CONTINUES = re.compile(r"精神|要点|原文|会|稿|中|的|和|及|与|�
 ROLE = re.compile(r"(常务副(?:市|县|区|省)长|副?(?:市|县|区|省|州|镇|乡)长|(?:市|县|区|省|州|镇|乡)委(?:副)?书记|"
                   r"党(?:组|委|工委)(?:副)?书记|(?:党)?(?:总)?支部?书记|(?:副)?(?:局|厅|处|部|院|校|行|社)长|(?:副)?主任|"
                   r"(?:副)?主席|(?:副)?秘书长|董事长|总经理)")
-# a meeting where a speech was given (在全市经济工作会议上, 在…闭幕式时)
+# a meeting where a speech was given (在全市经济工作会议上, 在…开幕式时)
 MEETING = re.compile(r"在(.{2,40}?(?:会议|大会|座谈会|推进会|调度会|总结会|部署会|交流会|研讨会|观摩会|全会|剖析会|动员会|"
                      r"报告会|表彰会|培训班|论坛|典礼|仪式|开幕式|闭幕式|会))(?:上|时)")
 
@@ -62,7 +63,6 @@ _HEAD_JUNK = re.compile(rf"^[\x20-\x7e]*?(?=\d*[{HAN}“《（【])")
 _TAIL_JUNK = re.compile(rf"(?<=[{HAN}”》）】])[\x20-\x7e]+$")
 _LETTER_SPACED = re.compile(rf"(?:[{HAN}] +)+[{HAN}]")
 _PAGE_COUNTER = re.compile(r"\s*(?:[-—－]\s*\d+篇)?\s*[（(]第\d+/\d+页[）)]\s*$|\s*[-—－]\s*\d+篇\s*$")
-ANNOTATION = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+[）)]")  # a pinyin annotation the text still holds
 # page furniture: navigation, interface words, sizes and counts, contact and spam lines, site names, labels
 _NAVIGATION = re.compile(r"[>＞»›].*[>＞»›]|首页|当前位置|现在的位置|网站地图|上一篇|下一篇|上一主题|下一主题")
 _INTERFACE = re.compile(r"关灯|开灯|字号|打印|收藏|复制|分享|扫一扫|扫码|登录|注册|返回|移动版|阅读模式|显示全部|点击|浏览|桌面")
@@ -136,7 +136,7 @@ def clean_line(line: str) -> str:
 
 def names_of(line: str) -> list[str] | None:
     """The names of a line that holds only personal names (方 明; 吕强，欧 丽，韩小军; ■ 方 明 柯晓燕), or None."""
-    text = ANNOTATION.sub("", line).strip().lstrip(_BULLETS).strip()
+    text = strip_annotations(line).strip().lstrip(_BULLETS).strip()
     if not text or len(text) > 40 or not _NAME_LINE.fullmatch(text):
         return None
     names: list[str] = []
@@ -247,9 +247,9 @@ def title_score(title: str, rank: int, next_kind: str | None, repeated: bool, af
 
 def glued_title(line: str, sentence: bool = True) -> int | None:
     """Where the title ends in a line that runs on into the speech, or None when no title opens it: at a
-    salutation (…的讲话同志们：), at a subtitle (… ——在…上的讲话), or, in a line that reads as a sentence, after the
+    salutation (…的讲话 + 同志们：), at a subtitle (… ——在…上的讲话), or, in a line that reads as a sentence, after the
     kind word that ends a meeting's speech (在…会议上的讲话年初以来，…). A site's short title before the full one
-    (…上讲话…上的讲话同志们：) is cut at its own kind word."""
+    (…上讲话…上的讲话 + 同志们：) is cut at its own kind word."""
     salutation = next((m.start() for m in SALUTATION.finditer(line, 0, MAX_TITLE + 20) if m.start() > 0), None)
     dash = line.find("——", 1, MAX_TITLE + 2)
     ends = [p for p in (salutation, dash) if p is not None and p > 0]

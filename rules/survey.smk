@@ -1,0 +1,14 @@
+checkpoint survey:
+    input:
+        **stage_inputs("survey"),
+    output:
+        **stage_outputs("survey"),
+    log:
+        "results/logs/survey.log",
+    benchmark:
+        "results/benchmarks/survey.tsv"
+    params:
+        settings=stage_settings("survey"),
+        io=io_args,
+    shell:
+        STAGE_SHELL

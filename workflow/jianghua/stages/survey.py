@@ -1,0 +1,82 @@
+"""Survey stage: facts of the whole corpus that every shard's normalization needs, so that no output depends
+on the number of shards.
+
+- ``annotations``: the characters the corpus's sites annotate with inline pinyin, with which reading, how
+  often and in how many files (repair takes its candidates from it);
+- ``boilerplate_lines``: lines repeated in many files of the corpus (site furniture), which normalize removes.
+
+A map-reduce over the shards: each shard is counted on its own (per source, so a file found in two shards
+counts once), then the counts add up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import polars as pl
+
+from jianghua import tables
+from jianghua.text.outline import OUTLINE_START
+from jianghua.text.pinyin import CANDIDATE, is_reading
+from jianghua.text.t2s import convert_t2s
+
+MIN_LINE_CHARS = 4  # shorter lines recur by chance (a name, 附件, 谢谢)
+SENTENCE_END = "。！？；：!?;:"
+
+
+def annotation_pairs(decoded: pl.DataFrame) -> pl.DataFrame:
+    """(source_id, char, reading, count) of the annotations in a shard's decoded texts."""
+    found = (decoded.select("source_id", match=pl.col("text").str.extract_all(CANDIDATE.pattern))
+             .explode("match").drop_nulls("match")
+             .with_columns(char=pl.col("match").str.slice(0, 1),
+                           reading=pl.col("match").str.extract(CANDIDATE.pattern, 3).str.to_lowercase()))
+    pairs = found.select("char", "reading").unique()
+    valid = pairs.filter(pl.Series([is_reading(c, r) for c, r in pairs.iter_rows()], dtype=pl.Boolean))
+    return (found.join(valid, on=["char", "reading"]).group_by("source_id", "char", "reading")
+            .agg(count=pl.len()))
+
+
+def line_files(decoded: pl.DataFrame) -> pl.DataFrame:
+    """(line, source_id): the distinct lines of each text, stripped, of at least ``MIN_LINE_CHARS``."""
+    return (decoded.select("source_id", line=pl.col("text").str.split("\n")).explode("line")
+            .with_columns(pl.col("line").str.strip_chars())
+            .filter(pl.col("line").str.len_chars() >= MIN_LINE_CHARS).unique())
+
+
+def mine_lines(pairs: pl.DataFrame, n_files: int, min_files: int, min_share: float,
+               protected: Sequence[str]) -> pl.DataFrame:
+    """The lines found in at least ``min_files`` files and ``min_share`` of the corpus's files.
+
+    Headings (lines opening with an outline marker) and lines ending like a sentence are never mined, nor
+    ``protected`` lines (compared in Simplified): speeches share formulas and headings that are content.
+    """
+    threshold = max(min_files, min_share * n_files)
+    counted = pairs.group_by("line").agg(files=pl.len()).filter(pl.col("files") >= threshold)
+    simplified = convert_t2s(counted["line"])
+    keep = [line not in protected and not OUTLINE_START.match(line) and line[-1] not in SENTENCE_END
+            for line in simplified.to_list()]
+    return counted.filter(pl.Series(keep, dtype=pl.Boolean)).sort("line")
+
+
+def survey(shards: Iterable[dict[str, pl.DataFrame]], min_files: int, min_share: float,
+           protected: Sequence[str]) -> dict[str, pl.DataFrame]:
+    """The corpus tables from every shard's ``decoded`` texts."""
+    annotation_parts, line_parts, n_files = [], [], 0
+    for frames in shards:
+        decoded = frames["decoded"]
+        n_files += decoded.height
+        annotation_parts.append(annotation_pairs(decoded))
+        line_parts.append(line_files(decoded))
+    if not annotation_parts:  # no shard at all
+        return {"annotations": tables.empty("annotations"), "boilerplate_lines": tables.empty("boilerplate_lines")}
+    annotations = (pl.concat(annotation_parts).group_by("char", "reading")
+                   .agg(count=pl.col("count").sum(), files=pl.col("source_id").n_unique()).sort("char", "reading"))
+    lines = mine_lines(pl.concat(line_parts), n_files, min_files, min_share, protected)
+    return {"annotations": annotations.cast(dict(tables.polars_schema("annotations"))),
+            "boilerplate_lines": lines.cast(dict(tables.polars_schema("boilerplate_lines")))}
+
+
+def run(shards: Iterable[dict[str, pl.DataFrame]], settings) -> dict[str, pl.DataFrame]:
+    """Survey every shard's ``decoded`` texts."""
+    return survey(shards, settings["boilerplate.min_files"], settings["boilerplate.min_share"],
+                  settings["boilerplate.protected_lines"])
