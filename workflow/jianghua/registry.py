@@ -72,7 +72,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
           writes=("normalized", "edits", "repairs"), config=("normalize", "repair"),
           data=("boilerplate.tsv", *T2S, *CHARACTER_MODEL)),
     Stage("segment", reads={"normalized": None, "edits": None},
-          writes=("documents", "sections", "paragraphs", "sentences")),
+          writes=("documents", "sections", "paragraphs", "sentences"), data=("surnames.tsv",)),
     Stage("extract",
           reads={"documents": None, "sentences": ("doc_id", "sentence_id", "start"),
                  "edits": ("source_id", "operation", "start", "end", "out_start", "out_end", "before"),
