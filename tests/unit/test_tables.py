@@ -62,9 +62,9 @@ def test_data_tables_are_sorted_and_unique(name):
 def test_boilerplate_rules_are_named_uniquely_and_compile():
     import re
     rows = read_tsv("boilerplate.tsv")
-    assert len({name for _, name, _ in rows}) == len(rows)
-    assert {scope for scope, _, _ in rows} == {"line", "inline"}
-    assert all(re.compile(rx) for _, _, rx in rows)
+    assert len({name for _, name, *_ in rows}) == len(rows)
+    assert {scope for scope, *_ in rows} == {"line", "break", "inline"}
+    assert all(int(max_chars) >= 0 and prose in ("yes", "no") and re.compile(rx) for _, _, max_chars, prose, rx in rows)
 
 
 def test_expectation_ids_are_unique_and_stable():
