@@ -244,6 +244,12 @@ class TracedShard:
         self.written[at] |= np.uint8(BIT[op])
         self._text = rewritten
 
+    def traced_to(self, spans: np.ndarray) -> np.ndarray:
+        """Which current characters copy or replaced a decoded character inside one of ``spans`` (sorted,
+        disjoint (n, 2) spans of the decoded string)."""
+        at = np.searchsorted(spans[:, 0], self.origin, side="right") - 1
+        return (at >= 0) & (self.origin >= 0) & (self.origin < spans[np.maximum(at, 0), 1] if spans.size else False)
+
     def edit_table(self, source_ids: Sequence[str]) -> pl.DataFrame:
         """The ``edits`` rows, in the coordinates of their own text.
 
@@ -342,7 +348,7 @@ def repair_damage(texts: Sequence[str], source_ids: Sequence[str], annotated: An
     damaged = [k for k, text in enumerate(texts) if has_anchor(text)]
     model = CharModel(texts[k] for k in damaged) if damaged else None
     rows, spans, afters = [], [], []
-    base = np.cumsum([len(text) + 1 for text in texts]) - np.array([len(text) for text in texts], np.int64)
+    base = text_starts(texts)
     for k in damaged:
         for r in find_repairs(texts[k], model, min_margin, annotated):
             rows.append((source_ids[k], r.start, r.end, texts[k][r.start:r.end], r.after, r.mechanism, r.score,
@@ -352,6 +358,28 @@ def repair_damage(texts: Sequence[str], source_ids: Sequence[str], annotated: An
                 afters.append(r.after)
     edits = Edits.of(np.array(spans, np.int64).reshape(-1, 2), afters)
     return edits, pl.DataFrame(rows, schema=tables.polars_schema("repairs"), orient="row")
+
+
+def text_starts(texts: Sequence[str]) -> np.ndarray:
+    """Where each text starts in the shard's string (after one separator each)."""
+    return np.cumsum([len(text) + 1 for text in texts], dtype=np.int64) - np.array([len(t) for t in texts], np.int64)
+
+
+UNEXPLAINED = "unexplained"  # repair's mechanism for a ? next to Han that no damage mechanism explains
+
+
+def flagged_spans(texts: Sequence[str], source_ids: Sequence[str], repair_rows: pl.DataFrame) -> np.ndarray:
+    """The damaged spans repair flagged (and left as they are) in the shard's decoded string, sorted: (n, 2).
+
+    A ``?`` flagged as unexplained counts only in a text that shows explained damage elsewhere: a text the
+    sites' byte damage never touched writes question marks, half-width.
+    """
+    explained = repair_rows.filter(pl.col("mechanism") != UNEXPLAINED)["source_id"].unique().implode()
+    flagged = repair_rows.filter((pl.col("status") == "flagged")
+                                 & ((pl.col("mechanism") != UNEXPLAINED) | pl.col("source_id").is_in(explained)))
+    base = flagged["source_id"].replace_strict(list(source_ids), text_starts(texts).tolist(), return_dtype=pl.Int64)
+    found = np.stack([(base + flagged["start"]).to_numpy(), (base + flagged["end"]).to_numpy()], axis=1)
+    return found[np.argsort(found[:, 0], kind="stable")].reshape(-1, 2).astype(np.int64)
 
 
 # ---- boilerplate ---------------------------------------------------------------------------------
@@ -381,11 +409,31 @@ def _is_alnum(points: np.ndarray) -> np.ndarray:
     return ((letter >= ord("a")) & (letter <= ord("z"))) | ((points >= ord("0")) & (points <= ord("9")))
 
 
+BLANKS = " \u3000"  # a letter-spaced placeholder stands between these and its Han neighbours (X 委 X 届)
+
+
+def _inside_titles(points: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Which positions ``at`` lie inside a 《…》 title closed on the same line."""
+    def last_before(marks: np.ndarray) -> np.ndarray:
+        return np.concatenate(([-1], marks))[np.searchsorted(marks, at)]
+
+    def first_after(marks: np.ndarray) -> np.ndarray:
+        return np.concatenate((marks, [points.size]))[np.searchsorted(marks, at)]
+
+    opens, closes = np.flatnonzero(points == ord("《")), np.flatnonzero(points == ord("》"))
+    stops = np.flatnonzero((points == 10) | (points == 0))
+    return ((last_before(opens) > np.maximum(last_before(closes), last_before(stops)))
+            & (first_after(closes) < first_after(stops)))
+
+
 def canonical_masks(text: str, points: np.ndarray, token: str) -> Edits:
-    """Every placeholder run next to a Han character becomes ``token``; Latin names (GX, QQ) stay.
+    """Every placeholder run next to a Han character becomes ``token``; Latin names (GX, QQ, 阿Q) stay.
 
     A run of X or x counts only as a whole word; a run of × * ＊ drops the sign that touches a Latin letter
-    or digit.
+    or digit; but a run between digits and a Han character masks digits of a number (``201x年``, ``20**年``)
+    and stays whole. A placeholder spaced from its Han neighbours (``X 委 X 届``) takes the blanks with it; one
+    of two signs or more between Chinese punctuation is one too (a name in a list, ``**、**案``). A
+    placeholder inside a 《…》 title is part of the title as written (a template's name) and stays.
     """
     classes = np.zeros(points.size, np.int8)
     for k, signs in enumerate(MASK_SIGNS, 1):
@@ -393,11 +441,17 @@ def canonical_masks(text: str, points: np.ndarray, token: str) -> Edits:
     starts, ends = _runs(classes)
     latin = classes[starts] == 2
     after_alnum, before_alnum = _is_alnum(points[starts - 1]), _is_alnum(points[ends])
-    keep = np.where(latin, ~after_alnum & ~before_alnum, True)
-    starts = starts + (after_alnum & ~latin)
+    digits = (points[starts - 1] >= ord("0")) & (points[starts - 1] <= ord("9")) & is_han_points(points[ends])
+    keep = np.where(latin, (~after_alnum | digits) & ~before_alnum, True)
+    starts = starts + (after_alnum & ~latin & ~digits)
     ends = ends - (before_alnum & ~latin)
-    keep &= (ends > starts) & (is_han_points(points[starts - 1]) | is_han_points(points[ends]))
-    found = np.stack([starts[keep], ends[keep]], axis=1)
+    blank_before = _is_any(points[starts - 1], BLANKS) & is_han_points(points[np.maximum(starts - 2, 0)])
+    blank_after = _is_any(points[ends], BLANKS) & is_han_points(points[np.minimum(ends + 1, points.size - 1)])
+    listed = (ends - starts >= 2) & _is_cjk(points[starts - 1]) & _is_cjk(points[ends])  # 。**、**案
+    keep &= (ends > starts) & (is_han_points(points[starts - 1]) | is_han_points(points[ends]) | blank_before
+                               | blank_after | listed)
+    keep &= ~_inside_titles(points, starts)
+    found = np.stack([starts - blank_before, ends + blank_after], axis=1)[keep]
     found = found[[text[start:end] != token for start, end in found.tolist()]].reshape(-1, 2)
     return Edits.of(found, [token] * len(found))
 
@@ -406,19 +460,25 @@ FULLWIDTH_OFFSET = 0xFEE0  # ! , : ; ? ( ) -> ！，：；？（）
 LONGEST_PARENTHETICAL = 40
 
 
-def fullwidth_punctuation(points: np.ndarray) -> Edits:
+def _is_digit(points: np.ndarray) -> np.ndarray:
+    return (points >= ord("0")) & (points <= ord("9"))
+
+
+def fullwidth_punctuation(points: np.ndarray, damaged: np.ndarray) -> Edits:
     """Half-width , : ; ! ? ( ) to full width where Chinese text surrounds them (GB/T 15834-2011).
 
-    , : ; ! follow a Chinese character or a digit and precede no Latin letter; ? follows a Chinese
-    character and ends a line or precedes a closing mark; ( ) enclose at most 40 characters of one line,
-    with a Han character inside or next to them.
+    , : ; ! follow a Chinese character or a digit and precede no Latin letter (between two digits they stay:
+    12,440, 9:30, 9.7:47.3); ? follows a Chinese character and precedes no Latin letter or digit, unless it
+    lies in recorded damage (``damaged``, per character: a span repair flagged, which keeps its ``?``);
+    ( ) enclose at most 40 characters of one line, with a Han character inside or next to them.
     """
     signs = np.flatnonzero(_is_any(points, ",:;!"))
     before, after = points[signs - 1], points[signs + 1]
     latin = ((after | 0x20) >= ord("a")) & ((after | 0x20) <= ord("z"))
-    signs = signs[(_is_cjk(before) | _is_decimal(before)) & ~latin]
+    between_digits = _is_digit(before) & _is_digit(after)
+    signs = signs[(_is_cjk(before) | _is_decimal(before)) & ~latin & ~between_digits]
     questions = np.flatnonzero(points == ord("?"))
-    questions = questions[_is_cjk(points[questions - 1]) & _is_any(points[questions + 1], "\n\x00”’）")]
+    questions = questions[_is_cjk(points[questions - 1]) & ~_is_alnum(points[questions + 1]) & ~damaged[questions]]
     opens = np.flatnonzero(points == ord("("))
     stops = np.flatnonzero(_is_any(points, "()\n\x00"))
     closes = stops[np.searchsorted(stops, opens, side="right")]
@@ -478,7 +538,7 @@ def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token:
     shard.replace("boilerplate", remove_boilerplate(shard.text, shard.current, mined))
     # masks before punctuation: "X," is Chinese context once X is a mask
     shard.replace("mask", canonical_masks(shard.text, shard.current, mask_token))
-    shard.replace("punct", fullwidth_punctuation(shard.current))
+    shard.replace("punct", fullwidth_punctuation(shard.current, shard.traced_to(flagged_spans(texts, source_ids, repair_rows))))
     shard.replace("reflow", rejoin_lines(shard.text))
     shard.replace("space", clean_space(shard.current))
     return shard, repair_rows
