@@ -75,3 +75,4 @@ def test_expectation_ids_are_unique_and_stable():
         assert len(ids) == len(set(ids)), path.name
         assert suite["name"] == f"jianghua.{path.stem}"
         assert all(e["severity"] in ("critical", "warning") for e in suite["expectations"])
+        assert all(e["kind"] in ("structural", "content") for e in suite["expectations"]), path.name

@@ -44,11 +44,12 @@ def code_fingerprint() -> str:
 
 
 def gate(results: dict[str, dict]) -> None:
-    """Raise ValidationFailed naming every table, failed critical expectation and example rows."""
+    """Raise ValidationFailed naming every table, failed structural expectation and example rows (a failed
+    content expectation quarantines its rows' documents instead: ``quarantine``)."""
     lines = []
     for table, summary in sorted(results.items()):
         for o in summary["expectations"]:
-            if not o["success"] and o["severity"] == "critical":
+            if not o["success"] and o["severity"] == "critical" and o["kind"] == "structural":
                 lines.append(f"table '{table}': expectation '{o['id']}' ({o['type']}) failed on "
                              f"{o['unexpected_count']} rows; example rows: "
                              f"{json.dumps(o['example_rows'], ensure_ascii=False)}")
@@ -58,12 +59,45 @@ def gate(results: dict[str, dict]) -> None:
                                "and rerun.")
 
 
+def quarantine(results: dict[str, dict], documents: pl.DataFrame) -> pl.DataFrame:
+    """The ``quarantine`` rows: each document a failed content expectation holds back, with the table and the
+    expectation. A failure in a table of documents holds back that document; one in a table of sources (the
+    normalized text) every document of the source (or the source alone, where it holds none)."""
+    rows = [(summary["held_back_by"], held, table, o["id"]) for table, summary in sorted(results.items())
+            for o in summary["expectations"] if o["kind"] == "content" and o["severity"] == "critical"
+            for held in o["held_back"]]
+    found = pl.DataFrame(rows, schema={"by": pl.String, "id": pl.String, "table": pl.String, "expectation": pl.String},
+                         orient="row")
+    docs = documents.select("doc_id", "source_id")
+    by_doc = found.filter(pl.col("by") == "doc_id").rename({"id": "doc_id"}).join(docs, on="doc_id", how="left")
+    by_source = (found.filter(pl.col("by") == "source_id").rename({"id": "source_id"})
+                 .join(docs, on="source_id", how="left"))
+    spec = tables.spec("quarantine")
+    return (pl.concat([by_doc, by_source], how="diagonal").select(c["name"] for c in spec["columns"]).unique()
+            .sort(spec["keys"], nulls_last=True))
+
+
+def held_rows(table: str, held: pl.DataFrame) -> tuple[str, pl.Series] | None:
+    """(key column, values) of the rows of ``table`` that ``held`` (``quarantine`` rows) removes from a version,
+    or None when it removes none: the rows of a held-back document; in a table of sources, the rows of a source
+    held back whole. Its ``sources`` row stays, as every input file's does, and the corpus tables count the
+    corpus as it came."""
+    if table == "sources" or table in registry.CORPUS_TABLES:
+        return None
+    columns = {c["name"] for c in tables.spec(table)["columns"]}
+    of_documents = [t for t in registry.ALL_TABLES if tables.unit_of(t) == "doc_id"]
+    whole = held.filter(~pl.col("table").is_in(of_documents))
+    found = (("doc_id", held["doc_id"].drop_nulls().unique()) if "doc_id" in columns else
+             ("source_id", whole["source_id"].unique()) if "source_id" in columns else None)
+    return found if found and found[1].len() else None
+
+
 def version_id(sources: pl.DataFrame, rejects: pl.DataFrame, config_text: str) -> str:
     """The version id: inputs, config, code and schemas; the same for the same of all four, never the clock."""
     inputs = sorted([(p, h) for p, h in zip(sources["path"], sources["sha256"])] +
                     [(p, h or r) for p, h, r in zip(rejects["path"], rejects["sha256"], rejects["reason"])])
     payload = {"inputs": inputs, "config": json.loads(config_text), "package": __version__,
-               "code": code_fingerprint(), "schemas": {t: schema_fingerprint(t) for t in tables.ALL_TABLES}}
+               "code": code_fingerprint(), "schemas": {t: schema_fingerprint(t) for t in registry.PUBLISHED_TABLES}}
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -139,13 +173,23 @@ def _library_versions() -> dict[str, str]:
     return found
 
 
-def dataset_card(version: str, manifest: dict, warnings: list[str]) -> str:
-    """A Markdown card describing every table and column, and the warnings of this version."""
+def dataset_card(version: str, manifest: dict, warnings: list[str], held: pl.DataFrame,
+                 removed: dict[str, int]) -> str:
+    """A Markdown card describing every table and column, the warnings of this version, the documents held back
+    (``quarantine`` rows) per failed expectation, and the boilerplate removed per rule."""
     lines = [f"# jianghua dataset {version}", "",
              f"Built by jianghua {__version__}. Offsets are half-open [start, end) in Unicode code points.", "",
              "Read with `jianghua.load(table)`, `pl.scan_parquet('<table>/*.parquet')`, DuckDB or pyarrow.", ""]
     lines += ["## Validation warnings", ""] + ([f"- {w}" for w in warnings] or ["- none"]) + [""]
-    for table in tables.ALL_TABLES:
+    units = held.select(pl.coalesce("doc_id", "source_id").n_unique()).item() if held.height else 0
+    lines += ["## Quarantine", "",
+              f"{units} documents of {held['source_id'].n_unique()} sources failed a content check and are held back: "
+              "their rows leave every table of documents, and where the source's own text failed, every table of "
+              "sources but `sources`; the `quarantine` table names each one's table and check.", ""]
+    lines += [f"- {name}: {n} documents" for name, n in _held_counts(held).items()] + [""]
+    lines += ["## Boilerplate removed", "", "Edits per rule (`edits.rule`): the page furniture each rule removed.", "",
+              "| rule | edits |", "|---|---|"] + [f"| {rule} | {n} |" for rule, n in removed.items()] + [""]
+    for table in registry.PUBLISHED_TABLES:
         spec = tables.spec(table)
         entry = manifest["tables"][table]
         lines += [f"## {table}", "", f"Stage `{spec['stage']}`, schema version {spec['schema_version']}, "
@@ -198,6 +242,50 @@ def _link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def _part_paths(sorted_dir: Path) -> list[Path]:
+    """The parts ``sort_table`` wrote for a table, in key order."""
+    return [sorted_dir / Path(part["path"]).name
+            for part in json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))]
+
+
+def _stage_parts(table: str, sorted_dir: Path, staging: Path, held: tuple[str, pl.Series] | None) -> list[dict]:
+    """Put a table's sorted parts into the staging version: linked, or rewritten without the rows quarantine
+    holds back (``held``: key column and values) where a part has some. Returns the parts' manifest entries."""
+    files = json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))
+    (staging / table).mkdir(parents=True)
+    staged = []
+    for part in files:
+        source, target = sorted_dir / Path(part["path"]).name, staging / part["path"]
+        if held is not None:
+            column, values = held
+            keys = pl.from_arrow(tables.read_arrow(table, source, [column]))[column]
+            if keys.is_in(values.implode()).any():
+                kept = tables.read(table, source).filter(~pl.col(column).is_in(values.implode()))
+                tables.write(kept, table, target, compression="zstd", write_statistics=True)
+                staged.append({"path": part["path"], "rows": kept.height, "sha256": _file_sha256(target)})
+                continue
+        _link(source, target)
+        staged.append(part)
+    return staged
+
+
+def _held_counts(held: pl.DataFrame) -> dict[str, int]:
+    """Documents held back per failed expectation ("<table>: <expectation>"; a source that holds no document
+    counts as one)."""
+    counted = (held.with_columns(unit=pl.coalesce("doc_id", "source_id")).group_by("table", "expectation")
+               .agg(pl.col("unit").n_unique()).sort("table", "expectation"))
+    return {f"{t}: {e}": n for t, e, n in counted.rows()}
+
+
+def _rule_counts(edit_parts: list[Path]) -> dict[str, int]:
+    """Published edits per rule (the boilerplate removed, by the kind of furniture)."""
+    if not edit_parts:
+        return {}
+    counted = (pl.scan_parquet(edit_parts).select("rule").drop_nulls().group_by("rule").len().sort("rule")
+               .collect())
+    return dict(counted.rows())
+
+
 def publish(sorted_dirs: list[str], source_paths: list[str], reject_paths: list[str], validation: list[str],
             config_path: str, root: str | os.PathLike, keep: int) -> str:
     """Gate on the validation results, then write the version folder (the parts of ``sort_table`` for each
@@ -215,20 +303,27 @@ def publish(sorted_dirs: list[str], source_paths: list[str], reject_paths: list[
         manifest = {"version": version, "package_version": __version__, "libraries": _library_versions(),
                     "tables": {}}
         parts = {Path(d).name: Path(d) for d in sorted_dirs}  # results/publish/<table>
+        held = quarantine(results, tables.read("documents", _part_paths(parts["documents"]),
+                                               columns=["doc_id", "source_id"]))
         for table in tables.ALL_TABLES:
-            sorted_dir = parts[table]
-            files = json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))
-            (staging / table).mkdir(parents=True)
-            for part in files:
-                _link(sorted_dir / Path(part["path"]).name, staging / part["path"])
+            files = _stage_parts(table, parts[table], staging, held_rows(table, held))
             manifest["tables"][table] = {
                 "files": files, "rows": sum(f["rows"] for f in files),
                 "schema_version": tables.spec(table)["schema_version"], "schema_fingerprint": schema_fingerprint(table)}
+        path = staging / "quarantine" / "part-00000.parquet"
+        tables.write(held, "quarantine", path, compression="zstd", write_statistics=True)
+        manifest["tables"]["quarantine"] = {
+            "files": [{"path": "quarantine/part-00000.parquet", "rows": held.height, "sha256": _file_sha256(path)}],
+            "rows": held.height, "schema_version": tables.spec("quarantine")["schema_version"],
+            "schema_fingerprint": schema_fingerprint("quarantine")}
         warnings = [f"{t}: {w}" for t, s in sorted(results.items()) for w in s["failed_warning"]]
-        manifest["validation"] = {"warnings": warnings}
+        held_back = _held_counts(held)
+        removed = _rule_counts([staging / f["path"] for f in manifest["tables"]["edits"]["files"]])
+        manifest["validation"] = {"warnings": warnings, "quarantined_documents": held_back}
+        manifest["boilerplate_removed"] = removed
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                               encoding="utf-8")
-        (staging / "README.md").write_text(dataset_card(version, manifest, warnings), encoding="utf-8")
+        (staging / "README.md").write_text(dataset_card(version, manifest, warnings, held, removed), encoding="utf-8")
         os.replace(staging, target)
     history_path = root / "HISTORY"
     history = [v for v in (history_path.read_text().split() if history_path.exists() else []) if v != version]

@@ -22,6 +22,7 @@ from jianghua.text.t2s import convert_t2s
 
 MIN_LINE_CHARS = 4  # shorter lines recur by chance (a name, 附件, 谢谢)
 SENTENCE_END = "。！？；：!?;:"
+PROSE = "[。！？!?]"  # a line holding one of these reads as prose
 
 
 def annotation_pairs(decoded: pl.DataFrame) -> pl.DataFrame:
@@ -37,21 +38,31 @@ def annotation_pairs(decoded: pl.DataFrame) -> pl.DataFrame:
 
 
 def line_files(decoded: pl.DataFrame) -> pl.DataFrame:
-    """(line, source_id): the distinct lines of each text, stripped, of at least ``MIN_LINE_CHARS``."""
-    return (decoded.select("source_id", line=pl.col("text").str.split("\n")).explode("line")
-            .with_columns(pl.col("line").str.strip_chars())
-            .filter(pl.col("line").str.len_chars() >= MIN_LINE_CHARS).unique())
+    """(line, source_id, content): the distinct lines of each text, stripped, of at least ``MIN_LINE_CHARS``, with
+    the text's longest prose line (or longest line), which stands for its content: copies of one article
+    share it, a site's pages do not."""
+    found = (decoded.select("source_id", line=pl.col("text").str.split("\n")).explode("line")
+             .with_columns(pl.col("line").str.strip_chars()))
+    line = pl.col("line")
+    content = (found.group_by("source_id")
+               .agg(content=line.sort_by(line.str.contains(PROSE), line.str.len_chars(), line).last()))
+    return (found.filter(pl.col("line").str.len_chars() >= MIN_LINE_CHARS).unique()
+            .join(content, on="source_id", how="left"))
 
 
 def mine_lines(pairs: pl.DataFrame, n_files: int, min_files: int, min_share: float,
                protected: Sequence[str]) -> pl.DataFrame:
-    """The lines found in at least ``min_files`` files and ``min_share`` of the corpus's files.
+    """The lines found in at least ``min_files`` files of different content and ``min_share`` of the corpus's
+    files.
 
-    Headings (lines opening with an outline marker) and lines ending like a sentence are never mined, nor
-    ``protected`` lines (compared in Simplified): speeches share formulas and headings that are content.
+    Files count once per content (their longest line): copies of one article on several sites share all their
+    lines, which are the article's, not a site's. Headings (lines opening with an outline marker) and lines
+    ending like a sentence are never mined, nor ``protected`` lines (compared in Simplified): speeches share
+    formulas and headings that are content.
     """
     threshold = max(min_files, min_share * n_files)
-    counted = pairs.group_by("line").agg(files=pl.len()).filter(pl.col("files") >= threshold)
+    counted = (pairs.group_by("line").agg(files=pl.len(), contents=pl.col("content").n_unique())
+               .filter(pl.col("contents") >= threshold).drop("contents"))
     simplified = convert_t2s(counted["line"])
     keep = [line not in protected and not OUTLINE_START.match(line) and line[-1] not in SENTENCE_END
             for line in simplified.to_list()]
