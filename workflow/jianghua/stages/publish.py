@@ -26,7 +26,7 @@ import pyarrow as pa
 from jianghua import __version__, registry, tables
 from jianghua.errors import ValidationFailed
 
-LIBRARIES = ("polars", "pyarrow", "great-expectations", "opencc-python-reimplemented", "snakemake")
+LIBRARIES = ("polars", "pyarrow", "great-expectations", "opencc-python-reimplemented", "pypinyin", "snakemake")
 
 
 def schema_fingerprint(table: str) -> str:

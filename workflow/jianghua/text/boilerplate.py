@@ -10,7 +10,7 @@ and the rules that need a page's structure, defined here:
   characters interleaved with symbols (``_a-i/l+e·x^i``);
 - ``site-summary``: a site's blurb among the first lines, a paragraph that holds an editor's note;
 - ``repeated-summary``: a teaser among the first lines that the page repeats just below it;
-- ``ad-block``: a page's opening block of short lines, up to a subscription ad in it;
+- ``ad-block``: a page's opening block of short lines, from a subscription ad to the last one in it;
 - ``footer-block``: a page's closing block of short lines, from its first furniture line on;
 - ``mined-line``: lines the survey found repeated in many files of the corpus.
 
@@ -151,7 +151,7 @@ TEASER_MIN_CHARS = 20      # a repeated teaser is this long at least (shorter li
 TEASER_WINDOW_LINES = 8    # ... and the page repeats it within these lines below it
 TEASER_LABEL = re.compile(r"^[\s【\[]*(内容)?(摘要|导读|简介|提要|核心提示|导语)[】\]]?\s*[:：]?")
 ELLIPSIS = re.compile(r"(…+|\.{3,}|。{3,})$")
-AD_BLOCK_LINES = 15        # a subscription block sits within the first lines of a page ...
+AD_BLOCK_LINES = 15        # a subscription block opens a page, within its first lines ...
 AD_BLOCK_WIDTH = 40        # ... and is made of short lines
 AD_RULES = ("contact", "membership")  # the rules that mark such a block (not headers or titles)
 FOOTER_WIDTH = 40          # a page's closing block is furniture and short lines ...
@@ -189,8 +189,10 @@ def structure_rules(frame: pl.DataFrame, ids: np.ndarray) -> np.ndarray:
         # (a blurb is followed by the page: a text's only paragraph is never one)
         blurb=(pl.col("nonblank_no") <= SUMMARY_LINES) & (chars <= SUMMARY_MAX_CHARS) & (chars > 0)
         & (pl.col("nonblank_no") < pl.col("nonblank_no").max().over(text_no)) & pl.col("body").str.contains(editor_note),
-        in_ad_block=line_no <= pl.when((line_no < AD_BLOCK_LINES) & ((chars > AD_BLOCK_WIDTH).cum_sum().over(text_no) == 0)
-                                       & ad).then(line_no).max().over(text_no),
+        # (a page that opens with an ad: a title above one is the page's own)
+        in_ad_block=(line_no <= pl.when((line_no < AD_BLOCK_LINES) & ((chars > AD_BLOCK_WIDTH).cum_sum().over(text_no) == 0)
+                                        & ad).then(line_no).max().over(text_no))
+        & (pl.when(ad).then(pl.col("nonblank_no")).min().over(text_no) == 1),
         content=chars > 0,
     )
     rule = pl.col("rule")
