@@ -2,17 +2,18 @@
 
 Operations, in order, each a function of the whole shard: the sites' GBK damage repaired (or flagged) with the
 corpus's own annotation table (the survey's ``annotations``), every repair in ``repairs``; pinyin annotations
-stripped; Traditional to Simplified (OpenCC's tables plus the project's overrides, applied by polars);
-boilerplate lines and inline ads removed (rules, plus the lines the survey found repeated across the corpus);
+stripped (after any Han character, when the bracket holds one of its readings); Traditional to Simplified
+(OpenCC's tables plus the project's overrides, applied by polars); page furniture removed (``text.boilerplate``'s
+named rules, plus the lines the survey found repeated across the corpus; each edit names its rule);
 placeholders made one mask token; half-width punctuation made full-width in Chinese context (GB/T 15834-2011,
-never NFKC); hard line breaks after ；rejoined; stray whitespace cleaned.
+never NFKC; a ``?`` in damage repair flagged stays); hard line breaks after ；rejoined; stray whitespace cleaned.
 
 The shard is one string, its texts between NUL separators (decode never lets NUL into a text), so each
 operation is a few numpy, regex or polars passes over the shard. A ``TracedShard`` keeps, per character, the
 decoded character it copies or replaced; the ``edits`` table is read off that trace at the end: a replaced
 character, or a gap in the trace, is a span of the decoded text and the text that replaced it (touching ones
-shaped by the same operations make one edit), so the normalized text plus its edits rebuild the decoded text
-exactly.
+shaped by the same operations and rule make one edit), so the normalized text plus its edits rebuild the decoded
+text exactly.
 """
 
 from __future__ import annotations
@@ -312,11 +313,14 @@ class TracedShard:
         """Gaps split where ``removed_rule`` changes inside their decoded span: (out_start, out_end, start, end,
         last) of the pieces, ``last`` true for each gap's last piece. A gap's inserted characters (its output)
         go with its first piece; the other pieces are removals at the end of that output."""
-        # where a rule starts after another one (characters of no rule, such as a pinyin annotation inside a
-        # removed line, belong to the rule before them)
+        # where the rule changes inside a gap; characters of no rule (a pinyin annotation inside a removed line)
+        # go with the rule before them in their gap (a gap's first character starts afresh: no gap's pieces
+        # depend on another, nor on which texts share the shard)
         rule = self.removed_rule
-        filled = rule[np.maximum.accumulate(np.where(rule > 0, np.arange(rule.size), 0))]
-        changes = np.flatnonzero((rule[1:] > 0) & (filled[:-1] > 0) & (rule[1:] != filled[:-1])) + 1
+        anchors = np.where(rule > 0, np.arange(rule.size), -1)
+        anchors[start[start < rule.size]] = start[start < rule.size]
+        filled = rule[np.maximum(np.maximum.accumulate(anchors), 0)]
+        changes = np.flatnonzero(filled[1:] != filled[:-1]) + 1
         low = np.searchsorted(changes, start, side="right")
         inner = np.searchsorted(changes, end, side="left") - low  # change points strictly inside each gap
         if not inner.any():
@@ -377,9 +381,11 @@ def flagged_spans(texts: Sequence[str], source_ids: Sequence[str], repair_rows: 
     explained = repair_rows.filter(pl.col("mechanism") != UNEXPLAINED)["source_id"].unique().implode()
     flagged = repair_rows.filter((pl.col("status") == "flagged")
                                  & ((pl.col("mechanism") != UNEXPLAINED) | pl.col("source_id").is_in(explained)))
-    base = flagged["source_id"].replace_strict(list(source_ids), text_starts(texts).tolist(), return_dtype=pl.Int64)
-    found = np.stack([(base + flagged["start"]).to_numpy(), (base + flagged["end"]).to_numpy()], axis=1)
-    return found[np.argsort(found[:, 0], kind="stable")].reshape(-1, 2).astype(np.int64)
+    bases = pl.DataFrame({"source_id": list(source_ids), "base": text_starts(texts)},
+                         schema={"source_id": pl.String, "base": pl.Int64})
+    found = (flagged.join(bases, on="source_id").select(start=pl.col("base") + pl.col("start"), end=pl.col("base") + pl.col("end"))
+             .to_numpy().astype(np.int64).reshape(-1, 2))
+    return found[np.argsort(found[:, 0], kind="stable")]
 
 
 # ---- boilerplate ---------------------------------------------------------------------------------

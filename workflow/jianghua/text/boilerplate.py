@@ -87,29 +87,31 @@ def mined_lines(text: str, points: np.ndarray, boilerplate_lines: list[str]) -> 
 
 # ---- noise ----------------------------------------------------------------------------------------------------
 
-# ASCII punctuation and Latin-1 symbols (not ×, which is a mask); as a class body, escaped for both engines
+# ASCII punctuation and Latin-1 symbols (not ×, which is a mask), and as a class body both engines read
 _SYMBOLS = "".join(chr(c) for c in [*range(0x21, 0x30), *range(0x3A, 0x41), *range(0x5B, 0x61), *range(0x7B, 0x7F),
                                     *range(0xA1, 0xC0), 0x2032, 0x2033])
 SYMBOL = re.escape(_SYMBOLS).replace("\\ ", " ")
-# spaced: tokens of one to three ASCII characters, single spaces between them; unspaced: symbols
-# interleaved with chunks of one or two other characters (letters, digits, Han)
+# spaced: tokens of one to three ASCII characters, single spaces between them; unspaced: symbols interleaved
+# with chunks of one or two other characters (letters, digits, Han). Syntax Rust's regex reads too: polars
+# picks the lines worth a look with it.
 _SPACED = "(?:[!-~]{1,3} ){5,}[!-~]{1,3}"
 _UNSPACED = rf"(?:[{SYMBOL}]{{1,3}}[^\s{SYMBOL}]{{1,2}}){{4,}}[{SYMBOL}]{{0,3}}"
-NOISE = re.compile(f"{_SPACED}|{_UNSPACED}")  # (syntax Rust's regex reads too: polars picks the lines to look at)
-MIN_SYMBOLS, MIN_DISTINCT_SYMBOLS, SYMBOL_SHARE, LONGEST_WORD = 6, 3, 0.3, 3
+NOISE = re.compile(f"{_SPACED}|{_UNSPACED}")
+MIN_SYMBOLS, MIN_DISTINCT_SYMBOLS, SYMBOL_SHARE, LONGEST_WORD = 6, 3, 0.3, 3  # of an unspaced run
 _WORD = re.compile(rf"[A-Za-z0-9]+|[{HAN}]+")
+
+
 def is_noise(run: str) -> bool:
     """Whether a run found by ``NOISE`` is noise, not text that resembles it.
 
     Spaced: fewer than half the tokens are plain words or numbers, and letters occur (``a + b = c``,
-    ``1. 2. 3.`` and English words are not noise). Unspaced: symbols are many, varied and a large share, and no word is longer
-    than a few letters (``9.7:47.3:43``, ``(1)(2)(3)`` and URLs are not).
+    ``1. 2. 3.`` and English words are not noise). Unspaced: symbols are many, varied and a large share, and
+    no word is longer than a few letters (``9.7:47.3:43``, ``(1)(2)(3)`` and URLs are not).
     """
     if " " in run:
         tokens = run.split(" ")
         plain = sum(t.isalpha() or t.isdigit() for t in tokens)
-        return (plain * 2 < len(tokens)
-                and sum(any(c.isalpha() for c in t) for t in tokens) >= 2)
+        return plain * 2 < len(tokens) and sum(any(c.isalpha() for c in t) for t in tokens) >= 2
     symbols = [c for c in run if c in _SYMBOLS]
     return (len(symbols) >= MIN_SYMBOLS and len(set(symbols)) >= MIN_DISTINCT_SYMBOLS
             and len(symbols) >= SYMBOL_SHARE * len(run)
