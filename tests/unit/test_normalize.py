@@ -62,11 +62,24 @@ def test_question_marks_and_numbers(raw, clean):
 
 def test_a_question_mark_in_flagged_damage_stays():
     # GBK damage the repair cannot decide (a ? of an annotation that straddles two characters) is flagged: its
-    # ? stays half-width, and so does a ? no mechanism explains in a text that shows such damage
+    # ? stays half-width, and so does a ? no mechanism explains in a text that shows such damage; the orphan
+    # annotation (its "(" swallowed into the ?) is stripped, the ? and it one lost character
     result = normalize_texts(["會(huì)議召開，領(lǐng)導(dǎo)講話。在會上?huì)講話，為什么?為了發展。"])
     assert result["repairs"].select("mechanism", "status").rows() == [("straddled-annotation", "flagged"),
                                                                        ("unexplained", "flagged")]
-    assert result["normalized"]["text"][0] == "会议召开，领导讲话。在会上?huì)讲话，为什么?为了发展。"
+    assert result["normalized"]["text"][0] == "会议召开，领导讲话。在会上\ufffd讲话，为什么?为了发展。"
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("我們?guó)家的發(fā)展", "我们\ufffd家的发展"),           # the ( of an annotation swallowed into a ?
+    ("在會上? huì )講話", "在会上\ufffd讲话"),                   # with stray blanks, and a full-width bracket
+    ("在會上?huì）講話", "在会上\ufffd讲话"),
+    ("真的嗎?hao)不", "真的吗?hao)不"),                         # a toneless syllable is no evidence
+    ("真的嗎?(hǎo)", "真的吗？(hǎo)"),                        # a bracket that is there: no orphan
+    ("是嗎?dsp)", "是吗?dsp)"),                               # not a syllable
+])
+def test_orphan_annotations_become_one_lost_character(raw, clean):
+    assert norm(raw) == clean
 
 
 @pytest.mark.parametrize("raw, clean", [

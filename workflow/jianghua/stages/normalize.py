@@ -31,7 +31,7 @@ from jianghua.text import boilerplate
 from jianghua.text.charmodel import CharModel
 from jianghua.text.chars import codepoints, is_han_points, text_of
 from jianghua.text.outline import OUTLINE_START
-from jianghua.text.pinyin import annotations
+from jianghua.text.pinyin import LOST, annotations, orphan_annotations
 from jianghua.text.repair import Annotated, find_repairs, has_anchor
 from jianghua.text.t2s import convert_t2s
 
@@ -339,8 +339,11 @@ class TracedShard:
 
 def strip_pinyin(text: str) -> Edits:
     """Remove the bracket of every ``字(reading)`` whose reading is one of the character's; ``（一）``, ``(地)``
-    and the like stay."""
-    return Edits.of(np.array([(start, end) for start, end, _, _ in annotations(text)], np.int64).reshape(-1, 2))
+    and the like stay. An annotation whose ``(`` the sites' lossy decode swallowed into a ``?`` (``?huì)``)
+    becomes one ``LOST`` character: the byte that was lost (repair, which runs first, left it)."""
+    found = Edits.of(np.array([(start, end) for start, end, _, _ in annotations(text)], np.int64).reshape(-1, 2))
+    lost = np.array(orphan_annotations(text), np.int64).reshape(-1, 2)
+    return found.merge(Edits.of(lost, [LOST] * len(lost)))
 
 
 # ---- repair ---------------------------------------------------------------------------------------
@@ -539,12 +542,13 @@ def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token:
     mined = boilerplate.mined_lines(shard.text, shard.current, list(boilerplate_lines))
     repairs, repair_rows = repair_damage(texts, source_ids, annotated, min_margin)
     shard.replace("repair", repairs)
+    flagged = flagged_spans(texts, source_ids, repair_rows)
     shard.replace("pinyin", strip_pinyin(shard.text))
     shard.substitute("t2s", convert_t2s(pl.Series([shard.text])).item())
     shard.replace("boilerplate", remove_boilerplate(shard.text, shard.current, mined))
     # masks before punctuation: "X," is Chinese context once X is a mask
     shard.replace("mask", canonical_masks(shard.text, shard.current, mask_token))
-    shard.replace("punct", fullwidth_punctuation(shard.current, shard.traced_to(flagged_spans(texts, source_ids, repair_rows))))
+    shard.replace("punct", fullwidth_punctuation(shard.current, shard.traced_to(flagged)))
     shard.replace("reflow", rejoin_lines(shard.text))
     shard.replace("space", clean_space(shard.current))
     return shard, repair_rows

@@ -5,6 +5,9 @@ capitalised parenthetical is an abbreviation: ``(AI)``). Sites annotate in half-
 stray blanks (``会(huì )议``), and some twice or more (``黨(dang)(dang)``): every bracket after the character
 that holds one of its readings belongs to the annotation. A parenthetical that is not a reading of the
 character before it (``（一）``, ``(地)``, ``(2018)``, ``(dsp)``) is no annotation.
+
+Where the sites' lossy decode swallowed an annotation's ``(`` into a ``?`` (a lead byte before it), only
+``?reading)`` is left: an orphan, told by a tone-marked reading of the syllable inventory.
 """
 
 from __future__ import annotations
@@ -63,3 +66,19 @@ def annotations(text: str) -> list[tuple[int, int, str, str]]:
         if end > match.start(2):
             found.append((match.start(2), end, char, match.group(3)))
     return found
+
+
+LOST = "\ufffd"  # what an orphan annotation becomes: a character lost to damage, as decode writes lost bytes
+TONE_MARKS = frozenset("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ")
+_ORPHAN = re.compile(rf"\?{_BLANK}({_SYLLABLE}){_BLANK}[)）]")
+
+
+@cache
+def toned_readings() -> frozenset[str]:
+    """Every tone-marked reading of pypinyin's dictionary: the syllable inventory, as written with tones."""
+    return frozenset(r for listed in pinyin_dict.values() for r in listed.split(",") if TONE_MARKS & set(r))
+
+
+def orphan_annotations(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each ``?reading)``: a ``?``, a tone-marked syllable and a closing bracket."""
+    return [m.span() for m in _ORPHAN.finditer(text) if m.group(1) in toned_readings()]
