@@ -162,3 +162,13 @@ def test_a_clean_run_publishes_an_empty_quarantine(staged, tmp_path):
     version = publish.publish(*paths, _results(tmp_path), config, root, keep=3)
     assert jianghua.load("quarantine", root=root).collect().height == 0
     assert "0 documents of 0 sources failed a content check" in (root / version / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_version_follows_the_corpus_not_where_it_lies(sample_frames, monkeypatch):
+    sources, rejects = sample_frames["sources"], sample_frames["rejects"]
+    here = publish.version_id(sources, rejects, json.dumps({"input_dir": "/srv/corpus", "shards": 2}))
+    assert publish.version_id(sources, rejects, json.dumps({"input_dir": "/mnt/copy", "shards": 2})) == here
+    renamed = sources.with_columns(pl.col("path").str.replace(r"^", "moved/"))
+    assert publish.version_id(renamed, rejects, json.dumps({"input_dir": "/srv/corpus", "shards": 2})) != here
+    monkeypatch.setattr(publish, "_library_versions", lambda: {"polars": "0.0.1"})
+    assert publish.version_id(sources, rejects, json.dumps({"input_dir": "/srv/corpus", "shards": 2})) != here

@@ -30,9 +30,19 @@ def walk(input_dir: str | os.PathLike) -> list[str]:
     return sorted(found)
 
 
+def path_bytes(relative_path: str) -> bytes:
+    """The exact bytes of an entry's name (names that are not UTF-8 come from ``os.walk`` surrogate-escaped)."""
+    return relative_path.encode("utf-8", "surrogateescape")
+
+
+def shown_path(relative_path: str) -> str:
+    """An entry's name as text, losslessly: bytes that are not UTF-8 as ``\\xNN``, a backslash as ``\\\\``."""
+    return path_bytes(relative_path).replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
+
+
 def shard_of(relative_path: str, shards: int) -> int:
     """The shard of a file, from its relative path (stable across runs and machines)."""
-    digest = hashlib.blake2b(relative_path.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    digest = hashlib.blake2b(path_bytes(relative_path), digest_size=8).digest()
     return int.from_bytes(digest, "big") % shards
 
 

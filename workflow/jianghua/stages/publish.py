@@ -26,7 +26,8 @@ import pyarrow as pa
 from jianghua import __version__, registry, tables
 from jianghua.errors import ValidationFailed
 
-LIBRARIES = ("polars", "pyarrow", "great-expectations", "opencc-python-reimplemented", "pypinyin", "snakemake")
+# the libraries whose versions shape the published bytes (polars writes its own into every parquet file)
+LIBRARIES = ("polars", "pyarrow", "numpy", "great-expectations", "opencc-python-reimplemented", "pypinyin", "snakemake")
 
 
 def schema_fingerprint(table: str) -> str:
@@ -93,10 +94,12 @@ def held_rows(table: str, held: pl.DataFrame) -> tuple[str, pl.Series] | None:
 
 
 def version_id(sources: pl.DataFrame, rejects: pl.DataFrame, config_text: str) -> str:
-    """The version id: inputs, config, code and schemas; the same for the same of all four, never the clock."""
+    """The version id: the corpus (each file's path in it and content), the config, the code, the schemas and
+    the library versions; never the clock, nor where the corpus lies (``input_dir``)."""
     inputs = sorted([(p, h) for p, h in zip(sources["path"], sources["sha256"])] +
                     [(p, h or r) for p, h, r in zip(rejects["path"], rejects["sha256"], rejects["reason"])])
-    payload = {"inputs": inputs, "config": json.loads(config_text), "package": __version__,
+    config = {key: value for key, value in json.loads(config_text).items() if key != "input_dir"}
+    payload = {"inputs": inputs, "config": config, "package": __version__, "libraries": _library_versions(),
                "code": code_fingerprint(), "schemas": {t: schema_fingerprint(t) for t in registry.PUBLISHED_TABLES}}
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -180,6 +183,10 @@ def dataset_card(version: str, manifest: dict, warnings: list[str], held: pl.Dat
     lines = [f"# jianghua dataset {version}", "",
              f"Built by jianghua {__version__}. Offsets are half-open [start, end) in Unicode code points.", "",
              "Read with `jianghua.load(table)`, `pl.scan_parquet('<table>/*.parquet')`, DuckDB or pyarrow.", ""]
+    if not manifest["tables"]["documents"]["rows"]:
+        rejected = manifest["tables"]["rejects"]["rows"]
+        lines += [f"**This version is empty**: the input held no document ({manifest['tables']['sources']['rows']} "
+                  f"files decoded, {rejected} rejected: see the rejects table).", ""]
     lines += ["## Validation warnings", ""] + ([f"- {w}" for w in warnings] or ["- none"]) + [""]
     units = held.select(pl.coalesce("doc_id", "source_id").n_unique()).item() if held.height else 0
     lines += ["## Quarantine", "",
