@@ -57,6 +57,7 @@ def _breaker(table: str, expectation: str):
         "count_positive": lambda f: {table: _first(f[table], "count", 0)},
         "files_within_count": lambda f: {table: _first(f[table], "files", 1 << 40)},
         "files_repeated": lambda f: {table: _first(f[table], "files", 1)},
+        "one_or_two_characters": lambda f: {table: _first(f[table], "chars", "三个字")},
         "row_accounting": lambda f: {"entries_per_shard": [f["sources"].height + f["rejects"].height + 1]},
         # warnings
         "titles_mostly_found": lambda f: {table: f[table].with_columns(title_derived=pl.lit(True))},

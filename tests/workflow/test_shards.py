@@ -27,38 +27,10 @@ def runs(tmp_path_factory) -> dict[int, dict[str, pl.DataFrame]]:
     return found
 
 
-def _repaired_differently(runs) -> set[str]:
-    """Sources whose repairs differ between shard counts."""
-    one = runs[1]["repairs"]
-    return {sid for shards in SHARD_COUNTS[1:] for sid in
-            pl.concat([one.join(runs[shards]["repairs"], on=one.columns, how="anti", nulls_equal=True),
-                       runs[shards]["repairs"].join(one, on=one.columns, how="anti", nulls_equal=True)])["source_id"]}
-
-
-def _source_of(frame: pl.DataFrame) -> pl.Expr | None:
-    if "source_id" in frame.columns:
-        return pl.col("source_id")
-    return pl.col("doc_id").str.slice(0, 16) if "doc_id" in frame.columns else None
-
-
 def test_published_rows_do_not_depend_on_the_shard_count(runs):
-    """Every table holds the same rows, but for the sources GBK-damage repair treats differently (below)."""
-    apart = _repaired_differently(runs)
+    """Every table holds the same rows: repairs too, whose character model adapts to the corpus's damaged texts
+    (the survey's damage_context), not to a shard's."""
     for table in registry.PUBLISHED_TABLES:
-        frames = []
-        for shards in SHARD_COUNTS:
-            frame = runs[shards][table]
-            source = _source_of(frame)
-            frames.append(frame if source is None or table in registry.CORPUS_TABLES
-                          else frame.filter(~source.is_in(list(apart))))
-        for shards, frame in zip(SHARD_COUNTS[1:], frames[1:]):
-            assert frame.equals(frames[0]), f"{table}: {shards} shards differ from 1"
+        for shards in SHARD_COUNTS[1:]:
+            assert runs[shards][table].equals(runs[1][table]), f"{table}: {shards} shards differ from 1"
     assert runs[1]["documents"].height > 0 and runs[1]["edits"]["rule"].drop_nulls().len() > 0
-
-
-@pytest.mark.xfail(strict=True, reason="GBK-damage repair adapts its character model to the damaged texts that share "
-                                       "a shard (normalize.repair_damage -> CharModel(extra_texts)): its scores and "
-                                       "some repairs change with the shard count. Owned by the repair work; remove "
-                                       "this mark once repairs no longer depend on the shard")
-def test_repairs_do_not_depend_on_the_shard_count(runs):
-    assert _repaired_differently(runs) == set()

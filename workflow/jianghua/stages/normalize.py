@@ -348,12 +348,12 @@ def strip_pinyin(text: str) -> Edits:
 
 # ---- repair ---------------------------------------------------------------------------------------
 
-def repair_damage(texts: Sequence[str], source_ids: Sequence[str], annotated: Annotated,
+def repair_damage(texts: Sequence[str], source_ids: Sequence[str], annotated: Annotated, model: CharModel,
                   min_margin: float) -> tuple[Edits, pl.DataFrame]:
-    """The GBK-damage repairs of a shard's texts: the edits of the repaired spans (in the shard's text, whose
+    """The GBK-damage repairs of a shard's texts with ``model`` (adapted to the corpus's damaged texts, the
+    survey's ``damage_context``, not to the shard's): the edits of the repaired spans (in the shard's text, whose
     texts open after one separator each), and the ``repairs`` rows, repaired or flagged."""
     damaged = [k for k, text in enumerate(texts) if has_anchor(text)]
-    model = CharModel(texts[k] for k in damaged) if damaged else None
     rows, spans, afters = [], [], []
     base = text_starts(texts)
     for k in damaged:
@@ -534,13 +534,14 @@ def clean_space(points: np.ndarray) -> Edits:
 # ---- the stage -----------------------------------------------------------------------------------
 
 def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token: str, annotated: Annotated,
-                    boilerplate_lines: Sequence[str], min_margin: float) -> tuple[TracedShard, pl.DataFrame]:
+                    boilerplate_lines: Sequence[str], model: CharModel,
+                    min_margin: float) -> tuple[TracedShard, pl.DataFrame]:
     """Normalize a shard's texts; the result holds the texts, the trace of every change and counts, and the
     ``repairs`` rows."""
     shard = TracedShard(texts)
     # found on the decoded lines: repair, pinyin and T->S keep every line break
     mined = boilerplate.mined_lines(shard.text, shard.current, list(boilerplate_lines))
-    repairs, repair_rows = repair_damage(texts, source_ids, annotated, min_margin)
+    repairs, repair_rows = repair_damage(texts, source_ids, annotated, model, min_margin)
     shard.replace("repair", repairs)
     flagged = flagged_spans(texts, source_ids, repair_rows)
     shard.replace("pinyin", strip_pinyin(shard.text))
@@ -555,12 +556,13 @@ def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token:
 
 
 def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplate_lines: pl.DataFrame,
-                    mask_token: str, min_margin: float) -> dict[str, pl.DataFrame]:
+                    damage_context: pl.DataFrame, mask_token: str, min_margin: float) -> dict[str, pl.DataFrame]:
     """``decoded`` (source_id, text) and the survey's tables -> ``normalized``, ``edits`` and ``repairs``."""
     ids = decoded["source_id"].to_list()
     annotated = Annotated(annotations.select("char", "reading").iter_rows())
+    model = CharModel(counts=(damage_context["chars"].to_list(), damage_context["count"].to_list()))
     shard, repairs = normalize_texts(decoded["text"].to_list(), ids, mask_token, annotated,
-                                     boilerplate_lines["line"].to_list(), min_margin)
+                                     boilerplate_lines["line"].to_list(), model, min_margin)
     normalized = pl.DataFrame(
         {"source_id": ids, "text": shard.texts(), **{f"n_{op}": shard.counts[op] for op in OPERATIONS}},
         schema=tables.polars_schema("normalized"))
@@ -570,4 +572,4 @@ def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplat
 def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
     """Normalize a shard's ``decoded`` texts with the survey's corpus tables."""
     return normalize_frame(frames["decoded"], frames["annotations"], frames["boilerplate_lines"],
-                           settings["normalize.mask_token"], settings["repair.min_margin"])
+                           frames["damage_context"], settings["normalize.mask_token"], settings["repair.min_margin"])

@@ -3,7 +3,9 @@ on the number of shards.
 
 - ``annotations``: the characters the corpus's sites annotate with inline pinyin, with which reading, how
   often and in how many files (repair takes its candidates from it);
-- ``boilerplate_lines``: lines repeated in many files of the corpus (site furniture), which normalize removes.
+- ``boilerplate_lines``: lines repeated in many files of the corpus (site furniture), which normalize removes;
+- ``damage_context``: the characters and neighbouring pairs of every text that may hold GBK damage (one with
+  a ``?``), which repair's character model adapts to: the same model for every shard.
 
 A map-reduce over the shards: each shard is counted on its own (per source, so a file found in two shards
 counts once), then the counts add up.
@@ -16,8 +18,10 @@ from collections.abc import Iterable, Sequence
 import polars as pl
 
 from jianghua import tables
+from jianghua.text.charmodel import corpus_counts
 from jianghua.text.outline import OUTLINE_START
 from jianghua.text.pinyin import CANDIDATE, is_reading
+from jianghua.text.repair import has_anchor
 from jianghua.text.t2s import convert_t2s
 
 MIN_LINE_CHARS = 4  # shorter lines recur by chance (a name, 附件, 谢谢)
@@ -35,6 +39,18 @@ def annotation_pairs(decoded: pl.DataFrame) -> pl.DataFrame:
     valid = pairs.filter(pl.Series([is_reading(c, r) for c, r in pairs.iter_rows()], dtype=pl.Boolean))
     return (found.join(valid, on=["char", "reading"]).group_by("source_id", "char", "reading")
             .agg(count=pl.len()))
+
+
+def damage_context(decoded: pl.DataFrame) -> pl.DataFrame:
+    """(source_id, chars, count) of the characters and pairs of each text of a shard that may hold damage."""
+    parts = []
+    for source_id, text in decoded.select("source_id", "text").iter_rows():
+        if has_anchor(text):
+            chars, counts = corpus_counts([text])
+            parts.append(pl.DataFrame({"source_id": source_id, "chars": chars, "count": counts},
+                                      schema={"source_id": pl.String, "chars": pl.String, "count": pl.Int64}))
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"source_id": pl.String, "chars": pl.String,
+                                                               "count": pl.Int64})
 
 
 def line_files(decoded: pl.DataFrame) -> pl.DataFrame:
@@ -72,19 +88,24 @@ def mine_lines(pairs: pl.DataFrame, n_files: int, min_files: int, min_share: flo
 def survey(shards: Iterable[dict[str, pl.DataFrame]], min_files: int, min_share: float,
            protected: Sequence[str]) -> dict[str, pl.DataFrame]:
     """The corpus tables from every shard's ``decoded`` texts."""
-    annotation_parts, line_parts, n_files = [], [], 0
+    annotation_parts, line_parts, context_parts, n_files = [], [], [], 0
     for frames in shards:
         decoded = frames["decoded"]
         n_files += decoded.height
         annotation_parts.append(annotation_pairs(decoded))
         line_parts.append(line_files(decoded))
+        context_parts.append(damage_context(decoded))
     if not annotation_parts:  # no shard at all
-        return {"annotations": tables.empty("annotations"), "boilerplate_lines": tables.empty("boilerplate_lines")}
+        return {table: tables.empty(table) for table in ("annotations", "boilerplate_lines", "damage_context")}
     annotations = (pl.concat(annotation_parts).group_by("char", "reading")
                    .agg(count=pl.col("count").sum(), files=pl.col("source_id").n_unique()).sort("char", "reading"))
     lines = mine_lines(pl.concat(line_parts), n_files, min_files, min_share, protected)
+    # a file found in two shards counts once
+    context = (pl.concat(context_parts).unique(["source_id", "chars"]).group_by("chars")
+               .agg(count=pl.col("count").sum(), files=pl.len()).sort("chars"))
     return {"annotations": annotations.cast(dict(tables.polars_schema("annotations"))),
-            "boilerplate_lines": lines.cast(dict(tables.polars_schema("boilerplate_lines")))}
+            "boilerplate_lines": lines.cast(dict(tables.polars_schema("boilerplate_lines"))),
+            "damage_context": context.cast(dict(tables.polars_schema("damage_context")))}
 
 
 def run(shards: Iterable[dict[str, pl.DataFrame]], settings) -> dict[str, pl.DataFrame]:
