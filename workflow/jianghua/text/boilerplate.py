@@ -121,14 +121,24 @@ def is_noise(run: str) -> bool:
 _GLUED_MARKER = re.compile(r"[(（][^()（）\s]{1,2}[)）]$")  # an outline marker (（一）) that opens the text after a run
 
 
-def noise_spans(line: str) -> list[tuple[int, int]]:
-    """The noise runs of a line. What is glued to the text around a run is that text's: a closing mark right
-    after a word, a spaced run's last token right before a word (a list marker ``1.``); and an unspaced run
-    ends at its last symbol (and before an opening bracket or outline marker there).
+def located(line: str, runs: list[str]) -> list[tuple[int, int]]:
+    """The spans of ``runs``, the successive matches of a pattern in ``line`` (as polars extracts them)."""
+    spans, cursor = [], 0
+    for run in runs:
+        start = line.index(run, cursor)
+        cursor = start + len(run)
+        spans.append((start, cursor))
+    return spans
+
+
+def noise_spans(line: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """The noise runs of a line (``runs``: ``NOISE``'s matches in it, where they are known). What is glued to
+    the text around a run is that text's: a closing mark right after a word, a spaced run's last token right
+    before a word (a list marker ``1.``); and an unspaced run ends at its last symbol (and before an opening
+    bracket or outline marker there).
     """
     found = []
-    for match in NOISE.finditer(line):
-        start, end = match.span()
+    for start, end in (runs if runs is not None else (m.span() for m in NOISE.finditer(line))):
         if 0 < start < end and line[start] in ",;:!?)]}>" and line[start - 1].isalnum():
             start += 1
         run = line[start:end]
@@ -173,9 +183,11 @@ def line_rules(frame: pl.DataFrame) -> np.ndarray:
     rules = [(rule_id(r.name), r) for r in table_rules() if r.scope in ("line", "break")]
     longest = max(r.max_chars or 10**9 for _, r in rules)
     candidates = frame.with_row_index("row").filter((chars > 0) & (chars <= longest))
+    # each pattern looks only at the lines its rule may find (short ones, most of them): the long lines of a
+    # speech hold most of the text
     found = candidates.select("row", rule=pl.coalesce(
-        pl.when(body.str.contains(r.pattern) & (chars <= (r.max_chars or 10**9)) & (pl.lit(r.prose) | ~prose))
-        .then(pl.lit(number, pl.Int16)) for number, r in rules))
+        pl.when(pl.when((chars <= (r.max_chars or 10**9)) & (pl.lit(r.prose) | ~prose)).then(body)
+                .str.contains(r.pattern)).then(pl.lit(number, pl.Int16)) for number, r in rules))
     ids = np.zeros(frame.height, np.int16)
     ids[found["row"].to_numpy()] = found["rule"].fill_null(0).to_numpy()
     return ids
@@ -263,11 +275,14 @@ def inline_spans(frame: pl.DataFrame, kept: np.ndarray, starts: np.ndarray) -> l
     looked = frame.select(*(body.str.contains(prefilter).alias(str(k)) for k, (_, prefilter, _) in enumerate(rules)))
     bodies = frame["body"]
     found = []
-    for k, (number, _, pattern) in enumerate(rules):
+    for k, (number, prefilter, pattern) in enumerate(rules):
         rows = np.flatnonzero(looked[str(k)].to_numpy() & kept)
-        for row in rows.tolist():
-            line = bodies[row]
-            spans = noise_spans(line) if pattern is None else [m.span() for m in pattern.finditer(line) if m.end() > m.start()]
+        lines = bodies.gather(rows).to_list()
+        # noise runs as polars finds them (Python's regex engine is slow on their pattern)
+        runs = bodies.gather(rows).str.extract_all(prefilter).to_list() if pattern is None else None
+        for at, (row, line) in enumerate(zip(rows.tolist(), lines)):
+            spans = (noise_spans(line, located(line, runs[at])) if pattern is None
+                     else [m.span() for m in pattern.finditer(line) if m.end() > m.start()])
             found += [(starts[row] + a, starts[row] + b, number) for a, b in spans]
     chosen, last_end = [], -1
     for start, end, number in sorted(found, key=lambda s: (s[0], -s[1])):

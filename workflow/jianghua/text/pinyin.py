@@ -27,8 +27,9 @@ _SYLLABLE = f"[{SYLLABLE_LETTERS}]{{1,7}}"
 # one bracketed syllable, the syllable as group 1
 _ONE = re.compile(rf"[(（]{_BLANK}({_SYLLABLE}){_BLANK}[)）]")
 # a Han character and the bracketed syllables after it (whether each is one of its readings is checked apart: a
-# regex cannot know it); group 1 the character, group 2 the brackets, group 3 the first syllable
-CANDIDATE = re.compile(rf"([{HAN}])({_ONE.pattern}(?:[(（]{_BLANK}{_SYLLABLE}{_BLANK}[)）])*)")
+# regex cannot know it); group 1 the character, group 2 the brackets, group 3 the first syllable, group 4 the
+# brackets after the first
+CANDIDATE = re.compile(rf"([{HAN}])({_ONE.pattern}((?:[(（]{_BLANK}{_SYLLABLE}{_BLANK}[)）])*))")
 
 
 def toneless(reading: str) -> str:
@@ -57,14 +58,16 @@ def annotations(text: str) -> list[tuple[int, int, str, str]]:
     that holds a reading of the character); the reading is the first one's."""
     found = []
     for match in CANDIDATE.finditer(text):
-        char = match.group(1)
-        end = match.start(2)
-        for bracket in _ONE.finditer(text, match.start(2), match.end(2)):
-            if not is_reading(char, bracket.group(1)):
-                break
-            end = bracket.end()
-        if end > match.start(2):
-            found.append((match.start(2), end, char, match.group(3)))
+        char, first = match.group(1, 3)
+        if first not in readings(char):
+            continue
+        end, last = match.span(4)
+        if last > end:  # repeated: as far as the brackets hold a reading
+            for bracket in _ONE.finditer(text, end, last):
+                if not is_reading(char, bracket.group(1)):
+                    break
+                end = bracket.end()
+        found.append((match.start(2), end, char, first))
     return found
 
 
