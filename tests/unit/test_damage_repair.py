@@ -145,7 +145,9 @@ def test_repairs_do_not_depend_on_which_texts_share_a_shard(unseen):
     decoded = pl.DataFrame({"source_id": [f"s{i:02d}" for i in range(len(unseen))],
                             "text": [simulate(t) for t in unseen]})
     shards = [decoded[i::4] for i in range(4)]
-    corpus = survey(iter([{"decoded": shard} for shard in shards]), 3, 0.1, [])
+    # a file that two shards find (a copy at another path) counts once
+    found_twice = [shards[0], pl.concat([shards[1], decoded[:1]]), *shards[2:]]
+    corpus = survey(iter([{"decoded": shard} for shard in found_twice]), 3, 0.1, [])
     assert corpus["damage_context"].height > 0
     assert corpus["damage_context"].equals(survey(iter([{"decoded": decoded}]), 3, 0.1, [])["damage_context"])
 

@@ -41,16 +41,14 @@ def annotation_pairs(decoded: pl.DataFrame) -> pl.DataFrame:
             .agg(count=pl.len()))
 
 
-def damage_context(decoded: pl.DataFrame) -> pl.DataFrame:
-    """(source_id, chars, count) of the characters and pairs of each text of a shard that may hold damage."""
-    parts = []
-    for source_id, text in decoded.select("source_id", "text").iter_rows():
-        if has_anchor(text):
-            chars, counts = corpus_counts([text])
-            parts.append(pl.DataFrame({"source_id": source_id, "chars": chars, "count": counts},
-                                      schema={"source_id": pl.String, "chars": pl.String, "count": pl.Int64}))
-    return pl.concat(parts) if parts else pl.DataFrame(schema={"source_id": pl.String, "chars": pl.String,
-                                                               "count": pl.Int64})
+def damage_context(decoded: pl.DataFrame, seen: set[str]) -> pl.DataFrame:
+    """(chars, count): the characters and pairs of a shard's texts that may hold damage, but for the sources in
+    ``seen`` (a file that another shard found too is counted once), which it adds to."""
+    texts = [text for source_id, text in decoded.select("source_id", "text").iter_rows()
+             if source_id not in seen and has_anchor(text)]
+    seen.update(decoded["source_id"])
+    chars, counts = corpus_counts(texts)
+    return pl.DataFrame({"chars": chars, "count": counts}, schema={"chars": pl.String, "count": pl.Int64})
 
 
 def line_files(decoded: pl.DataFrame) -> pl.DataFrame:
@@ -88,21 +86,19 @@ def mine_lines(pairs: pl.DataFrame, n_files: int, min_files: int, min_share: flo
 def survey(shards: Iterable[dict[str, pl.DataFrame]], min_files: int, min_share: float,
            protected: Sequence[str]) -> dict[str, pl.DataFrame]:
     """The corpus tables from every shard's ``decoded`` texts."""
-    annotation_parts, line_parts, context_parts, n_files = [], [], [], 0
+    annotation_parts, line_parts, context_parts, n_files, seen = [], [], [], 0, set()
     for frames in shards:
         decoded = frames["decoded"]
         n_files += decoded.height
         annotation_parts.append(annotation_pairs(decoded))
         line_parts.append(line_files(decoded))
-        context_parts.append(damage_context(decoded))
+        context_parts.append(damage_context(decoded, seen))
     if not annotation_parts:  # no shard at all
         return {table: tables.empty(table) for table in ("annotations", "boilerplate_lines", "damage_context")}
     annotations = (pl.concat(annotation_parts).group_by("char", "reading")
                    .agg(count=pl.col("count").sum(), files=pl.col("source_id").n_unique()).sort("char", "reading"))
     lines = mine_lines(pl.concat(line_parts), n_files, min_files, min_share, protected)
-    # a file found in two shards counts once
-    context = (pl.concat(context_parts).unique(["source_id", "chars"]).group_by("chars")
-               .agg(count=pl.col("count").sum(), files=pl.len()).sort("chars"))
+    context = pl.concat(context_parts).group_by("chars").agg(pl.col("count").sum()).sort("chars")
     return {"annotations": annotations.cast(dict(tables.polars_schema("annotations"))),
             "boilerplate_lines": lines.cast(dict(tables.polars_schema("boilerplate_lines"))),
             "damage_context": context.cast(dict(tables.polars_schema("damage_context")))}
