@@ -52,7 +52,7 @@ def normalize_comparison(workdir: Path) -> dict[str, float]:
     import polars as pl
     from opencc import OpenCC
 
-    from jianghua import runner, tables
+    from jianghua import registry, runner, tables
     from jianghua.cli import reuse_freed_memory
     from jianghua.config import load_config
     from jianghua.text.t2s import convert_t2s
@@ -72,9 +72,12 @@ def normalize_comparison(workdir: Path) -> dict[str, float]:
         return statistics.median(times)
 
     with tempfile.TemporaryDirectory() as folder:
-        outputs = {table: f"{folder}/{table}.parquet" for table in ("normalized", "edits")}
+        outputs = {table: f"{folder}/{table}.parquet" for table in registry.STAGES["normalize"].writes}
+        # the corpus tables as the workflow's job reads them: the survey's projections
+        inputs = {"decoded": [str(shard)], **{table: [str(workdir / "results" / "survey" / f"{name}.parquet")]
+                                              for name, (table, _) in registry.projections().items()}}
         settings = runner.Settings.of(load_config(), "normalize")  # the shipped config
-        stage = median_seconds(lambda: runner.run("normalize", {"decoded": [str(shard)]}, outputs, settings))
+        stage = median_seconds(lambda: runner.run("normalize", inputs, outputs, settings))
     t2s = median_seconds(lambda: convert_t2s(pl.Series(texts)))
     converter = OpenCC("t2s")
     start = time.perf_counter()

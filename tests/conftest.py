@@ -16,6 +16,7 @@ from jianghua.runner import process
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "resources" / "sample"
 SEEDS = REPO.parent / "shared" / "corpus" / "seeds"
+REAL = REPO.parent / "shared" / "corpus" / "real"
 
 
 def normalize_texts(texts: list[str], protected=(), min_files: int = 3, min_share: float = 0.1) -> dict:
@@ -25,7 +26,8 @@ def normalize_texts(texts: list[str], protected=(), min_files: int = 3, min_shar
 
     decoded = pl.DataFrame({"source_id": [f"s{i}" for i in range(len(texts))], "text": list(texts)})
     corpus = survey(iter([{"decoded": decoded}]), min_files, min_share, list(protected))
-    return corpus | normalize_frame(decoded, corpus["annotations"], corpus["boilerplate_lines"], "×", 2.0)
+    return corpus | normalize_frame(decoded, corpus["annotations"], corpus["boilerplate_lines"],
+                                    corpus["damage_context"], "×", 2.0)
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +50,18 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def seed_frames(seeds_dir) -> dict[str, pl.DataFrame]:
     return process(seeds_dir)
+
+
+@pytest.fixture(scope="session")
+def real_dir() -> Path:
+    if not (REAL / "pages").is_dir():
+        pytest.skip(f"the real pages are not at {REAL / 'pages'} (they live in ../shared beside the repository)")
+    return REAL
+
+
+@pytest.fixture(scope="session")
+def real_frames(real_dir) -> dict[str, pl.DataFrame]:
+    return process(real_dir / "pages")
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:

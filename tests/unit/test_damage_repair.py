@@ -132,3 +132,36 @@ def test_the_simulators_table_has_one_reading_per_character():
     table = annotation_table()
     assert 80 <= len(table) <= 90 and list(table) == sorted(table)
     assert all(len(char) == 1 and reading.isalpha() for char, reading in table.items())
+
+
+def test_repairs_do_not_depend_on_which_texts_share_a_shard(unseen):
+    # the model adapts to the survey's damage_context of the whole corpus, so a shard of one text repairs it as
+    # a shard of all of them does
+    import polars as pl
+
+    from jianghua.stages.normalize import normalize_frame
+    from jianghua.stages.survey import survey
+
+    decoded = pl.DataFrame({"source_id": [f"s{i:02d}" for i in range(len(unseen))],
+                            "text": [simulate(t) for t in unseen]})
+    shards = [decoded[i::4] for i in range(4)]
+    # a file that two shards find (a copy at another path) counts once
+    found_twice = [shards[0], pl.concat([shards[1], decoded[:1]]), *shards[2:]]
+    corpus = survey(iter([{"decoded": shard} for shard in found_twice]), 3, 0.1, [])
+    assert corpus["damage_context"].height > 0
+    assert corpus["damage_context"].equals(survey(iter([{"decoded": decoded}]), 3, 0.1, [])["damage_context"])
+
+    def normalized(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        return normalize_frame(frame, corpus["annotations"], corpus["boilerplate_lines"], corpus["damage_context"],
+                               "×", 2.0)
+
+    whole = normalized(decoded)
+    apart = [normalized(shard) for shard in [*shards, decoded[:1], decoded[-2:]]]
+    for table in ("repairs", "normalized"):
+        keys = ["source_id", "start"] if table == "repairs" else ["source_id"]
+        split = pl.concat([frames[table] for frames in apart[:4]]).sort(keys)
+        assert split.equals(whole[table].sort(keys)), table
+        for frames in apart[4:]:
+            ids = frames[table]["source_id"].unique().implode()
+            assert frames[table].sort(keys).equals(whole[table].filter(pl.col("source_id").is_in(ids)).sort(keys))
+    assert whole["repairs"].filter(pl.col("status") == "repaired").height > 100

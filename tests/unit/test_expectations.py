@@ -9,7 +9,7 @@ from jianghua.stages import validate
 
 SUITES = [(table, item["id"]) for table in registry.ALL_TABLES for item in validate.suite(table)["expectations"]]
 # texts each content check must catch
-CAUGHT = {"no_pinyin_annotation": "发(fā)展", "no_halfwidth_punct_between_han": "发展,改革",
+CAUGHT = {"no_pinyin_annotation": "党(dang)的建设", "no_halfwidth_punct_between_han": "发展,改革",
           "no_traditional_only_chars": "發展", "no_boilerplate_markers": "相关热词搜索"}
 
 
@@ -48,6 +48,7 @@ def _breaker(table: str, expectation: str):
         "check_ordered": lambda f: {table: f[table].with_columns(
             pl.when(pl.col("sentence_no") == 2).then(0).otherwise(pl.col("start")).alias("start"))},
         "check_damage_flagged": lambda f: {table: _first(f[table], "text", "中?国")},
+        "check_halfwidth_between_han": lambda f: {table: _first(f[table], "text", "发展!改革")},
         "check_not_rejected": lambda f: {"rejects": pl.concat([f["rejects"], f["rejects"].head(1).with_columns(
             path=pl.lit(f["sources"]["path"][0]))])},
         "span_ordered": lambda f: {table: _first(f[table], "end", -1)},
@@ -57,6 +58,7 @@ def _breaker(table: str, expectation: str):
         "count_positive": lambda f: {table: _first(f[table], "count", 0)},
         "files_within_count": lambda f: {table: _first(f[table], "files", 1 << 40)},
         "files_repeated": lambda f: {table: _first(f[table], "files", 1)},
+        "one_or_two_characters": lambda f: {table: _first(f[table], "chars", "三个字")},
         "row_accounting": lambda f: {"entries_per_shard": [f["sources"].height + f["rejects"].height + 1]},
         # warnings
         "titles_mostly_found": lambda f: {table: f[table].with_columns(title_derived=pl.lit(True))},

@@ -20,7 +20,12 @@ from conftest import normalize_texts
 # hard breaks, boilerplate, whitespace, outline markers
 PIECES = ["發(fā)展", "實(shí)", "（一）", "(地)", "一、", "第一，", "一是", "1.", "①", "XX市", "***", "×", "GX",
           "QQ", ",", ":", ";", "?", "!", "；\n", "\n", "\n\n", " ", "\u00a0", "</p>", "發布時間:2021-06-20 來源: 站 點擊:",
-          "【更多免费素材，微信：a1】", "同志們：", "“五個繼續”", "《條例》", "。", "……", "”", "隨著", "著作"]
+          "【更多免费素材，微信：a1】", "同志們：", "“五個繼續”", "《條例》", "。", "……", "”", "隨著", "著作",
+          # page furniture of the rules: page numbers, breadcrumbs, noise, paywall notes, editors' notes, footers
+          "\n—2—\n", "\n首頁 > 講話稿 > 正文\n", "k3 Q; z& 8 w_ P2 %j", "_w-e/b+s^i~t", "（未完，全文共300字）",
+          "以下是小編為大家整理的範文，供大家參考。", "\n責任編輯：李明\n", "\n關閉", "20xx年", "X 委",
+          # an annotation whose ( a lossy decode swallowed
+          "?huì)"]
 TEXT = st.lists(st.one_of(st.sampled_from(PIECES), st.text(alphabet=st.characters(
     min_codepoint=0x4E00, max_codepoint=0x4E80), max_size=6), st.text(alphabet="abcXx*?,.;:()0123 ", max_size=4)),
     max_size=40).map("".join)

@@ -21,15 +21,24 @@ def _write_all(frames, folder):
     return paths
 
 
-def _results(folder, broken=None):
+def _results(folder, broken=None, held=None):
+    """Validation results: ``broken`` names a table whose structural check fails, ``held`` maps a table to the
+    units (doc_id or source_id) a content check of it holds back."""
     paths = []
     for table in tables.ALL_TABLES:
         failed = table == broken
+        units = (held or {}).get(table, [])
         summary = {"table": table, "success": not failed, "failed_critical": ["check_slices_back"] if failed else [],
+                   "failed_content": ["text_no_pinyin_annotation"] if units else [],
                    "failed_warning": ["no_numbering_gaps"] if table == "sections" else [],
+                   "held_back_by": tables.unit_of(table),
                    "expectations": [{"id": "check_slices_back", "type": "expect_column_values_to_be_in_set",
-                                     "severity": "critical", "success": not failed, "unexpected_count": 1 if failed else 0,
-                                     "example_rows": [{"doc_id": "abc-01", "sentence_no": 3}] if failed else []}]}
+                                     "severity": "critical", "kind": "structural", "success": not failed,
+                                     "unexpected_count": 1 if failed else 0, "held_back": [],
+                                     "example_rows": [{"doc_id": "abc-01", "sentence_no": 3}] if failed else []},
+                                    {"id": "text_no_pinyin_annotation", "type": "expect_column_values_to_not_match_regex",
+                                     "severity": "critical", "kind": "content", "success": not units,
+                                     "unexpected_count": len(units), "held_back": units, "example_rows": []}]}
         path = folder / "validation" / f"{table}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(summary), encoding="utf-8")
@@ -134,6 +143,45 @@ def test_the_code_fingerprint_follows_every_schema_and_suite(tmp_path, monkeypat
     target = copy / edited
     target.write_text(target.read_text(encoding="utf-8").replace('"', ' "', 1), encoding="utf-8")
     assert publish.code_fingerprint() != before
+
+
+def test_a_content_failure_quarantines_its_documents_and_publishes_the_rest(staged, tmp_path, sample_frames):
+    paths, config, root = staged
+    docs = sample_frames["documents"].sort("doc_id")
+    bad_doc = docs["doc_id"][0]  # a title fails: that document is held back
+    bad_source = docs.filter(pl.col("source_id") != docs["source_id"][0])["source_id"][0]  # a text fails: all of it
+    version = _publish(paths, _results(tmp_path, held={"documents": [bad_doc], "normalized": [bad_source]}),
+                              config, root, keep=3)
+    held = jianghua.load("quarantine", root=root).collect()
+    source_docs = docs.filter(pl.col("source_id") == bad_source)["doc_id"].to_list()
+    assert sorted(held["doc_id"].to_list()) == sorted([bad_doc, *source_docs])
+    assert set(held.filter(pl.col("doc_id") == bad_doc)["table"]) == {"documents"}
+    gone = {bad_doc, *source_docs}
+    for table in ("documents", "sections", "paragraphs", "sentences", "metadata", "formulations", "masks"):
+        published = jianghua.load(table, root=root).collect()
+        assert not set(published["doc_id"]) & gone, table
+        assert published.height == sample_frames[table].filter(~pl.col("doc_id").is_in(list(gone))).height, table
+    for table in ("normalized", "edits", "repairs", "decoded"):
+        assert bad_source not in set(jianghua.load(table, root=root).collect()["source_id"]), table
+    # the source of a held-back document keeps its text: only the document failed
+    assert docs["source_id"][0] in set(jianghua.load("normalized", root=root).collect()["source_id"])
+    assert jianghua.load("sources", root=root).collect().height == sample_frames["sources"].height
+    manifest = json.loads((root / version / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tables"]["sentences"]["rows"] == jianghua.load("sentences", root=root).collect().height
+    card = (root / version / "README.md").read_text(encoding="utf-8")
+    assert f"{len(gone)} documents of 2 sources failed a content check" in card
+    assert f"- documents: text_no_pinyin_annotation: 1 documents" in card
+    assert f"- normalized: text_no_pinyin_annotation: {len(source_docs)} documents" in card
+    removed = sample_frames["edits"].filter(pl.col("source_id") != bad_source)["rule"].value_counts()
+    for rule, n in removed.drop_nulls().rows():
+        assert f"| {rule} | {n} |" in card
+
+
+def test_a_clean_run_publishes_an_empty_quarantine(staged, tmp_path):
+    paths, config, root = staged
+    version = _publish(paths, _results(tmp_path), config, root, keep=3)
+    assert jianghua.load("quarantine", root=root).collect().height == 0
+    assert "0 documents of 0 sources failed a content check" in (root / version / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_version_follows_the_corpus_not_where_it_lies(sample_frames, monkeypatch):

@@ -63,9 +63,12 @@ def test_every_data_file_is_declared_and_every_declared_file_exists():
 
 def test_every_table_has_its_schema_and_its_writer():
     schemas = {p.stem for p in (registry.SCHEMA_DIR / "tables").glob("*.json")}
-    assert schemas == set(registry.ALL_TABLES)
+    assert schemas == set(registry.PUBLISHED_TABLES)
     for table in registry.ALL_TABLES:
         assert tables.spec(table)["stage"] == registry.WRITER[table]
+    assert all(tables.spec(table)["stage"] == "publish" for table in registry.PUBLISH_TABLES)
+    assert set(registry.schema_files("publish")) == {registry.SCHEMA_DIR / "tables" / f"{t}.json"
+                                                     for t in registry.PUBLISH_TABLES}
     suites = {p.stem for p in (registry.SCHEMA_DIR / "expectations").glob("*.json")} - {"parameters"}
     assert suites == set(registry.ALL_TABLES)
 

@@ -62,9 +62,9 @@ def test_data_tables_are_sorted_and_unique(name):
 def test_boilerplate_rules_are_named_uniquely_and_compile():
     import re
     rows = read_tsv("boilerplate.tsv")
-    assert len({name for _, name, _ in rows}) == len(rows)
-    assert {scope for scope, _, _ in rows} == {"line", "inline"}
-    assert all(re.compile(rx) for _, _, rx in rows)
+    assert len({name for _, name, *_ in rows}) == len(rows)
+    assert {scope for scope, *_ in rows} == {"line", "break", "inline"}
+    assert all(int(max_chars) >= 0 and prose in ("yes", "no") and re.compile(rx) for _, _, max_chars, prose, rx in rows)
 
 
 def test_formulation_lexicon_is_complete_and_sourced():
@@ -90,3 +90,4 @@ def test_expectation_ids_are_unique_and_stable():
         assert len(ids) == len(set(ids)), path.name
         assert suite["name"] == f"jianghua.{path.stem}"
         assert all(e["severity"] in ("critical", "warning") for e in suite["expectations"])
+        assert all(e["kind"] in ("structural", "content") for e in suite["expectations"]), path.name

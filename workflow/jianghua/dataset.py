@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from jianghua.errors import JianghuaError
-from jianghua.registry import ALL_TABLES
+from jianghua.registry import PUBLISHED_TABLES
 
 DEFAULT_ROOT = Path("results/published")
 
@@ -29,8 +29,8 @@ def latest_version(root: str | os.PathLike = DEFAULT_ROOT) -> str:
 def load(table: str, version: str = "latest", root: str | os.PathLike = DEFAULT_ROOT) -> pl.LazyFrame:
     """A published table as a polars LazyFrame; ``version="latest"`` follows ``LATEST``."""
     root = Path(root)
-    if table not in ALL_TABLES:
-        raise JianghuaError(f"unknown table '{table}': choose one of {', '.join(ALL_TABLES)}")
+    if table not in PUBLISHED_TABLES:
+        raise JianghuaError(f"unknown table '{table}': choose one of {', '.join(PUBLISHED_TABLES)}")
     if version == "latest":
         version = latest_version(root)
     folder = root / version / table

@@ -67,8 +67,10 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("decode", writes=("sources", "decoded", "rejects"), config=("input_dir", "shards", "decode"),
           data=CHARACTER_MODEL),
     Stage("survey", reads={"decoded": None, "sources": ("source_id", "status")},
-          writes=("annotations", "boilerplate_lines"), config=("boilerplate",), data=T2S, scope="corpus"),
-    Stage("normalize", reads={"decoded": None, "annotations": ("char", "reading"), "boilerplate_lines": ("line",)},
+          writes=("annotations", "boilerplate_lines", "damage_context"), config=("boilerplate",),
+          data=T2S, scope="corpus"),
+    Stage("normalize", reads={"decoded": None, "annotations": ("char", "reading"), "boilerplate_lines": ("line",),
+                              "damage_context": ("chars", "count")},
           writes=("normalized", "edits", "repairs"), config=("normalize", "repair"),
           data=("boilerplate.tsv", *T2S, *CHARACTER_MODEL)),
     Stage("segment", reads={"normalized": None, "edits": None},
@@ -96,6 +98,9 @@ STAGE_TABLES = {s.name: s.writes for s in TABLE_STAGES}
 ALL_TABLES = tuple(t for s in TABLE_STAGES for t in s.writes)
 WRITER = {t: s.name for s in TABLE_STAGES for t in s.writes}
 CORPUS_TABLES = frozenset(t for s in TABLE_STAGES if s.scope == "corpus" for t in s.writes)  # one file each
+# tables the publish step derives from the validation results, found only in a published version
+PUBLISH_TABLES = ("quarantine",)
+PUBLISHED_TABLES = (*ALL_TABLES, *PUBLISH_TABLES)
 
 
 def projections() -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -197,7 +202,8 @@ def schema_files(stage: str) -> tuple[Path, ...]:
     """The schemas (and, for validation, the expectation suites) that shape what a stage writes."""
     if stage == "validate":
         return tuple(sorted((SCHEMA_DIR / "expectations").glob("*.json")))
-    return tuple(SCHEMA_DIR / "tables" / f"{t}.json" for t in STAGES[stage].writes)
+    written = PUBLISH_TABLES if stage == "publish" else STAGES[stage].writes
+    return tuple(SCHEMA_DIR / "tables" / f"{t}.json" for t in written)
 
 
 def dependencies(stage: str) -> tuple[Path, ...]:

@@ -50,6 +50,13 @@ def arrow_schema(table: str) -> pa.Schema:
     return pa.schema(fields, metadata=meta)
 
 
+def unit_of(table: str) -> str:
+    """The key column naming what a row of ``table`` belongs to: its document (``doc_id``) where the table has
+    one per row, else its first key (``source_id`` for the tables of sources)."""
+    keys = spec(table)["keys"]
+    return "doc_id" if "doc_id" in keys else keys[0]
+
+
 def polars_schema(table: str) -> pl.Schema:
     """The polars schema of ``table`` (for building empty frames and casting)."""
     # from_batches, not Schema.empty_table: that one imports pandas, 0.2 s of every job

@@ -2,24 +2,24 @@
 
 Operations, in order, each a function of the whole shard: the sites' GBK damage repaired (or flagged) with the
 corpus's own annotation table (the survey's ``annotations``), every repair in ``repairs``; pinyin annotations
-stripped; Traditional to Simplified (OpenCC's tables plus the project's overrides, applied by polars);
-boilerplate lines and inline ads removed (rules, plus the lines the survey found repeated across the corpus);
+stripped (after any Han character, when the bracket holds one of its readings); Traditional to Simplified
+(OpenCC's tables plus the project's overrides, applied by polars); page furniture removed (``text.boilerplate``'s
+named rules, plus the lines the survey found repeated across the corpus; each edit names its rule);
 placeholders made one mask token; half-width punctuation made full-width in Chinese context (GB/T 15834-2011,
-never NFKC); hard line breaks after ；rejoined; stray whitespace cleaned.
+never NFKC; a ``?`` in damage repair flagged stays); hard line breaks after ；rejoined; stray whitespace cleaned.
 
 The shard is one string, its texts between NUL separators (decode never lets NUL into a text), so each
 operation is a few numpy, regex or polars passes over the shard. A ``TracedShard`` keeps, per character, the
 decoded character it copies or replaced; the ``edits`` table is read off that trace at the end: a replaced
 character, or a gap in the trace, is a span of the decoded text and the text that replaced it (touching ones
-shaped by the same operations make one edit), so the normalized text plus its edits rebuild the decoded text
-exactly.
+shaped by the same operations and rule make one edit), so the normalized text plus its edits rebuild the decoded
+text exactly.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
 from typing import NamedTuple
 
 import numpy as np
@@ -27,11 +27,11 @@ import polars as pl
 import pyarrow as pa
 
 from jianghua import tables
+from jianghua.text import boilerplate
 from jianghua.text.charmodel import CharModel
 from jianghua.text.chars import codepoints, is_han_points, text_of
-from jianghua.text.data import read_tsv
 from jianghua.text.outline import OUTLINE_START
-from jianghua.text.pinyin import annotations
+from jianghua.text.pinyin import LOST, annotations, orphan_annotations
 from jianghua.text.repair import Annotated, find_repairs, has_anchor
 from jianghua.text.t2s import convert_t2s
 
@@ -39,7 +39,7 @@ OPERATIONS = tuple(tables.spec("edits")["operations"])  # in the order they run
 BIT = {op: 1 << i for i, op in enumerate(OPERATIONS)}
 # the operation label of an edit shaped by a set of operations (a bit mask), in the order they run
 LABELS = ["+".join(op for op in OPERATIONS if bits & BIT[op]) for bits in range(1 << len(OPERATIONS))]
-SEP = "\x00"
+SEP = boilerplate.SEP  # the texts of a shard are one string, between separators
 
 
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -61,35 +61,46 @@ def slices(points: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array
 class Edits(NamedTuple):
     """Sorted, non-overlapping replacements of ``text[starts[i]:ends[i]]`` in the input of one operation.
 
-    ``afters`` holds the code points of all replacements, one after another; ``lengths`` their lengths.
+    ``afters`` holds the code points of all replacements, one after another; ``lengths`` their lengths;
+    ``rules`` the rule of each edit, where the operation names its rules (``boilerplate.rule_id``, 0 for none).
     """
 
     starts: np.ndarray
     ends: np.ndarray
     afters: np.ndarray
     lengths: np.ndarray
+    rules: np.ndarray | None = None
 
     @classmethod
-    def of(cls, spans: np.ndarray, afters: Sequence[str] | np.ndarray | None = None) -> Edits:
-        """Edits from an (n, 2) array of spans and their replacements: strings, single code points, or none."""
+    def of(cls, spans: np.ndarray, afters: Sequence[str] | np.ndarray | None = None,
+           rules: np.ndarray | None = None) -> Edits:
+        """Edits from an (n, 2) array of spans and their replacements (strings, single code points, or none)
+        and rules (or none)."""
         n = len(spans)
+        rules = None if rules is None else np.asarray(rules, np.int16)
         if afters is None:
-            return cls(spans[:, 0], spans[:, 1], np.zeros(0, np.uint32), np.zeros(n, np.int64))
+            return cls(spans[:, 0], spans[:, 1], np.zeros(0, np.uint32), np.zeros(n, np.int64), rules)
         if isinstance(afters, np.ndarray):
-            return cls(spans[:, 0], spans[:, 1], afters.astype(np.uint32), np.ones(n, np.int64))
+            return cls(spans[:, 0], spans[:, 1], afters.astype(np.uint32), np.ones(n, np.int64), rules)
         lengths = np.fromiter(map(len, afters), np.int64, n)
-        return cls(spans[:, 0], spans[:, 1], codepoints("".join(afters)), lengths)
+        return cls(spans[:, 0], spans[:, 1], codepoints("".join(afters)), lengths, rules)
+
+    def rule_array(self) -> np.ndarray:
+        """The rule of each edit (0 where the operation names none)."""
+        return np.zeros(self.starts.size, np.int16) if self.rules is None else self.rules
 
     def sorted(self) -> Edits:
         """The same edits ordered by start."""
         order = np.argsort(self.starts, kind="stable")
         first = (np.cumsum(self.lengths) - self.lengths)[order]
         return Edits(self.starts[order], self.ends[order], self.afters[ranges(first, self.lengths[order])],
-                     self.lengths[order])
+                     self.lengths[order], None if self.rules is None else self.rules[order])
 
     def merge(self, other: Edits) -> Edits:
         """These edits and ``other`` (which must not overlap them), ordered by start."""
-        return Edits(*(np.concatenate(pair) for pair in zip(self, other))).sorted()
+        rules = None if self.rules is None and other.rules is None else \
+            np.concatenate((self.rule_array(), other.rule_array()))
+        return Edits(*(np.concatenate(pair) for pair in zip(self[:4], other[:4])), rules).sorted()
 
 
 def spans(pattern: re.Pattern, text: str, group: int = 0) -> np.ndarray:
@@ -120,8 +131,8 @@ def _is_decimal(points: np.ndarray) -> np.ndarray:
 WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], np.uint32)
 
 
-def _or_over(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Bitwise OR of ``values[s:e]`` for each range (0 for an empty range)."""
+def _or_over(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, combine: np.ufunc = np.bitwise_or) -> np.ndarray:
+    """Bitwise OR (or another ``combine``) of ``values[s:e]`` for each range (0 for an empty range)."""
     out = np.zeros(starts.size, values.dtype)
     lengths = ends - starts
     single = lengths == 1  # most ranges: one replaced character
@@ -129,7 +140,7 @@ def _or_over(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nda
     longer = np.flatnonzero(lengths > 1)
     if longer.size:
         offsets = np.cumsum(lengths[longer]) - lengths[longer]
-        out[longer] = np.bitwise_or.reduceat(values[ranges(starts[longer], lengths[longer])], offsets)
+        out[longer] = combine.reduceat(values[ranges(starts[longer], lengths[longer])], offsets)
     return out
 
 
@@ -140,7 +151,8 @@ class TracedShard:
     one (T->S, a punctuation mark), or -1 where an operation inserted it; ``written`` holds the bits of the
     operations that wrote character ``i``. ``removed`` (per decoded character) and ``removed_written`` (per
     gap before a decoded character) keep the bits of the operations that removed characters, so an edit names
-    every operation that shaped it.
+    every operation that shaped it. ``written_rule`` (per character) and ``removed_rule`` (per decoded character)
+    keep the rule (``boilerplate.rule_id``) of the operation that wrote or removed it, where it names one.
     """
 
     def __init__(self, texts: Sequence[str]):
@@ -151,6 +163,8 @@ class TracedShard:
         self.written = np.zeros(self.decoded.size, np.uint8)
         self.removed = np.zeros(self.decoded.size, np.uint8)
         self.removed_written = np.zeros(self.decoded.size + 1, np.uint8)
+        self.written_rule = np.zeros(self.decoded.size, np.int16)
+        self.removed_rule = np.zeros(self.decoded.size, np.int16)
         self.counts = {op: np.zeros(len(texts), np.int64) for op in OPERATIONS}
 
     @property
@@ -185,6 +199,9 @@ class TracedShard:
         replaced = ranges(edits.starts, shared)
         self.current[replaced] = edits.afters[ranges(first, shared)]
         self.written[replaced] |= bit
+        rules = edits.rules
+        if rules is not None:
+            self.written_rule[replaced] = np.repeat(rules, shared)
         rest = edits.lengths - shared
         left = (edits.ends > edits.starts + shared) | (rest > 0)
         edits = Edits(edits.starts[left] + shared[left], edits.ends[left],
@@ -193,6 +210,9 @@ class TracedShard:
         origin = self.origin[at]
         traced = origin >= 0
         self.removed[origin[traced]] |= bit | self.written[at[traced]]
+        # a removed character keeps the rule that removed it, or else the rule that wrote it
+        removing = self.written_rule[at] if rules is None else np.repeat(rules[left], edits.ends - edits.starts)
+        self.removed_rule[origin[traced]] = np.where(removing > 0, removing, self.written_rule[at])[traced]
         if not traced.all():
             # an inserted character that is removed leaves its bits in the gap before the next traced character
             inserted_at = at[~traced]
@@ -202,11 +222,14 @@ class TracedShard:
         keep = np.ones(self.current.size, bool)
         keep[at] = False
         self.current, self.origin, self.written = self.current[keep], self.origin[keep], self.written[keep]
+        self.written_rule = self.written_rule[keep]
         if edits.afters.size:
             where = np.repeat(edits.starts - np.searchsorted(at, edits.starts), edits.lengths)
             self.current = np.insert(self.current, where, edits.afters)
             self.origin = np.insert(self.origin, where, -1)
             self.written = np.insert(self.written, where, bit)
+            self.written_rule = np.insert(self.written_rule, where,
+                                          0 if rules is None else np.repeat(rules[left], edits.lengths))
         self._text = None
 
     def substitute(self, op: str, rewritten: str) -> None:
@@ -222,13 +245,20 @@ class TracedShard:
         self.written[at] |= np.uint8(BIT[op])
         self._text = rewritten
 
+    def traced_to(self, spans: np.ndarray) -> np.ndarray:
+        """Which current characters copy or replaced a decoded character inside one of ``spans`` (sorted,
+        disjoint (n, 2) spans of the decoded string)."""
+        at = np.searchsorted(spans[:, 0], self.origin, side="right") - 1
+        return (at >= 0) & (self.origin >= 0) & (self.origin < spans[np.maximum(at, 0), 1] if spans.size else False)
+
     def edit_table(self, source_ids: Sequence[str]) -> pl.DataFrame:
         """The ``edits`` rows, in the coordinates of their own text.
 
         Units of change are a replaced character, and a gap in the trace (decoded characters removed and
-        characters inserted between two traced ones); touching units shaped by the same operations are one edit.
-        Both are found without a pass over every character's trace: the trace breaks only where ``origin``
-        does not step by one, and only a written character can differ from its decoded one.
+        characters inserted between two traced ones), split where the rule that removed its characters changes;
+        touching units shaped by the same operations and rule are one edit. Both are found without a pass over
+        every character's trace: the trace breaks only where ``origin`` does not step by one, and only a
+        written character can differ from its decoded one.
         """
         origin = self.origin
         breaks = np.flatnonzero(origin[1:] - origin[:-1] != 1)
@@ -237,22 +267,30 @@ class TracedShard:
         after_inserted = np.append(breaks[(origin[breaks] < 0) & (origin[breaks + 1] >= 0)] + 1, origin.size)
         left = breaks[origin[breaks] >= 0]
         right = np.where(origin[left + 1] >= 0, left + 1, after_inserted[np.searchsorted(after_inserted, left + 1)])
+        gap_out_start, gap_out_end, gap_start, gap_end, last = self._split_gaps(
+            left + 1, right, (origin[left] + 1).astype(np.int64), origin[right].astype(np.int64))
         written = np.flatnonzero(self.written)
         written = written[origin[written] >= 0]
         replaced = written[self.current[written] != self.decoded[origin[written]]]
-        out_start = np.concatenate((left + 1, replaced))
-        out_end = np.concatenate((right, replaced + 1))
-        start = np.concatenate((origin[left] + 1, origin[replaced])).astype(np.int64)
-        end = np.concatenate((origin[right], origin[replaced] + 1)).astype(np.int64)
-        is_gap = np.arange(out_start.size) < left.size
+        out_start = np.concatenate((gap_out_start, replaced))
+        out_end = np.concatenate((gap_out_end, replaced + 1))
+        start = np.concatenate((gap_start, origin[replaced])).astype(np.int64)
+        end = np.concatenate((gap_end, origin[replaced] + 1)).astype(np.int64)
+        is_gap = np.arange(out_start.size) < gap_start.size
+        last = np.concatenate((last, np.zeros(replaced.size, bool)))
         order = np.lexsort((start, out_start))
-        out_start, out_end, start, end, is_gap = out_start[order], out_end[order], start[order], end[order], is_gap[order]
+        out_start, out_end, start, end, is_gap, last = (a[order] for a in (out_start, out_end, start, end, is_gap, last))
         bits = _or_over(self.written, out_start, out_end) | _or_over(self.removed, start, end)
-        bits[is_gap] |= _or_over(self.removed_written, start[is_gap], end[is_gap] + 1)
-        joins = (out_end[:-1] == out_start[1:]) & (end[:-1] == start[1:]) & (bits[:-1] == bits[1:])
+        # inserted characters removed in a gap left their bits before the decoded character that follows them
+        bits[is_gap] |= _or_over(self.removed_written, start[is_gap], end[is_gap] + last[is_gap])
+        rule = np.maximum(_or_over(self.written_rule, out_start, out_end, np.maximum),
+                          _or_over(self.removed_rule, start, end, np.maximum))
+        joins = ((out_end[:-1] == out_start[1:]) & (end[:-1] == start[1:]) & (bits[:-1] == bits[1:])
+                 & (rule[:-1] == rule[1:]))
         first = np.flatnonzero(np.concatenate(([True], ~joins))[:out_start.size])
         last = np.concatenate((first[1:], [out_start.size]))[:first.size] - 1
-        out_start, out_end, start, end, bits = out_start[first], out_end[last], start[first], end[last], bits[first]
+        out_start, out_end, start, end = out_start[first], out_end[last], start[first], end[last]
+        bits, rule = bits[first], rule[first]
         decoded_base = np.flatnonzero(self.decoded == 0) + 1
         current_base = np.flatnonzero(self.current == 0) + 1
         text_no = np.searchsorted(decoded_base, start, side="right") - 1
@@ -262,6 +300,7 @@ class TracedShard:
             "source_id": pl.Series(list(source_ids), dtype=pl.String).gather(text_no),
             "edit_no": np.arange(1, text_no.size + 1) - first_of_text,
             "operation": pl.Series(LABELS, dtype=pl.String).gather(bits.astype(np.int64)),
+            "rule": pl.Series([None, *boilerplate.rule_names()], dtype=pl.String).gather(rule.astype(np.int64)),
             "start": start - decoded_base[text_no],
             "end": end - decoded_base[text_no],
             "out_start": out_start - current_base[text_no],
@@ -270,25 +309,53 @@ class TracedShard:
             "after": pl.from_arrow(slices(self.current, out_start, out_end)),
         }, schema=tables.polars_schema("edits"))
 
+    def _split_gaps(self, out_start: np.ndarray, out_end: np.ndarray, start: np.ndarray, end: np.ndarray):
+        """Gaps split where ``removed_rule`` changes inside their decoded span: (out_start, out_end, start, end,
+        last) of the pieces, ``last`` true for each gap's last piece. A gap's inserted characters (its output)
+        go with its first piece; the other pieces are removals at the end of that output."""
+        # where the rule changes inside a gap; characters of no rule (a pinyin annotation inside a removed line)
+        # go with the rule before them in their gap (a gap's first character starts afresh: no gap's pieces
+        # depend on another, nor on which texts share the shard)
+        rule = self.removed_rule
+        anchors = np.where(rule > 0, np.arange(rule.size), -1)
+        anchors[start[start < rule.size]] = start[start < rule.size]
+        filled = rule[np.maximum(np.maximum.accumulate(anchors), 0)]
+        changes = np.flatnonzero(filled[1:] != filled[:-1]) + 1
+        low = np.searchsorted(changes, start, side="right")
+        inner = np.searchsorted(changes, end, side="left") - low  # change points strictly inside each gap
+        if not inner.any():
+            return out_start, out_end, start, end, np.ones(start.size, bool)
+        pieces = inner + 1
+        gap = np.repeat(np.arange(start.size), pieces)
+        piece = np.arange(gap.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        is_last = piece == inner[gap]
+        at = low[gap] + piece  # the change point that ends a piece (if not its gap's last), and starts the next
+        piece_start = np.where(piece > 0, changes[np.maximum(at - 1, 0)], start[gap])
+        piece_end = np.where(is_last, end[gap], changes[np.minimum(at, changes.size - 1)])
+        return (np.where(piece > 0, out_end[gap], out_start[gap]), out_end[gap], piece_start, piece_end, is_last)
+
 
 # ---- pinyin ---------------------------------------------------------------------------------------
 
 def strip_pinyin(text: str) -> Edits:
     """Remove the bracket of every ``字(reading)`` whose reading is one of the character's; ``（一）``, ``(地)``
-    and the like stay."""
-    return Edits.of(np.array([(start, end) for start, end, _, _ in annotations(text)], np.int64).reshape(-1, 2))
+    and the like stay. An annotation whose ``(`` the sites' lossy decode swallowed into a ``?`` (``?huì)``)
+    becomes one ``LOST`` character: the byte that was lost (repair, which runs first, left it)."""
+    found = Edits.of(np.array([(start, end) for start, end, _, _ in annotations(text)], np.int64).reshape(-1, 2))
+    lost = np.array(orphan_annotations(text), np.int64).reshape(-1, 2)
+    return found.merge(Edits.of(lost, [LOST] * len(lost)))
 
 
 # ---- repair ---------------------------------------------------------------------------------------
 
-def repair_damage(texts: Sequence[str], source_ids: Sequence[str], annotated: Annotated,
+def repair_damage(texts: Sequence[str], source_ids: Sequence[str], annotated: Annotated, model: CharModel,
                   min_margin: float) -> tuple[Edits, pl.DataFrame]:
-    """The GBK-damage repairs of a shard's texts: the edits of the repaired spans (in the shard's text, whose
+    """The GBK-damage repairs of a shard's texts with ``model`` (adapted to the corpus's damaged texts, the
+    survey's ``damage_context``, not to the shard's): the edits of the repaired spans (in the shard's text, whose
     texts open after one separator each), and the ``repairs`` rows, repaired or flagged."""
     damaged = [k for k, text in enumerate(texts) if has_anchor(text)]
-    model = CharModel(texts[k] for k in damaged) if damaged else None
     rows, spans, afters = [], [], []
-    base = np.cumsum([len(text) + 1 for text in texts]) - np.array([len(text) for text in texts], np.int64)
+    base = text_starts(texts)
     for k in damaged:
         for r in find_repairs(texts[k], model, min_margin, annotated):
             rows.append((source_ids[k], r.start, r.end, texts[k][r.start:r.end], r.after, r.mechanism, r.score,
@@ -300,75 +367,37 @@ def repair_damage(texts: Sequence[str], source_ids: Sequence[str], annotated: An
     return edits, pl.DataFrame(rows, schema=tables.polars_schema("repairs"), orient="row")
 
 
+def text_starts(texts: Sequence[str]) -> np.ndarray:
+    """Where each text starts in the shard's string (after one separator each)."""
+    return np.cumsum([len(text) + 1 for text in texts], dtype=np.int64) - np.array([len(t) for t in texts], np.int64)
+
+
+UNEXPLAINED = "unexplained"  # repair's mechanism for a ? next to Han that no damage mechanism explains
+
+
+def flagged_spans(texts: Sequence[str], source_ids: Sequence[str], repair_rows: pl.DataFrame) -> np.ndarray:
+    """The damaged spans repair flagged (and left as they are) in the shard's decoded string, sorted: (n, 2).
+
+    A ``?`` flagged as unexplained counts only in a text that shows explained damage elsewhere: a text the
+    sites' byte damage never touched writes question marks, half-width.
+    """
+    explained = repair_rows.filter(pl.col("mechanism") != UNEXPLAINED)["source_id"].unique().implode()
+    flagged = repair_rows.filter((pl.col("status") == "flagged")
+                                 & ((pl.col("mechanism") != UNEXPLAINED) | pl.col("source_id").is_in(explained)))
+    bases = pl.DataFrame({"source_id": list(source_ids), "base": text_starts(texts)},
+                         schema={"source_id": pl.String, "base": pl.Int64})
+    found = (flagged.join(bases, on="source_id").select(start=pl.col("base") + pl.col("start"), end=pl.col("base") + pl.col("end"))
+             .to_numpy().astype(np.int64).reshape(-1, 2))
+    return found[np.argsort(found[:, 0], kind="stable")]
+
+
 # ---- boilerplate ---------------------------------------------------------------------------------
 
-@cache
-def boilerplate_rules() -> tuple[list[tuple[str, str]], list[re.Pattern]]:
-    """(line rules as (name, regex), inline rules compiled) from ``data/boilerplate.tsv``."""
-    rows = read_tsv("boilerplate.tsv")
-    return ([(name, rx) for scope, name, rx in rows if scope == "line"],
-            [re.compile(rx) for scope, _, rx in rows if scope == "inline"])
-
-
-AD_BLOCK_LINES = 15   # a subscription block sits within the first lines of a page ...
-AD_BLOCK_WIDTH = 40   # ... and is made of short lines
-AD_RULES = ("contact-qq", "resale-notice")  # the rules that mark such a block (not headers or titles)
-
-
-def lines(text: str, points: np.ndarray) -> tuple[np.ndarray, pl.DataFrame]:
-    """The line breaks of a shard's text, and its lines (``text_no``, ``body``).
-
-    Lines end at \\n, at a text's end, or at a lone \\r (old Mac files); a \\r before \\n stays in the line.
-    """
-    lone_return = np.zeros(points.size, bool)
-    lone_return[:-1] = (points[:-1] == 13) & (points[1:] != 10)
-    breaks = np.flatnonzero((points == 10) | (points == 0) | lone_return)
-    if lone_return.any():
-        text = re.sub("\r(?!\n)", "\n", text)
-    return breaks, pl.DataFrame({"text_no": np.cumsum(points[breaks[:-1]] == 0),
-                                 "body": text.replace(SEP, "\n").split("\n")[1:-1]})
-
-
-def mined_lines(text: str, points: np.ndarray, boilerplate_lines: Sequence[str]) -> np.ndarray:
-    """Which lines of a shard's text are lines the survey mined as boilerplate (compared without edge blanks)."""
-    _, found = lines(text, points)
-    return found["body"].str.strip_chars().is_in(list(boilerplate_lines)).to_numpy()
-
-
 def remove_boilerplate(text: str, points: np.ndarray, mined: np.ndarray) -> Edits:
-    """Remove boilerplate lines (rules, or ``mined``: one flag per line) with their newline, and inline ads.
-
-    A page that opens with a block of short lines, one of which a rule marks as an ad, loses the whole
-    block up to that line: the site's name and slogans around the ad match no rule of their own.
-    """
-    line_rules, inline_rules = boilerplate_rules()
-    breaks, found = lines(text, points)
-    if found.height != mined.size:
-        raise ValueError("the lines of the shard changed before boilerplate removal")
-    body_start, body_end = breaks[:-1] + 1, breaks[1:]
-    body, line_no = pl.col("body"), pl.col("line_no")
-    flags = found.with_columns(mined=mined).select(
-        line_no=pl.int_range(pl.len()).over("text_no"),
-        text_no="text_no",
-        long=body.str.strip_chars().str.len_chars() > AD_BLOCK_WIDTH,
-        ad=pl.any_horizontal(body.str.contains(rx) for name, rx in line_rules if name in AD_RULES),
-        rule=pl.any_horizontal(body.str.contains(rx) for _, rx in line_rules) | pl.col("mined"),
-    ).select(
-        removed=pl.col("rule") | (line_no <= pl.when(
-            (line_no < AD_BLOCK_LINES) & (pl.col("long").cum_sum().over("text_no") == 0) & pl.col("ad")
-        ).then(line_no).max().over("text_no")).fill_null(False)
-    )["removed"].to_numpy()
-    removed_lines = np.flatnonzero(flags)
-    ends = body_end[removed_lines]
-    removed = Edits.of(np.stack([body_start[removed_lines], ends + (points[ends] != 0)], axis=1))
-    # inline ads, in lines that stay, one line each; of overlapping matches the first wins
-    ads, last_end = [], -1
-    for start, end in sorted(span for rx in inline_rules for span in map(tuple, spans(rx, text))):
-        line = np.searchsorted(breaks, start) - 1
-        if start >= last_end and end <= breaks[line + 1] and not flags[line]:
-            ads.append((start, end))
-            last_end = end
-    return removed.merge(Edits.of(np.array(ads, dtype=np.int64).reshape(-1, 2)))
+    """Remove page furniture (``text.boilerplate``'s rules, and ``mined``: one flag per line, the lines the
+    survey found repeated across the corpus); each edit names its rule."""
+    found, rules = boilerplate.find(text, points, mined)
+    return Edits.of(found, rules=rules)
 
 
 # ---- masks, punctuation, reflow, space -----------------------------------------------------------
@@ -389,11 +418,31 @@ def _is_alnum(points: np.ndarray) -> np.ndarray:
     return ((letter >= ord("a")) & (letter <= ord("z"))) | ((points >= ord("0")) & (points <= ord("9")))
 
 
+BLANKS = " \u3000"  # a letter-spaced placeholder stands between these and its Han neighbours (X 委 X 届)
+
+
+def _inside_titles(points: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Which positions ``at`` lie inside a 《…》 title closed on the same line."""
+    def last_before(marks: np.ndarray) -> np.ndarray:
+        return np.concatenate(([-1], marks))[np.searchsorted(marks, at)]
+
+    def first_after(marks: np.ndarray) -> np.ndarray:
+        return np.concatenate((marks, [points.size]))[np.searchsorted(marks, at)]
+
+    opens, closes = np.flatnonzero(points == ord("《")), np.flatnonzero(points == ord("》"))
+    stops = np.flatnonzero((points == 10) | (points == 0))
+    return ((last_before(opens) > np.maximum(last_before(closes), last_before(stops)))
+            & (first_after(closes) < first_after(stops)))
+
+
 def canonical_masks(text: str, points: np.ndarray, token: str) -> Edits:
-    """Every placeholder run next to a Han character becomes ``token``; Latin names (GX, QQ) stay.
+    """Every placeholder run next to a Han character becomes ``token``; Latin names (GX, QQ, 阿Q) stay.
 
     A run of X or x counts only as a whole word; a run of × * ＊ drops the sign that touches a Latin letter
-    or digit.
+    or digit; but a run between digits and a Han character masks digits of a number (``201x年``, ``20**年``)
+    and stays whole. A placeholder spaced from its Han neighbours (``X 委 X 届``) takes the blanks with it; one
+    of two signs or more between Chinese punctuation is one too (a name in a list, ``**、**案``). A
+    placeholder inside a 《…》 title is part of the title as written (a template's name) and stays.
     """
     classes = np.zeros(points.size, np.int8)
     for k, signs in enumerate(MASK_SIGNS, 1):
@@ -401,11 +450,17 @@ def canonical_masks(text: str, points: np.ndarray, token: str) -> Edits:
     starts, ends = _runs(classes)
     latin = classes[starts] == 2
     after_alnum, before_alnum = _is_alnum(points[starts - 1]), _is_alnum(points[ends])
-    keep = np.where(latin, ~after_alnum & ~before_alnum, True)
-    starts = starts + (after_alnum & ~latin)
+    digits = (points[starts - 1] >= ord("0")) & (points[starts - 1] <= ord("9")) & is_han_points(points[ends])
+    keep = np.where(latin, (~after_alnum | digits) & ~before_alnum, True)
+    starts = starts + (after_alnum & ~latin & ~digits)
     ends = ends - (before_alnum & ~latin)
-    keep &= (ends > starts) & (is_han_points(points[starts - 1]) | is_han_points(points[ends]))
-    found = np.stack([starts[keep], ends[keep]], axis=1)
+    blank_before = _is_any(points[starts - 1], BLANKS) & is_han_points(points[np.maximum(starts - 2, 0)])
+    blank_after = _is_any(points[ends], BLANKS) & is_han_points(points[np.minimum(ends + 1, points.size - 1)])
+    listed = (ends - starts >= 2) & _is_cjk(points[starts - 1]) & _is_cjk(points[ends])  # 。**、**案
+    keep &= (ends > starts) & (is_han_points(points[starts - 1]) | is_han_points(points[ends]) | blank_before
+                               | blank_after | listed)
+    keep &= ~_inside_titles(points, starts)
+    found = np.stack([starts - blank_before, ends + blank_after], axis=1)[keep]
     found = found[[text[start:end] != token for start, end in found.tolist()]].reshape(-1, 2)
     return Edits.of(found, [token] * len(found))
 
@@ -414,19 +469,25 @@ FULLWIDTH_OFFSET = 0xFEE0  # ! , : ; ? ( ) -> ！，：；？（）
 LONGEST_PARENTHETICAL = 40
 
 
-def fullwidth_punctuation(points: np.ndarray) -> Edits:
+def _is_digit(points: np.ndarray) -> np.ndarray:
+    return (points >= ord("0")) & (points <= ord("9"))
+
+
+def fullwidth_punctuation(points: np.ndarray, damaged: np.ndarray) -> Edits:
     """Half-width , : ; ! ? ( ) to full width where Chinese text surrounds them (GB/T 15834-2011).
 
-    , : ; ! follow a Chinese character or a digit and precede no Latin letter; ? follows a Chinese
-    character and ends a line or precedes a closing mark; ( ) enclose at most 40 characters of one line,
-    with a Han character inside or next to them.
+    , : ; ! follow a Chinese character or a digit and precede no Latin letter (between two digits they stay:
+    12,440, 9:30, 9.7:47.3); ? follows a Chinese character and precedes no Latin letter or digit, unless it
+    lies in recorded damage (``damaged``, per character: a span repair flagged, which keeps its ``?``);
+    ( ) enclose at most 40 characters of one line, with a Han character inside or next to them.
     """
     signs = np.flatnonzero(_is_any(points, ",:;!"))
     before, after = points[signs - 1], points[signs + 1]
     latin = ((after | 0x20) >= ord("a")) & ((after | 0x20) <= ord("z"))
-    signs = signs[(_is_cjk(before) | _is_decimal(before)) & ~latin]
+    between_digits = _is_digit(before) & _is_digit(after)
+    signs = signs[(_is_cjk(before) | _is_decimal(before)) & ~latin & ~between_digits]
     questions = np.flatnonzero(points == ord("?"))
-    questions = questions[_is_cjk(points[questions - 1]) & _is_any(points[questions + 1], "\n\x00”’）")]
+    questions = questions[_is_cjk(points[questions - 1]) & ~_is_alnum(points[questions + 1]) & ~damaged[questions]]
     opens = np.flatnonzero(points == ord("("))
     stops = np.flatnonzero(_is_any(points, "()\n\x00"))
     closes = stops[np.searchsorted(stops, opens, side="right")]
@@ -473,32 +534,35 @@ def clean_space(points: np.ndarray) -> Edits:
 # ---- the stage -----------------------------------------------------------------------------------
 
 def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token: str, annotated: Annotated,
-                    boilerplate_lines: Sequence[str], min_margin: float) -> tuple[TracedShard, pl.DataFrame]:
+                    boilerplate_lines: Sequence[str], model: CharModel,
+                    min_margin: float) -> tuple[TracedShard, pl.DataFrame]:
     """Normalize a shard's texts; the result holds the texts, the trace of every change and counts, and the
     ``repairs`` rows."""
     shard = TracedShard(texts)
     # found on the decoded lines: repair, pinyin and T->S keep every line break
-    mined = mined_lines(shard.text, shard.current, boilerplate_lines)
-    repairs, repair_rows = repair_damage(texts, source_ids, annotated, min_margin)
+    mined = boilerplate.mined_lines(shard.text, shard.current, list(boilerplate_lines))
+    repairs, repair_rows = repair_damage(texts, source_ids, annotated, model, min_margin)
     shard.replace("repair", repairs)
+    flagged = flagged_spans(texts, source_ids, repair_rows)
     shard.replace("pinyin", strip_pinyin(shard.text))
     shard.substitute("t2s", convert_t2s(pl.Series([shard.text])).item())
     shard.replace("boilerplate", remove_boilerplate(shard.text, shard.current, mined))
     # masks before punctuation: "X," is Chinese context once X is a mask
     shard.replace("mask", canonical_masks(shard.text, shard.current, mask_token))
-    shard.replace("punct", fullwidth_punctuation(shard.current))
+    shard.replace("punct", fullwidth_punctuation(shard.current, shard.traced_to(flagged)))
     shard.replace("reflow", rejoin_lines(shard.text))
     shard.replace("space", clean_space(shard.current))
     return shard, repair_rows
 
 
 def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplate_lines: pl.DataFrame,
-                    mask_token: str, min_margin: float) -> dict[str, pl.DataFrame]:
+                    damage_context: pl.DataFrame, mask_token: str, min_margin: float) -> dict[str, pl.DataFrame]:
     """``decoded`` (source_id, text) and the survey's tables -> ``normalized``, ``edits`` and ``repairs``."""
     ids = decoded["source_id"].to_list()
     annotated = Annotated(annotations.select("char", "reading").iter_rows())
+    model = CharModel(counts=(damage_context["chars"].to_list(), damage_context["count"].to_list()))
     shard, repairs = normalize_texts(decoded["text"].to_list(), ids, mask_token, annotated,
-                                     boilerplate_lines["line"].to_list(), min_margin)
+                                     boilerplate_lines["line"].to_list(), model, min_margin)
     normalized = pl.DataFrame(
         {"source_id": ids, "text": shard.texts(), **{f"n_{op}": shard.counts[op] for op in OPERATIONS}},
         schema=tables.polars_schema("normalized"))
@@ -508,4 +572,4 @@ def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplat
 def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
     """Normalize a shard's ``decoded`` texts with the survey's corpus tables."""
     return normalize_frame(frames["decoded"], frames["annotations"], frames["boilerplate_lines"],
-                           settings["normalize.mask_token"], settings["repair.min_margin"])
+                           frames["damage_context"], settings["normalize.mask_token"], settings["repair.min_margin"])

@@ -42,11 +42,12 @@ def code_fingerprint() -> str:
 
 
 def gate(results: dict[str, dict]) -> None:
-    """Raise ValidationFailed naming every table, failed critical expectation and example rows."""
+    """Raise ValidationFailed naming every table, failed structural expectation and example rows (a failed
+    content expectation quarantines its rows' documents instead: ``quarantine``)."""
     lines = []
     for table, summary in sorted(results.items()):
         for o in summary["expectations"]:
-            if not o["success"] and o["severity"] == "critical":
+            if not o["success"] and o["severity"] == "critical" and o["kind"] == "structural":
                 lines.append(f"table '{table}': expectation '{o['id']}' ({o['type']}) failed on "
                              f"{o['unexpected_count']} rows; example rows: "
                              f"{json.dumps(o['example_rows'], ensure_ascii=False)}")
@@ -56,14 +57,47 @@ def gate(results: dict[str, dict]) -> None:
                                "and rerun.")
 
 
+def quarantine(results: dict[str, dict], documents: pl.DataFrame) -> pl.DataFrame:
+    """The ``quarantine`` rows: each document a failed content expectation holds back, with the table and the
+    expectation. A failure in a table of documents holds back that document; one in a table of sources (the
+    normalized text) every document of the source (or the source alone, where it holds none)."""
+    rows = [(summary["held_back_by"], held, table, o["id"]) for table, summary in sorted(results.items())
+            for o in summary["expectations"] if o["kind"] == "content" and o["severity"] == "critical"
+            for held in o["held_back"]]
+    found = pl.DataFrame(rows, schema={"by": pl.String, "id": pl.String, "table": pl.String, "expectation": pl.String},
+                         orient="row")
+    docs = documents.select("doc_id", "source_id")
+    by_doc = found.filter(pl.col("by") == "doc_id").rename({"id": "doc_id"}).join(docs, on="doc_id", how="left")
+    by_source = (found.filter(pl.col("by") == "source_id").rename({"id": "source_id"})
+                 .join(docs, on="source_id", how="left"))
+    spec = tables.spec("quarantine")
+    return (pl.concat([by_doc, by_source], how="diagonal").select(c["name"] for c in spec["columns"]).unique()
+            .sort(spec["keys"], nulls_last=True))
+
+
+def held_rows(table: str, held: pl.DataFrame) -> tuple[str, pl.Series] | None:
+    """(key column, values) of the rows of ``table`` that ``held`` (``quarantine`` rows) removes from a version,
+    or None when it removes none: the rows of a held-back document; in a table of sources, the rows of a source
+    held back whole. Its ``sources`` row stays, as every input file's does, and the corpus tables count the
+    corpus as it came."""
+    if table == "sources" or table in registry.CORPUS_TABLES:
+        return None
+    columns = {c["name"] for c in tables.spec(table)["columns"]}
+    of_documents = [t for t in registry.ALL_TABLES if tables.unit_of(t) == "doc_id"]
+    whole = held.filter(~pl.col("table").is_in(of_documents))
+    found = (("doc_id", held["doc_id"].drop_nulls().unique()) if "doc_id" in columns else
+             ("source_id", whole["source_id"].unique()) if "source_id" in columns else None)
+    return found if found and found[1].len() else None
+
+
 def version_id(sources: pl.DataFrame, rejects: pl.DataFrame, config_text: str) -> str:
     """The version id: the corpus (each file's path in it and content), the config, the code, the schemas and
     the library versions; never the clock, nor where the corpus lies (``input_dir``)."""
     inputs = sorted([(p, h) for p, h in zip(sources["path"], sources["sha256"])] +
                     [(p, h or r) for p, h, r in zip(rejects["path"], rejects["sha256"], rejects["reason"])])
     config = {key: value for key, value in json.loads(config_text).items() if key != "input_dir"}
-    payload = {"inputs": inputs, "config": config, "package": __version__,
-               "libraries": registry.library_versions(), "code": code_fingerprint(), "schemas": {t: schema_fingerprint(t) for t in tables.ALL_TABLES}}
+    payload = {"inputs": inputs, "config": config, "package": __version__, "libraries": registry.library_versions(),
+               "code": code_fingerprint(), "schemas": {t: schema_fingerprint(t) for t in registry.PUBLISHED_TABLES}}
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -149,17 +183,19 @@ def _front_matter(version: str, manifest: dict) -> list[str]:
     documents = manifest["tables"]["documents"]["rows"]
     size = next((name for bound, name in SIZE_CATEGORIES if documents < bound), "n>10M")
     configs = [f"- config_name: {t}\n  data_files: \"{t}/*.parquet\"" + ("\n  default: true" if t == "documents" else "")
-               for t in tables.ALL_TABLES]
+               for t in registry.PUBLISHED_TABLES]
     return ["---", f"pretty_name: \"jianghua: Chinese official speeches, version {version}\"", "language:", "- zh",
             "license: other", "license_name: source-terms",
             "license_details: the texts keep the terms of the sites they were collected from", "size_categories:",
             f"- {size}", "tags:", "- chinese", "- political-discourse", "- speeches", "configs:", *configs, "---", ""]
 
 
-def dataset_card(version: str, manifest: dict, warnings: list[str], flagged_paths: list[str] = ()) -> str:
+def dataset_card(version: str, manifest: dict, warnings: list[str], held: pl.DataFrame,
+                 flagged_paths: list[str] = ()) -> str:
     """A Markdown card (with Hugging Face front matter): what the version holds in figures, where it comes
-    from, its limitations (warnings with counts, documents whose damage was flagged), every table and
-    column, and how to cite it."""
+    from and how it was processed (boilerplate removed per rule), its limitations (the documents held back
+    per failed content check, warnings with counts, files whose damage was flagged), every table and column,
+    and how to cite it."""
     rows = {t: entry["rows"] for t, entry in manifest["tables"].items()}
     tallied = {t: entry.get("tallies", {}) for t, entry in manifest["tables"].items()}
     reasons = ", ".join(f"{n} {r}" for r, n in tallied["rejects"].get("reason", {}).items())
@@ -183,6 +219,10 @@ def dataset_card(version: str, manifest: dict, warnings: list[str], flagged_path
               "boilerplate, converted to Simplified Chinese with OpenCC's tables, and segmented.", "",
               "Edits by operation: " + (", ".join(f"{o} {n:,}" for o, n in tallied["edits"].get("operation", {}).items())
                                        or "none") + ".", "",
+              "Boilerplate removed, in edits per rule (`edits.rule`: the kind of page furniture):", "",
+              "| rule | edits |", "|---|---|",
+              *(f"| {rule} | {n:,} |" for rule, n in sorted(tallied["edits"].get("rule", {}).items()) if rule != "(none)"),
+              "",
               "## Limitations", "",
               "GBK damage repairs: " + (", ".join(f"{n:,} {s}" for s, n in tallied["repairs"].get("status", {}).items())
                                         or "none") + ". A flagged span is left as the site served it.", ""]
@@ -190,11 +230,16 @@ def dataset_card(version: str, manifest: dict, warnings: list[str], flagged_path
         shown = [f"- `{p}`" for p in flagged_paths[:LISTED_AT_MOST]]
         more = len(flagged_paths) - len(shown)
         lines += ["Files with flagged damage:", "", *shown] + ([f"- and {more} more (see `repairs`)"] if more else []) + [""]
+    units = held.select(pl.coalesce("doc_id", "source_id").n_unique()).item() if held.height else 0
+    lines += [f"Quarantine: {units} documents of {held['source_id'].n_unique()} sources failed a content check "
+              "and are held back: their rows leave every table of documents, and where the source's own text "
+              "failed, every table of sources but `sources`; the `quarantine` table names each one's table and "
+              "check.", ""] + [f"- {name}: {n} documents" for name, n in _held_counts(held).items()] + [""]
     lines += ["Validation warnings (expectations some rows failed, with the rows):", ""] + (
         [f"- {w}" for w in warnings] or ["- none"]) + [""]
     lines += ["Outline levels, formulations and metadata are extracted by rules, not annotated by hand: measure "
               "them against your own sample before relying on a count.", "", "## Tables", ""]
-    for table in tables.ALL_TABLES:
+    for table in registry.PUBLISHED_TABLES:
         spec = tables.spec(table)
         entry = manifest["tables"][table]
         lines += [f"### {table}", "", f"Stage `{spec['stage']}`, schema version {spec['schema_version']}, "
@@ -250,6 +295,41 @@ def _link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def _part_paths(sorted_dir: Path) -> list[Path]:
+    """The parts ``sort_table`` wrote for a table, in key order."""
+    return [sorted_dir / Path(part["path"]).name
+            for part in json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))]
+
+
+def _stage_parts(table: str, sorted_dir: Path, staging: Path, held: tuple[str, pl.Series] | None) -> list[dict]:
+    """Put a table's sorted parts into the staging version: linked, or rewritten without the rows quarantine
+    holds back (``held``: key column and values) where a part has some. Returns the parts' manifest entries."""
+    files = json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))
+    (staging / table).mkdir(parents=True)
+    staged = []
+    for part in files:
+        source, target = sorted_dir / Path(part["path"]).name, staging / part["path"]
+        if held is not None:
+            column, values = held
+            keys = pl.from_arrow(tables.read_arrow(table, source, [column]))[column]
+            if keys.is_in(values.implode()).any():
+                kept = tables.read(table, source).filter(~pl.col(column).is_in(values.implode()))
+                tables.write(kept, table, target, compression="zstd", write_statistics=True)
+                staged.append({"path": part["path"], "rows": kept.height, "sha256": _file_sha256(target)})
+                continue
+        _link(source, target)
+        staged.append(part)
+    return staged
+
+
+def _held_counts(held: pl.DataFrame) -> dict[str, int]:
+    """Documents held back per failed expectation ("<table>: <expectation>"; a source that holds no document
+    counts as one)."""
+    counted = (held.with_columns(unit=pl.coalesce("doc_id", "source_id")).group_by("table", "expectation")
+               .agg(pl.col("unit").n_unique()).sort("table", "expectation"))
+    return {f"{t}: {e}": n for t, e, n in counted.rows()}
+
+
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -269,21 +349,21 @@ def build_version(target: str | os.PathLike, version: str, sorted_dirs: list[str
     manifest = {"version": version, "package_version": __version__, "libraries": registry.library_versions(),
                 "tables": {}}
     parts = {Path(d).name: Path(d) for d in sorted_dirs}  # results/publish/<table>
-    for table in tables.ALL_TABLES:
-        sorted_dir = parts[table]
-        files = json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))
-        (staging / table).mkdir(parents=True)
-        for part in files:
-            _link(sorted_dir / Path(part["path"]).name, staging / part["path"])
+    held = quarantine(results, tables.read("documents", _part_paths(parts["documents"]), columns=["doc_id", "source_id"]))
+    staged = {table: _stage_parts(table, parts[table], staging, held_rows(table, held)) for table in tables.ALL_TABLES}
+    path = staging / "quarantine" / "part-00000.parquet"
+    tables.write(held, "quarantine", path, compression="zstd", write_statistics=True)
+    staged["quarantine"] = [{"path": "quarantine/part-00000.parquet", "rows": held.height, "sha256": _file_sha256(path)}]
+    for table, files in staged.items():
         manifest["tables"][table] = {
             "files": files, "rows": sum(f["rows"] for f in files),
             "schema_version": tables.spec(table)["schema_version"], "schema_fingerprint": schema_fingerprint(table),
             "tallies": tallies(table, [staging / part["path"] for part in files])}
     warnings = [_warning(t, s, w) for t, s in sorted(results.items()) for w in s["failed_warning"]]
-    manifest["validation"] = {"warnings": warnings}
+    manifest["validation"] = {"warnings": warnings, "quarantined_documents": _held_counts(held)}
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                           encoding="utf-8")
-    (staging / "README.md").write_text(dataset_card(version, manifest, warnings, _flagged_paths(staging, manifest)),
+    (staging / "README.md").write_text(dataset_card(version, manifest, warnings, held, _flagged_paths(staging, manifest)),
                                        encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     os.replace(staging, target)

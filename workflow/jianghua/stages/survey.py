@@ -3,7 +3,9 @@ on the number of shards.
 
 - ``annotations``: the characters the corpus's sites annotate with inline pinyin, with which reading, how
   often and in how many files (repair takes its candidates from it);
-- ``boilerplate_lines``: lines repeated in many files of the corpus (site furniture), which normalize removes.
+- ``boilerplate_lines``: lines repeated in many files of the corpus (site furniture), which normalize removes;
+- ``damage_context``: the characters and neighbouring pairs of every text that may hold GBK damage (one with
+  a ``?``), which repair's character model adapts to: the same model for every shard.
 
 A map-reduce over the shards: each shard is counted on its own (per source, so a file found in two shards
 counts once), then the counts add up.
@@ -16,12 +18,15 @@ from collections.abc import Iterable, Sequence
 import polars as pl
 
 from jianghua import tables
+from jianghua.text.charmodel import corpus_counts
 from jianghua.text.outline import OUTLINE_START
 from jianghua.text.pinyin import CANDIDATE, is_reading
+from jianghua.text.repair import has_anchor
 from jianghua.text.t2s import convert_t2s
 
 MIN_LINE_CHARS = 4  # shorter lines recur by chance (a name, 附件, 谢谢)
 SENTENCE_END = "。！？；：!?;:"
+PROSE = "[。！？!?]"  # a line holding one of these reads as prose
 
 
 def annotation_pairs(decoded: pl.DataFrame) -> pl.DataFrame:
@@ -36,22 +41,42 @@ def annotation_pairs(decoded: pl.DataFrame) -> pl.DataFrame:
             .agg(count=pl.len()))
 
 
+def damage_context(decoded: pl.DataFrame, seen: set[str]) -> pl.DataFrame:
+    """(chars, count): the characters and pairs of a shard's texts that may hold damage, but for the sources in
+    ``seen`` (a file that another shard found too is counted once), which it adds to."""
+    texts = [text for source_id, text in decoded.select("source_id", "text").iter_rows()
+             if source_id not in seen and has_anchor(text)]
+    seen.update(decoded["source_id"])
+    chars, counts = corpus_counts(texts)
+    return pl.DataFrame({"chars": chars, "count": counts}, schema={"chars": pl.String, "count": pl.Int64})
+
+
 def line_files(decoded: pl.DataFrame) -> pl.DataFrame:
-    """(line, source_id): the distinct lines of each text, stripped, of at least ``MIN_LINE_CHARS``."""
-    return (decoded.select("source_id", line=pl.col("text").str.split("\n")).explode("line")
-            .with_columns(pl.col("line").str.strip_chars())
-            .filter(pl.col("line").str.len_chars() >= MIN_LINE_CHARS).unique())
+    """(line, source_id, content): the distinct lines of each text, stripped, of at least ``MIN_LINE_CHARS``, with
+    the text's longest prose line (or longest line), which stands for its content: copies of one article
+    share it, a site's pages do not."""
+    found = (decoded.select("source_id", line=pl.col("text").str.split("\n")).explode("line")
+             .with_columns(pl.col("line").str.strip_chars()))
+    line = pl.col("line")
+    content = (found.group_by("source_id")
+               .agg(content=line.sort_by(line.str.contains(PROSE), line.str.len_chars(), line).last()))
+    return (found.filter(pl.col("line").str.len_chars() >= MIN_LINE_CHARS).unique()
+            .join(content, on="source_id", how="left"))
 
 
 def mine_lines(pairs: pl.DataFrame, n_files: int, min_files: int, min_share: float,
                protected: Sequence[str]) -> pl.DataFrame:
-    """The lines found in at least ``min_files`` files and ``min_share`` of the corpus's files.
+    """The lines found in at least ``min_files`` files of different content and ``min_share`` of the corpus's
+    files.
 
-    Headings (lines opening with an outline marker) and lines ending like a sentence are never mined, nor
-    ``protected`` lines (compared in Simplified): speeches share formulas and headings that are content.
+    Files count once per content (their longest line): copies of one article on several sites share all their
+    lines, which are the article's, not a site's. Headings (lines opening with an outline marker) and lines
+    ending like a sentence are never mined, nor ``protected`` lines (compared in Simplified): speeches share
+    formulas and headings that are content.
     """
     threshold = max(min_files, min_share * n_files)
-    counted = pairs.group_by("line").agg(files=pl.len()).filter(pl.col("files") >= threshold)
+    counted = (pairs.group_by("line").agg(files=pl.len(), contents=pl.col("content").n_unique())
+               .filter(pl.col("contents") >= threshold).drop("contents"))
     simplified = convert_t2s(counted["line"])
     keep = [line not in protected and not OUTLINE_START.match(line) and line[-1] not in SENTENCE_END
             for line in simplified.to_list()]
@@ -61,19 +86,22 @@ def mine_lines(pairs: pl.DataFrame, n_files: int, min_files: int, min_share: flo
 def survey(shards: Iterable[dict[str, pl.DataFrame]], min_files: int, min_share: float,
            protected: Sequence[str]) -> dict[str, pl.DataFrame]:
     """The corpus tables from every shard's ``decoded`` texts."""
-    annotation_parts, line_parts, n_files = [], [], 0
+    annotation_parts, line_parts, context_parts, n_files, seen = [], [], [], 0, set()
     for frames in shards:
         decoded = frames["decoded"]
         n_files += decoded.height
         annotation_parts.append(annotation_pairs(decoded))
         line_parts.append(line_files(decoded))
+        context_parts.append(damage_context(decoded, seen))
     if not annotation_parts:  # no shard at all
-        return {"annotations": tables.empty("annotations"), "boilerplate_lines": tables.empty("boilerplate_lines")}
+        return {table: tables.empty(table) for table in ("annotations", "boilerplate_lines", "damage_context")}
     annotations = (pl.concat(annotation_parts).group_by("char", "reading")
                    .agg(count=pl.col("count").sum(), files=pl.col("source_id").n_unique()).sort("char", "reading"))
     lines = mine_lines(pl.concat(line_parts), n_files, min_files, min_share, protected)
+    context = pl.concat(context_parts).group_by("chars").agg(pl.col("count").sum()).sort("chars")
     return {"annotations": annotations.cast(dict(tables.polars_schema("annotations"))),
-            "boilerplate_lines": lines.cast(dict(tables.polars_schema("boilerplate_lines")))}
+            "boilerplate_lines": lines.cast(dict(tables.polars_schema("boilerplate_lines"))),
+            "damage_context": context.cast(dict(tables.polars_schema("damage_context")))}
 
 
 def run(shards: Iterable[dict[str, pl.DataFrame]], settings) -> dict[str, pl.DataFrame]:

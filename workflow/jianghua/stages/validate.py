@@ -6,8 +6,12 @@ expectation on the table's own columns. Each suite runs over batches of consecut
 shards of the tables its checks read), so that memory follows the batch, not the corpus; the outcomes add up
 per table.
 The result JSON (deterministic: no run times or ids) and great-expectations' Data Docs land under
-``results/validation/``; a failed critical expectation does not stop this job, it stops ``publish``, which
-reads the results.
+``results/validation/``. Each expectation is ``structural`` (keys, references, offsets, row accounting: a
+failure stops ``publish``) or ``content`` (pinyin, half-width marks, Traditional-only characters, boilerplate
+markers, unflagged damage: a failure holds back only the documents or sources whose rows fail, listed in the
+result as ``held_back``, and ``publish`` quarantines them). This job never stops on a failure; ``publish``
+reads the results. The content checks' patterns are defined apart from the code they check
+(``schemas/expectations/parameters.json``: the Mandarin syllable inventory, furniture markers).
 """
 
 from __future__ import annotations
@@ -81,12 +85,15 @@ def _sentences(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFr
 
 
 def _normalized(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    # every "?" left next to a Han character must lie in a span the decode stage flagged
+    # every "?" left next to a Han character must lie in a span repair flagged; half-width , ; : ! between Han
+    # characters never stay, and a "?" between them only as flagged damage
     flagged = (other["repairs"].filter(pl.col("status") == "flagged")
                .group_by("source_id").agg(pl.col("after").str.count_matches(r"\?").sum().alias("flagged")))
+    text, allowed = pl.col("text"), pl.col("flagged").fill_null(0)
     return (frame.join(flagged, on="source_id", how="left")
-            .with_columns((pl.col("text").str.count_matches(QUESTION_NEXT_TO_HAN) <= pl.col("flagged").fill_null(0))
-                          .alias("check_damage_flagged"))
+            .with_columns((text.str.count_matches(QUESTION_NEXT_TO_HAN) <= allowed).alias("check_damage_flagged"),
+                          (~text.str.contains(HALFWIDTH_BETWEEN_HAN)
+                           & (text.str.count_matches(QUESTION_BETWEEN_HAN) <= allowed)).alias("check_halfwidth_between_han"))
             .drop("flagged"))
 
 
@@ -115,12 +122,41 @@ DERIVED: dict[str, Callable] = {
 }
 
 
+TONE_MARKS = {"a": "āáǎà", "e": "ēéěè", "i": "īíǐì", "o": "ōóǒò", "u": "ūúǔù", "ü": "ǖǘǚǜ"}
+
+
+def toned(syllable: str) -> list[str]:
+    """The four tone-marked spellings of a toneless syllable (Hanyu Pinyin's rule: the mark goes on a, else on
+    e, else on the o of ou, else on the last vowel)."""
+    if "a" in syllable or "e" in syllable:
+        at = syllable.index("a" if "a" in syllable else "e")
+    elif "ou" in syllable:
+        at = syllable.index("o")
+    else:
+        at = max(k for k, c in enumerate(syllable) if c in TONE_MARKS)
+    return [syllable[:at] + mark + syllable[at + 1:] for mark in TONE_MARKS[syllable[at]]]
+
+
+def annotation_pattern(syllables: list[str]) -> str:
+    """An inline annotation: a Han character, a bracket, one of ``syllables`` (toneless, ü also typed v) or a
+    toned spelling of one, blanks allowed inside the bracket."""
+    spellings = {*syllables, *(s.replace("ü", "v") for s in syllables), *(t for s in syllables for t in toned(s))}
+    blank = "[ \t\u00a0\u3000]*"
+    return f"[{HAN}][(（]{blank}(?:{'|'.join(sorted(spellings, key=lambda x: (-len(x), x)))}){blank}[)）]"
+
+
+HALFWIDTH_BETWEEN_HAN = f"[{HAN}][,;:!][{HAN}]"
+QUESTION_BETWEEN_HAN = f"[{HAN}]\\?[{HAN}]"
+
+
 @cache
 def shared_parameters() -> dict:
-    """The parameters of ``schemas/expectations/parameters.json`` and those computed from the data contract."""
+    """The parameters of ``schemas/expectations/parameters.json`` and those computed from it and from the data
+    contract."""
+    defined = json.loads((EXPECTATIONS_DIR / "parameters.json").read_text(encoding="utf-8"))
     operations = "|".join(tables.spec("edits")["operations"])
-    return {**json.loads((EXPECTATIONS_DIR / "parameters.json").read_text(encoding="utf-8"))["parameters"],
-            "traditional_only": f"[{traditional_only()}]", "halfwidth_between_han": f"[{HAN}][,;:!][{HAN}]",
+    return {**defined["parameters"], "pinyin_annotation": annotation_pattern(defined["mandarin_syllables"]),
+            "traditional_only": f"[{traditional_only()}]", "halfwidth_between_han": HALFWIDTH_BETWEEN_HAN,
             "operation_label": f"^(?:{operations})(?:\\+(?:{operations}))*$"}
 
 
@@ -185,6 +221,7 @@ def run_suite(table: str, batches: Iterable[Batch], docs_dir: str | None = None)
     # them; the row indexes (for our example rows) are still returned.
     result_format = {"result_format": "COMPLETE", "partial_unexpected_count": 0}
     keys = tables.spec(table)["keys"]
+    holder = tables.unit_of(table)  # what a content failure holds back: a document, or a whole source
     by_id = {item["id"]: item for item in spec["expectations"]}
     rows, outcomes = 0, {}
     for number, (frame, parameters) in enumerate(batches):
@@ -196,20 +233,26 @@ def run_suite(table: str, batches: Iterable[Batch], docs_dir: str | None = None)
         for r in result.results:
             item = by_id[r.expectation_config.meta["id"]]
             details = r.result or {}
-            indexes = sorted(details.get("unexpected_index_list") or [])[:EXAMPLE_ROWS]
+            indexes = sorted(details.get("unexpected_index_list") or [])
+            held = item["kind"] == "content" and item["severity"] == "critical"
             found = {"success": bool(r.success), "unexpected_count": details.get("unexpected_count"),
                      "observed_value": _plain(details.get("observed_value")),
-                     "example_rows": [{k: _plain(frame[k][i]) for k in keys} for i in indexes],
+                     "example_rows": [{k: _plain(frame[k][i]) for k in keys} for i in indexes[:EXAMPLE_ROWS]],
+                     "held_back": sorted({frame[holder][i] for i in indexes}) if held else [],
                      "exception": r.exception_info.get("exception_message") if r.exception_info else None}
             outcomes[item["id"]] = _combine(outcomes[item["id"]], found) if item["id"] in outcomes else found
     if docs_dir:
         context.build_data_docs()  # once, over every shard's result
     expectations = [{"id": item["id"], "type": item["type"], "kwargs": item["kwargs"], "severity": item["severity"],
-                     **outcomes[item["id"]]} for item in spec["expectations"] if item["id"] in outcomes]
-    return {"table": table, "suite": spec["name"], "rows": rows,
-            "success": all(o["success"] for o in expectations if o["severity"] == "critical"),
-            "failed_critical": [o["id"] for o in expectations if not o["success"] and o["severity"] == "critical"],
-            "failed_warning": [o["id"] for o in expectations if not o["success"] and o["severity"] != "critical"],
+                     "kind": item["kind"], **outcomes[item["id"]]}
+                    for item in spec["expectations"] if item["id"] in outcomes]
+    failed = [o for o in expectations if not o["success"]]
+    critical = [o for o in failed if o["severity"] == "critical"]
+    return {"table": table, "suite": spec["name"], "rows": rows, "held_back_by": holder,
+            "success": not any(o["kind"] == "structural" for o in critical),
+            "failed_critical": [o["id"] for o in critical if o["kind"] == "structural"],
+            "failed_content": [o["id"] for o in critical if o["kind"] == "content"],
+            "failed_warning": [o["id"] for o in failed if o["severity"] != "critical"],
             "expectations": expectations}
 
 
@@ -223,6 +266,7 @@ def _combine(so_far: dict, shard: dict) -> dict:
             "unexpected_count": add(so_far["unexpected_count"], shard["unexpected_count"]),
             "observed_value": add(so_far["observed_value"], shard["observed_value"]),
             "example_rows": (so_far["example_rows"] + shard["example_rows"])[:EXAMPLE_ROWS],
+            "held_back": sorted(set(so_far["held_back"]) | set(shard["held_back"])),
             "exception": so_far["exception"] or shard["exception"]}
 
 

@@ -48,28 +48,47 @@ def _fold_points() -> np.ndarray:
     return fold
 
 
-class CharModel:
-    """Interpolated character bigram model with add-one unigram smoothing."""
+def corpus_counts(texts: Iterable[str]) -> tuple[list[str], np.ndarray]:
+    """The characters and neighbouring pairs of ``texts`` (Traditional folded to Simplified; no pair across two
+    texts), each once, with how often it occurs: what a model adapts to (``CharModel(counts=...)``), and what
+    the survey counts over the whole corpus."""
+    texts = list(texts)
+    if not texts:
+        return [], np.zeros(0, np.int64)
+    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+    points = _fold_points()[points].astype(np.int64)  # Traditional characters count as Simplified
+    chars, char_counts = np.unique(points, return_counts=True)
+    inside = np.ones(max(points.size - 1, 0), bool)  # a pair across two texts is no bigram
+    starts = np.cumsum([len(text) for text in texts])[:-1]
+    inside[starts[(starts > 0) & (starts < points.size)] - 1] = False
+    pairs, pair_counts = np.unique(_pair_keys(points)[inside], return_counts=True)
+    keys = [*map(chr, chars.tolist()), *(chr(k >> 21) + chr(k & 0x1FFFFF) for k in pairs.tolist())]
+    return keys, np.concatenate((char_counts, pair_counts)).astype(np.int64)
 
-    def __init__(self, extra_texts: Iterable[str] = ()):
+
+class CharModel:
+    """Interpolated character bigram model with add-one unigram smoothing.
+
+    It adapts to a corpus given as ``extra_texts``, or as ``counts``: characters and pairs with how often they
+    occur, folded to Simplified (``corpus_counts``, or the survey's table of them)."""
+
+    def __init__(self, extra_texts: Iterable[str] = (), counts: tuple[Iterable[str], Iterable[int]] | None = None):
         self.fold = t2s_characters()
-        unigrams, keys, counts = _word_list_counts()
+        unigrams, keys, counts_ = _word_list_counts()
         self.unigrams = dict(unigrams)
-        texts = list(extra_texts)
-        if texts:
+        grams, occurrences = corpus_counts(extra_texts) if counts is None else counts
+        grams, occurrences = list(grams), np.asarray(list(occurrences), np.float64)
+        if grams:
             # corpus counts are scaled so that a few thousand characters weigh like the word list
-            points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
-            points = _fold_points()[points].astype(np.uint32)  # Traditional characters count as Simplified
-            chars, char_counts = np.unique(points, return_counts=True)
-            for char, n in zip(map(chr, chars.tolist()), char_counts.tolist()):
-                self.unigrams[char] = self.unigrams.get(char, 0) + CORPUS_WEIGHT * n
-            inside = np.ones(max(points.size - 1, 0), bool)  # a pair across two texts is no bigram
-            starts = np.cumsum([len(text) for text in texts])[:-1]
-            inside[starts[(starts > 0) & (starts < points.size)] - 1] = False
-            pairs, pair_counts = np.unique(_pair_keys(points)[inside], return_counts=True)
+            single = np.fromiter(map(len, grams), np.int64, len(grams)) == 1
+            for char, n in zip(np.array(grams, dtype=object)[single].tolist(), occurrences[single].tolist()):
+                self.unigrams[char] = self.unigrams.get(char, 0) + CORPUS_WEIGHT * int(n)
+            pair_points = np.array([[ord(g[0]), ord(g[1])] for g in np.array(grams, dtype=object)[~single].tolist()],
+                                   np.int64).reshape(-1, 2)
+            pairs = (pair_points[:, 0] << 21) | pair_points[:, 1]
             keys, inverse = np.unique(np.concatenate((keys, pairs)), return_inverse=True)
-            counts = np.bincount(inverse, np.concatenate((counts, CORPUS_WEIGHT * pair_counts.astype(np.float64))))
-        self._bigram_keys, self._bigram_counts = keys, counts
+            counts_ = np.bincount(inverse, np.concatenate((counts_, CORPUS_WEIGHT * occurrences[~single])))
+        self._bigram_keys, self._bigram_counts = keys, counts_
         self.total = sum(self.unigrams.values())
         self._memo: dict[str, float] = {}
         self.vocabulary = len(self.unigrams) + 1

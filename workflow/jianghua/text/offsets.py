@@ -36,7 +36,7 @@ def source_offsets(edits: pl.DataFrame, sources: list[str], source_no: np.ndarra
 def rebuild_decoded(normalized_text: str, edits: pl.DataFrame) -> str:
     """Invert the edits: the decoded text from the normalized text and its ``edits`` rows."""
     pieces, cursor = [], 0
-    for row in edits.sort("out_start").iter_rows(named=True):
+    for row in edits.sort("out_start", "start").iter_rows(named=True):  # (a removal and an edit after it can share out_start)
         pieces += [normalized_text[cursor:row["out_start"]], row["before"]]
         cursor = row["out_end"]
     pieces.append(normalized_text[cursor:])

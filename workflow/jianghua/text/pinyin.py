@@ -1,7 +1,13 @@
 """Inline pinyin annotations: ``字(reading)`` where the reading is one of that character's readings.
 
-Readings come from pypinyin's dictionary (heteronyms included), tone-marked or toneless. A parenthetical
-that is not a reading of the character before it (``（一）``, ``(地)``, ``(2018)``, ``(dsp)``) is no annotation.
+Readings come from pypinyin's dictionary (heteronyms included), tone-marked or toneless, in lower case (a
+capitalised parenthetical is an abbreviation: ``(AI)``). Sites annotate in half- or full-width brackets, with
+stray blanks (``会(huì )议``), and some twice or more (``黨(dang)(dang)``): every bracket after the character
+that holds one of its readings belongs to the annotation. A parenthetical that is not a reading of the
+character before it (``（一）``, ``(地)``, ``(2018)``, ``(dsp)``) is no annotation.
+
+Where the sites' lossy decode swallowed an annotation's ``(`` into a ``?`` (a lead byte before it), only
+``?reading)`` is left: an orphan, told by a tone-marked reading of the syllable inventory.
 """
 
 from __future__ import annotations
@@ -14,11 +20,16 @@ from pypinyin.pinyin_dict import pinyin_dict
 
 from jianghua.text.chars import HAN
 
-# the letters of a written syllable: Latin letters, ü and the tone-marked vowels (and n, m with a tone)
-SYLLABLE_LETTERS = "a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
-# a Han character and a bracketed syllable after it (whether the syllable is one of its readings is checked
-# apart: a regex cannot know it)
-CANDIDATE = re.compile(rf"([{HAN}])([(（]\s*([{SYLLABLE_LETTERS}]{{1,7}})\s*[)）])")
+# the letters of a written syllable: lower-case Latin letters, ü and the tone-marked vowels (and n, m with a tone)
+SYLLABLE_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+_BLANK = "[ \t\u00a0\u3000]*"
+_SYLLABLE = f"[{SYLLABLE_LETTERS}]{{1,7}}"
+# one bracketed syllable, the syllable as group 1
+_ONE = re.compile(rf"[(（]{_BLANK}({_SYLLABLE}){_BLANK}[)）]")
+# a Han character and the bracketed syllables after it (whether each is one of its readings is checked apart: a
+# regex cannot know it); group 1 the character, group 2 the brackets, group 3 the first syllable, group 4 the
+# brackets after the first
+CANDIDATE = re.compile(rf"([{HAN}])({_ONE.pattern}((?:[(（]{_BLANK}{_SYLLABLE}{_BLANK}[)）])*))")
 
 
 def toneless(reading: str) -> str:
@@ -29,21 +40,35 @@ def toneless(reading: str) -> str:
 
 @cache
 def readings(char: str) -> frozenset[str]:
-    """Every reading pypinyin lists for ``char``, tone-marked and toneless (empty for a non-Han character)."""
+    """Every reading pypinyin lists for ``char``, tone-marked and toneless (empty for a non-Han character);
+    toneless ``ü`` also as ``v``, as keyboards type it."""
     listed = pinyin_dict.get(ord(char), "")
     toned = [r for r in listed.split(",") if r]
-    return frozenset(toned) | frozenset(map(toneless, toned))
+    plain = set(map(toneless, toned))
+    return frozenset(toned) | plain | {r.replace("ü", "v") for r in plain}
 
 
 def is_reading(char: str, syllable: str) -> bool:
-    """True when ``syllable`` (any case) is one of ``char``'s readings."""
-    return syllable.lower() in readings(char)
+    """True when ``syllable`` (lower case) is one of ``char``'s readings."""
+    return syllable in readings(char)
 
 
 def annotations(text: str) -> list[tuple[int, int, str, str]]:
-    """(start, end, character, reading) of each annotation; the span is the bracketed reading only."""
-    return [(m.start(2), m.end(2), m.group(1), m.group(3).lower()) for m in CANDIDATE.finditer(text)
-            if is_reading(m.group(1), m.group(3))]
+    """(start, end, character, reading) of each annotation: the span covers its brackets (every repeated one
+    that holds a reading of the character); the reading is the first one's."""
+    found = []
+    for match in CANDIDATE.finditer(text):
+        char, first = match.group(1, 3)
+        if first not in readings(char):
+            continue
+        end, last = match.span(4)
+        if last > end:  # repeated: as far as the brackets hold a reading
+            for bracket in _ONE.finditer(text, end, last):
+                if not is_reading(char, bracket.group(1)):
+                    break
+                end = bracket.end()
+        found.append((match.start(2), end, char, first))
+    return found
 
 
 def strip_annotations(text: str) -> str:
@@ -53,3 +78,19 @@ def strip_annotations(text: str) -> str:
         kept.append(text[last:start])
         last = end
     return "".join(kept) + text[last:]
+
+
+LOST = "\ufffd"  # what an orphan annotation becomes: a character lost to damage, as decode writes lost bytes
+TONE_MARKS = frozenset("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ")
+_ORPHAN = re.compile(rf"\?{_BLANK}({_SYLLABLE}){_BLANK}[)）]")
+
+
+@cache
+def toned_readings() -> frozenset[str]:
+    """Every tone-marked reading of pypinyin's dictionary: the syllable inventory, as written with tones."""
+    return frozenset(r for listed in pinyin_dict.values() for r in listed.split(",") if TONE_MARKS & set(r))
+
+
+def orphan_annotations(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each ``?reading)``: a ``?``, a tone-marked syllable and a closing bracket."""
+    return [m.span() for m in _ORPHAN.finditer(text) if m.group(1) in toned_readings()]
