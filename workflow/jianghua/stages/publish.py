@@ -23,7 +23,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from jianghua import __version__, registry, tables
+from jianghua import __version__, counts, registry, tables
 from jianghua.errors import ValidationFailed
 
 # the libraries whose versions shape the published bytes (polars writes its own into every parquet file)
@@ -235,7 +235,8 @@ def publish(sorted_dirs: list[str], source_paths: list[str], reject_paths: list[
         manifest["validation"] = {"warnings": warnings}
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                               encoding="utf-8")
-        (staging / "README.md").write_text(dataset_card(version, manifest, warnings), encoding="utf-8")
+        (staging / "README.md").write_text(dataset_card(version, manifest, warnings) + "\n"
+                                          + counts.card_section(staging), encoding="utf-8")
         os.replace(staging, target)
     history_path = root / "HISTORY"
     history = [v for v in (history_path.read_text().split() if history_path.exists() else []) if v != version]
