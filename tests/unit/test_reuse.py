@@ -12,7 +12,7 @@ from jianghua.config import load_config
 from jianghua.inputs import shard_of
 from jianghua.stages import reuse
 from jianghua.stages.segment import segment_frame
-from jianghua.testing.sample import write_corpus
+from jianghua.testing.sample import to_traditional, write_corpus
 from jianghua.text import minhash
 
 from conftest import normalize_texts
@@ -101,6 +101,8 @@ BASE = ("在全市作风建设大会上的讲话\n同志们：\n"
 # another site's copy: the year moved on, other masks, the place renamed, a sentence of its own added
 COPY = (BASE.replace("2021年", "2023年").replace("×××同志", "XX同志").replace("全市", "全县")
         .replace("形成有力震慑。", "形成有力震慑。对发现的问题要一查到底，决不让制度成为“稻草人”。"))
+# a third site's: in Traditional characters, with its own mask (normalize makes it the original again)
+TRAD = "".join(to_traditional(line) for line in BASE.replace("×××", "**").splitlines(keepends=True))
 OTHER = ("在优化营商环境推进大会上的讲话\n同志们：\n"
          "2022年以来，各级各部门认真贯彻落实各项决策部署，营商环境持续改善。\n"
          "当前，企业对审批时限、涉企收费和要素保障还有不少期待。我们要坚持问题导向，对标先进地区，推出一批改革举措。"
@@ -110,7 +112,7 @@ OTHER = ("在优化营商环境推进大会上的讲话\n同志们：\n"
 
 @pytest.fixture(scope="module")
 def fixture_tables():
-    texts = [BASE, BASE, COPY, OTHER]
+    texts = [BASE, BASE, COPY, OTHER, TRAD]
     frames = normalize_texts(texts)
     segmented = segment_frame(frames["normalized"], frames["edits"])
     out = reuse.reuse([{"documents": segmented["documents"], "sentences": segmented["sentences"]}], SETTINGS)
@@ -118,41 +120,46 @@ def fixture_tables():
 
 
 def test_exact_and_near_duplicates_cluster_and_an_unrelated_speech_does_not(fixture_tables):
-    _, _, out = fixture_tables
+    _, segmented, out = fixture_tables
     clusters = out["doc_clusters"]
     assert clusters.select("doc_id", "cluster_id", "representative", "cluster_size").rows() == [
-        ("s0-01", "s0-01", "s2-01", 3), ("s1-01", "s0-01", "s2-01", 3), ("s2-01", "s0-01", "s2-01", 3),
-        ("s3-01", "s3-01", "s3-01", 1)]
+        ("s0-01", "s0-01", "s2-01", 4), ("s1-01", "s0-01", "s2-01", 4), ("s2-01", "s0-01", "s2-01", 4),
+        ("s3-01", "s3-01", "s3-01", 1), ("s4-01", "s0-01", "s2-01", 4)]
     # the copy holds a sentence more: it is the fullest text and stands for the cluster. The original shares
     # 202 of its 256 MinHash values (the exact Jaccard similarity of their shingles is 0.823; the unrelated
     # speech's with the original 0.130)
-    assert clusters["similarity"].to_list() == [202 / 256, 202 / 256, 1.0, 1.0]
+    assert clusters["similarity"].to_list() == [202 / 256, 202 / 256, 1.0, 1.0, 202 / 256]
+    # the exact duplicate and the Traditional copy with other masks are the original's text once normalized
+    documents = dict(zip(segmented["documents"]["doc_id"], segmented["documents"]["text"]))
+    assert documents["s0-01"] == documents["s1-01"] == documents["s4-01"] != documents["s2-01"]
 
 
 def test_a_passage_shared_by_two_clusters_is_found_with_its_offsets(fixture_tables):
     texts, segmented, out = fixture_tables
     passages = out["shared_passages"]
     shared = passages.filter(pl.col("text") == SHARED).row(0, named=True)
-    assert shared["folded"] == minhash.fold_text(SHARED, "×") and (shared["n_clusters"], shared["n_documents"]) == (2, 4)
+    assert shared["folded"] == minhash.fold_text(SHARED, "×") and (shared["n_clusters"], shared["n_documents"]) == (2, 5)
     assert shared["passage_id"] == f"{minhash.span_hashes(*minhash.fold(pl.Series([SHARED]), '×'))[0]:016x}"
-    assert shared["doc_ids"] == ["s0-01", "s1-01", "s2-01", "s3-01"]
+    assert shared["doc_ids"] == ["s0-01", "s1-01", "s2-01", "s3-01", "s4-01"]
     documents = dict(zip(segmented["documents"]["doc_id"], segmented["documents"]["text"]))
     for doc, start, end, source_start, source_end in zip(*(shared[c] for c in (
             "doc_ids", "starts", "ends", "source_starts", "source_ends"))):
         assert documents[doc][start:end] == SHARED
-        assert texts[int(doc[1])][source_start:source_end] == SHARED
+        # in the decoded source: as written there (Traditional in s4)
+        assert texts[int(doc[1])][source_start:source_end] == (to_traditional(SHARED) if doc == "s4-01" else SHARED)
     # in the decoded text the mask was three characters, in the document one
     assert (shared["starts"][0], shared["source_starts"][0]) == (191, 193) == (191, BASE.index(SHARED))
+    assert (shared["starts"][4], shared["source_starts"][4]) == (191, 192)  # its mask was two characters
 
 
 def test_passages_fold_digits_and_stay_out_of_one_cluster(fixture_tables):
     _, _, out = fixture_tables
     passages = out["shared_passages"].sort("folded")
     # other numbers fold the same (not the copy's, which names another place); the opening sentences end
-    # otherwise, and what the three documents of one cluster share among themselves is not reported
+    # otherwise, and what the four documents of one cluster share among themselves is not reported
     assert passages.select("text", "n_clusters", "n_documents", "doc_ids").rows() == [
-        ("各部门要建立问题清单和整改台账，做到件件有着落、事事有回音。", 2, 4, ["s0-01", "s1-01", "s2-01", "s3-01"]),
-        ("截至2021年底，全市共排查整改各类问题1260个，问责干部35人。", 2, 3, ["s0-01", "s1-01", "s3-01"])]
+        ("各部门要建立问题清单和整改台账，做到件件有着落、事事有回音。", 2, 5, ["s0-01", "s1-01", "s2-01", "s3-01", "s4-01"]),
+        ("截至2021年底，全市共排查整改各类问题1260个，问责干部35人。", 2, 4, ["s0-01", "s1-01", "s3-01", "s4-01"])]
     assert passages["folded"][1] == "截至0年底全市共排查整改各类问题0个问责干部0人"
 
 

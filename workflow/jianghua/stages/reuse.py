@@ -30,6 +30,7 @@ from jianghua.text.minhash import (band_keys, candidate_pairs, components, fold,
                                    similarity, span_hashes)
 
 SENTENCE_ORDER = ("doc_id", "sentence_no")
+CHUNK_CHARS = 1 << 20  # characters folded and hashed at a time: the map's memory follows it, not the shard
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,10 @@ def sentence_order(sentences: pl.DataFrame) -> np.ndarray:
     return sentences.select(pl.arg_sort_by(SENTENCE_ORDER)).to_series().to_numpy()
 
 
-def shard_part(documents: pl.DataFrame, sentences: pl.DataFrame, config: ReuseConfig) -> ShardPart:
-    """The map over one shard."""
+def shard_part(documents: pl.DataFrame, sentences: pl.DataFrame, config: ReuseConfig,
+               chunk_chars: int = CHUNK_CHARS) -> ShardPart:
+    """The map over one shard, folded and hashed a run of documents of about ``chunk_chars`` characters at a
+    time (a document's signature is of its text alone: the runs change no value)."""
     order = sentence_order(sentences)
     doc_ids = documents["doc_id"].sort()
     doc_of = (sentences.select(pl.col("doc_id").gather(order))
@@ -83,13 +86,26 @@ def shard_part(documents: pl.DataFrame, sentences: pl.DataFrame, config: ReuseCo
     if doc_of.null_count():
         raise ValueError("sentences of a document the documents table does not hold: rebuild the segment stage")
     doc_of = doc_of.to_numpy()
-    points, lengths = fold(sentences["text"].gather(order), config.mask_token)
-    body_chars = np.bincount(doc_of, weights=lengths, minlength=len(doc_ids)).astype(np.int64)
-    hashes, owner = shingle_hashes(points, body_chars, config.shingle_chars)
-    long_enough = np.flatnonzero(lengths >= config.min_passage_chars)
-    return ShardPart(doc_ids, signatures(hashes, owner, len(doc_ids), config.permutations), body_chars,
-                     span_hashes(points, lengths)[long_enough], doc_of[long_enough],
-                     order[long_enough].astype(np.int32))
+    texts = sentences["text"].gather(order)
+    n = len(doc_ids)
+    doc_chars = np.bincount(doc_of, weights=texts.str.len_chars().to_numpy(), minlength=n).astype(np.int64)
+    run_of = (np.cumsum(doc_chars) - doc_chars) // max(chunk_chars, 1)  # each document's run
+    doc_bounds = np.concatenate([[0], np.flatnonzero(np.diff(run_of)) + 1, [n]]) if n else np.zeros(1, np.int64)
+    sentence_bounds = np.searchsorted(doc_of, doc_bounds)  # sentences are in document order
+    signature = np.empty((n, config.permutations), np.uint32)
+    body_chars = np.zeros(n, np.int64)
+    passage = []
+    for da, db, sa, sb in zip(doc_bounds[:-1], doc_bounds[1:], sentence_bounds[:-1], sentence_bounds[1:]):
+        points, lengths = fold(texts.slice(sa, sb - sa), config.mask_token)
+        body = np.bincount(doc_of[sa:sb] - da, weights=lengths, minlength=db - da).astype(np.int64)
+        hashes, owner = shingle_hashes(points, body, config.shingle_chars)
+        signature[da:db], body_chars[da:db] = signatures(hashes, owner, db - da, config.permutations), body
+        long_enough = np.flatnonzero(lengths >= config.min_passage_chars)
+        passage.append((span_hashes(points, lengths)[long_enough], doc_of[sa:sb][long_enough],
+                        order[sa:sb][long_enough].astype(np.int32)))
+    hashes, docs, rows = (np.concatenate(c) for c in zip(*passage)) if passage else (
+        np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32))
+    return ShardPart(doc_ids, signature, body_chars, hashes, docs, rows)
 
 
 def cluster(signature: np.ndarray, body_chars: np.ndarray, config: ReuseConfig) -> tuple[np.ndarray, np.ndarray]:
