@@ -259,3 +259,13 @@ def test_load_offers_one_representative_per_cluster(tmp_path):
         jianghua.load("sources", root=tmp_path, deduplicated=True)
     card = card_section(tmp_path / "v1")
     assert "4 documents in 2 clusters" in card and "| 两个维护 | 5 | 3 | 4 | 2 |" in card
+
+
+def test_the_map_gives_the_same_part_for_any_run_length(copies):
+    _, frames = copies
+    part = _shards(frames, 1)[0]
+    whole = reuse.shard_part(part["documents"], part["sentences"], SETTINGS)
+    for chunk in (1, 5000):  # a run per document; runs of a few documents
+        runs = reuse.shard_part(part["documents"], part["sentences"], SETTINGS, chunk_chars=chunk)
+        for name in ("signature", "body_chars", "passage_hash", "passage_doc", "passage_row"):
+            assert np.array_equal(getattr(runs, name), getattr(whole, name)), (chunk, name)
