@@ -269,3 +269,11 @@ def test_the_map_gives_the_same_part_for_any_run_length(copies):
         runs = reuse.shard_part(part["documents"], part["sentences"], SETTINGS, chunk_chars=chunk)
         for name in ("signature", "body_chars", "passage_hash", "passage_doc", "passage_row"):
             assert np.array_equal(getattr(runs, name), getattr(whole, name)), (chunk, name)
+
+
+def test_bands_must_divide_the_permutations():
+    from jianghua.errors import ConfigError
+
+    settings = dict(runner.Settings.of(load_config(), "reuse")) | {"reuse.bands": 30}
+    with pytest.raises(ConfigError, match="'reuse.bands' \\(30\\) must divide 'reuse.permutations' \\(256\\)"):
+        reuse.ReuseConfig.of(settings)
