@@ -2,7 +2,8 @@
 #
 # Path conventions (all outputs under results/, which git ignores):
 #   results/<stage>/<table>/<shard>.parquet   one file per shard and table; shards are 000, 001, ...
-#   results/survey/<table>.parquet             the corpus-wide tables (annotations, boilerplate lines, damage context)
+#   results/<stage>/<table>.parquet            the corpus-wide tables (survey: annotations, boilerplate lines,
+#                                              damage context; reuse: doc_clusters, shared_passages)
 #   results/config.json                        the resolved config, canonical JSON (hashed into the version)
 #   results/validation/<table>.json            great-expectations results per table (deterministic summary)
 #   results/validation/data_docs/<table>/      their Data Docs (gx/uncommitted/data_docs/local_site/index.html)
@@ -16,8 +17,8 @@
 #   results/benchmarks/<stage>/<shard>.tsv     time and peak memory of each job (likewise)
 # Paths are relative to the working directory (--directory), except the code, schemas and default config,
 # which are found beside this Snakefile.
-# Stages: decode -> survey (corpus-wide) -> normalize -> segment -> extract -> validate -> publish (and
-# report). What each reads, writes, is configured by and depends on is declared in
+# Stages: decode -> survey (corpus-wide) -> normalize -> segment -> extract -> reuse (corpus-wide) -> validate
+# -> publish (and report). What each reads, writes, is configured by and depends on is declared in
 # workflow/jianghua/registry.py; the rules are derived from it (rules/common.smk) and hold no logic: every
 # job runs `jianghua run <stage>`.
 
@@ -30,6 +31,7 @@ include: "rules/survey.smk"
 include: "rules/normalize.smk"
 include: "rules/segment.smk"
 include: "rules/extract.smk"
+include: "rules/reuse.smk"
 include: "rules/validate.smk"
 include: "rules/publish.smk"
 include: "rules/report.smk"

@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("decode", "normalize", "segment", "extract", "validate", "publish")
+STAGES = ("decode", "normalize", "segment", "extract", "survey", "reuse", "validate", "publish")
+CORPUS_STAGES = ("survey", "reuse")  # one job each: results/benchmarks/<stage>.tsv
 
 
 def snakemake(workdir: Path, corpus: Path, shards: int, cores: int, *extra: str) -> subprocess.CompletedProcess:
@@ -38,7 +39,10 @@ def snakemake(workdir: Path, corpus: Path, shards: int, cores: int, *extra: str)
 def job_stats(workdir: Path) -> dict[str, list[dict]]:
     stats: dict[str, list[dict]] = {}
     for stage in STAGES:
-        for path in sorted((workdir / "results" / "benchmarks" / stage).glob("*.tsv")):
+        folder = workdir / "results" / "benchmarks"
+        for path in [folder / f"{stage}.tsv"] if stage in CORPUS_STAGES else sorted((folder / stage).glob("*.tsv")):
+            if not path.exists():
+                continue
             with path.open() as handle:
                 stats.setdefault(stage, []).extend(csv.DictReader(handle, delimiter="\t"))
     return stats
@@ -93,15 +97,18 @@ def main() -> None:
     parser.add_argument("--shards", type=int, default=None, help="default: one per 12 MB, at least 2")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--workdir", type=Path, default=REPO / "bench" / "out")
+    parser.add_argument("--near-duplicates", type=float, default=0.0,
+                        help="share of the files that republish another with a site's edits")
     args = parser.parse_args()
     shards = args.shards or max(2, round(args.megabytes / 12))
 
     from jianghua.testing.sample import write_corpus
 
-    corpus_dir = args.workdir / f"corpus-{args.megabytes:g}mb"
+    corpus_dir = args.workdir / (f"corpus-{args.megabytes:g}mb"
+                                 + (f"-dup{args.near_duplicates:g}" if args.near_duplicates else ""))
     if not (corpus_dir / "truth.json").exists():
         start = time.perf_counter()
-        write_corpus(corpus_dir, target_bytes=int(args.megabytes * 1e6))
+        write_corpus(corpus_dir, target_bytes=int(args.megabytes * 1e6), near_duplicates=args.near_duplicates)
         print(f"generated corpus in {time.perf_counter() - start:.1f} s")
     corpus = corpus_dir / "corpus"
     files = [p for p in corpus.rglob("*") if p.is_file()]
@@ -121,11 +128,14 @@ def main() -> None:
     print(f"\ncorpus: {len(files)} files, {megabytes:.1f} MB, {shards} shards, {args.cores} cores")
     print(f"snakemake: {jobs} jobs, DAG built (dry run) in {dag_seconds:.1f} s")
     print(f"{'stage':<10} {'jobs':>5} {'job s':>8} {'MB/s/proc':>10} {'peak MB':>8}")
-    for stage, rows in job_stats(run_dir).items():
+    stats = job_stats(run_dir)
+    total = sum(float(r["s"]) for rows in stats.values() for r in rows)
+    for stage, rows in stats.items():
         seconds = sum(float(r["s"]) for r in rows)
         peak = max(float(r["max_rss"]) for r in rows)
         rate = f"{megabytes / seconds:10.1f}" if stage in STAGES[:4] else f"{'-':>10}"
         print(f"{stage:<10} {len(rows):>5} {seconds:>8.1f} {rate} {peak:>8.0f}")
+    print(f"job seconds in all: {total:.1f}; the reuse stage's share {sum(float(r['s']) for r in stats.get('reuse', [])) / (total or 1):.1%}")
     print(f"end to end: {wall:.1f} s wall, {megabytes / wall:.1f} MB/s")
     rates = normalize_comparison(run_dir)
     print(f"normalize, one shard ({rates['megabytes']:.1f} MB) in process: the stage {rates['stage']:.1f} MB/s "

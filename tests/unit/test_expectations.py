@@ -60,6 +60,21 @@ def _breaker(table: str, expectation: str):
         "files_repeated": lambda f: {table: _first(f[table], "files", 1)},
         "one_or_two_characters": lambda f: {table: _first(f[table], "chars", "三个字")},
         "row_accounting": lambda f: {"entries_per_shard": [f["sources"].height + f["rejects"].height + 1]},
+        # doc_clusters: a document left out, an unknown one, a similarity past 1, a cluster named by another
+        # document than its smallest, a size that is not its count, a representative from another cluster
+        "documents_accounted": lambda f: {table: f[table].slice(1)},
+        "check_document_exists": lambda f: {table: _first(f[table], "doc_id", "ffffffffffffffff-01")},
+        "similarity_in_range": lambda f: {table: _first(f[table], "similarity", 1.5)},
+        "check_cluster_named": lambda f: {table: _first(f[table], "cluster_id", "ffffffffffffffff-99")},
+        "check_cluster_size": lambda f: {table: _first(f[table], "cluster_size", 2)},
+        "check_representative": lambda f: {table: _first(f[table], "representative", f[table]["doc_id"][1])},
+        # shared_passages: found in one cluster, in fewer documents than clusters, occurrences that do not line
+        # up, lie outside their document or do not slice back
+        "clusters_shared": lambda f: {table: _first(f[table], "n_clusters", 1)},
+        "documents_cover_clusters": lambda f: {table: _first(f[table], "n_documents", 1)},
+        "check_occurrences_aligned": lambda f: {table: _first(f[table], "starts", [0])},
+        "check_occurrences_in_documents": lambda f: {table: _first(f[table], "source_ends", [-1] * f[table]["n_documents"][0])},
+        "check_first_slices_back": lambda f: {table: _first(f[table], "text", "不是这一句。")},
         # warnings
         "titles_mostly_found": lambda f: {table: f[table].with_columns(title_derived=pl.lit(True))},
         "no_numbering_gaps": lambda f: {table: _first(f[table], "gap", True)},

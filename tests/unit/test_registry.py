@@ -84,7 +84,8 @@ def test_read_columns_exist_in_the_schemas():
 
 
 def test_validation_checks_and_their_reads_are_declared_together():
-    assert set(validate.DERIVED) == set(registry.CHECKS_READ)
+    assert set(validate.DERIVED) | set(validate.CORPUS_DERIVED) == set(registry.CHECKS_READ)
+    assert set(validate.CORPUS_DERIVED) <= registry.CORPUS_TABLES and not set(validate.DERIVED) & registry.CORPUS_TABLES
 
 
 def test_operations_are_the_schema_counts_and_the_edit_labels():
@@ -135,7 +136,7 @@ def test_the_version_covers_every_dependency():
 def test_parsing_the_workflow_and_loading_tables_import_no_stage():
     """A stage module that fails to import must not break ``snakemake -n`` nor a consumer's ``jianghua.load``."""
     code = ("import sys\n"
-            "for stage in ('decode', 'normalize', 'segment', 'extract', 'validate', 'publish', 'report'):\n"
+            "for stage in ('decode', 'normalize', 'segment', 'extract', 'reuse', 'validate', 'publish', 'report'):\n"
             "    sys.modules[f'jianghua.stages.{stage}'] = None  # importing it now raises ImportError\n"
             "from jianghua import registry, config, inputs\n"
             "assert registry.all_dependencies()\n"

@@ -45,3 +45,16 @@ def test_generator_is_deterministic(tmp_path):
 def test_target_size_grows_the_corpus(tmp_path):
     write_corpus(tmp_path, target_bytes=200_000)
     assert sum(p.stat().st_size for p in (tmp_path / "corpus").rglob("*") if p.is_file()) >= 150_000
+
+
+def test_near_duplicates_are_recorded(tmp_path):
+    from jianghua.testing.sample import EDIT_KINDS, MIXABLE
+
+    truth = write_corpus(tmp_path, n_files=60, near_duplicates=0.4)
+    copies = truth["near_duplicates"]
+    assert 10 <= len(copies) and {c["edits"][0] for c in copies if len(c["edits"]) == 1} <= set(EDIT_KINDS)
+    assert any(len(c["edits"]) > 1 and set(c["edits"]) <= set(MIXABLE) for c in copies)
+    for c in copies:
+        original, copy = (tmp_path / "corpus" / c[k] for k in ("original", "copy"))
+        assert original.read_bytes() != copy.read_bytes() and truth["files"][c["copy"]]["copy_of"] == c["original"]
+    assert "near_duplicates" not in write_corpus(tmp_path / "plain", n_files=5)

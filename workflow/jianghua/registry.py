@@ -38,7 +38,7 @@ class Stage:
 
     - ``shard``: one job per shard, ``run(frames, settings) -> frames``, its tables one file per shard;
     - ``corpus``: one job over every shard, ``run(shards, settings) -> frames`` (``shards`` yields each
-      shard's frames in turn: a map-reduce), its tables one file each;
+      shard's frames in turn, read again on each pass over it: a map-reduce), its tables one file each;
     - ``step``: one job that handles its own files, ``run(inputs, outputs, settings)`` (validation,
       publishing, the report).
     """
@@ -81,6 +81,11 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
                  "decoded": None},
           writes=("metadata", "formulations", "quotes", "citations", "masks"),
           config=("normalize.mask_token",), data=("formulations.tsv",)),
+    Stage("reuse",
+          reads={"documents": ("doc_id",),
+                 "sentences": ("doc_id", "sentence_no", "start", "end", "source_start", "source_end", "text"),
+                 "sources": ("source_id", "status")},
+          writes=("doc_clusters", "shared_passages"), config=("reuse", "normalize.mask_token"), scope="corpus"),
     # the steps: validation of every table, publishing, the report
     Stage("validate", config=("validate",), data=T2S, scope="step"),
     Stage("sort_table", config=("publish.part_megabytes",), scope="step", in_module="publish"),
@@ -90,7 +95,8 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("report", scope="step",
           reads={"sources": None, "rejects": None, "documents": ("doc_id",), "paragraphs": ("doc_id",),
                  "sentences": ("doc_id",), "repairs": ("source_id", "status"),
-                 "formulations": ("doc_id", "canonical"), "metadata": None}),
+                 "formulations": ("doc_id", "canonical"), "metadata": None,
+                 "doc_clusters": ("doc_id", "cluster_id", "representative")}),
 )}
 
 TABLE_STAGES = tuple(s for s in STAGES.values() if s.writes)  # in the order they run
@@ -121,7 +127,8 @@ def projections() -> dict[str, tuple[str, tuple[str, ...]]]:
 
 # The validation checks of a table that read other tables: table -> {other table: columns read}. Each
 # shard of a table is checked with the same shard of these (a source's rows all stay in the shard that
-# decoded it); ``sources`` tell which shard is canonical for a file found twice.
+# decoded it), a corpus table with each of their shards in turn; ``sources`` tell which shard is canonical
+# for a file found twice.
 DOC_TEXTS = {"documents": ("doc_id", "text")}
 SENTENCE_IDS = {"sentences": ("doc_id", "sentence_id")}
 CHECKS_READ: dict[str, dict[str, tuple[str, ...]]] = {
@@ -135,6 +142,8 @@ CHECKS_READ: dict[str, dict[str, tuple[str, ...]]] = {
     "quotes": DOC_TEXTS | SENTENCE_IDS,
     "citations": DOC_TEXTS | SENTENCE_IDS,
     "masks": DOC_TEXTS | SENTENCE_IDS,
+    "doc_clusters": {"documents": ("doc_id",)},
+    "shared_passages": DOC_TEXTS,
 }
 
 

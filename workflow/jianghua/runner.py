@@ -73,7 +73,7 @@ def run(stage_name: str, inputs: Mapping[str, list[str]], outputs: Mapping[str, 
             result = module.run(frames, settings)
         else:
             rows_in = {}
-            result = module.run(_shards(stage, inputs), settings)
+            result = module.run(_Shards(stage, inputs), settings)
             for name, (table, columns) in registry.projections().items():
                 if table in stage.writes:
                     projected = result[table].select(columns).unique().sort(columns)
@@ -144,11 +144,20 @@ def _read(stage: registry.Stage, inputs: Mapping[str, list[str]]) -> dict[str, p
     return {t: tables.read(t, inputs[t], columns=_columns(stage, t)) for t in stage.reads}
 
 
-def _shards(stage: registry.Stage, inputs: Mapping[str, list[str]]) -> Iterator[dict[str, pl.DataFrame]]:
-    """Each shard's frames in turn, for a corpus job; a file found in two shards counts in its first one."""
-    canonical = tables.canonical_shards(inputs["sources"]) if "sources" in inputs else None
-    for index in range(len(inputs[next(iter(stage.reads))])):
-        yield {t: tables.read_shard(t, inputs[t][index], index, canonical, _columns(stage, t)) for t in stage.reads}
+class _Shards:
+    """Each shard's frames in turn, for a corpus job, read again on every pass over them (a stage may make a
+    second pass instead of holding what it needs of every shard); a file found in two shards counts in its
+    first one."""
+
+    def __init__(self, stage: registry.Stage, inputs: Mapping[str, list[str]]):
+        self.stage, self.inputs = stage, inputs
+        self.canonical = tables.canonical_shards(inputs["sources"]) if "sources" in inputs else None
+
+    def __iter__(self) -> Iterator[dict[str, pl.DataFrame]]:
+        stage, inputs = self.stage, self.inputs
+        for index in range(len(inputs[next(iter(stage.reads))])):
+            yield {t: tables.read_shard(t, inputs[t][index], index, self.canonical, _columns(stage, t))
+                   for t in stage.reads}
 
 
 def _record_dependencies(stage_name: str) -> None:
@@ -173,5 +182,5 @@ def process(input_dir: str | os.PathLike, overrides: Mapping[str, Any] | None = 
     for stage in registry.TABLE_STAGES:
         module = importlib.import_module(stage.module)
         given = {t: frames[t].select(columns) if columns else frames[t] for t, columns in stage.reads.items()}
-        frames |= module.run(given if stage.scope == "shard" else iter([given]), Settings.of(config, stage.name, shard=0))
+        frames |= module.run(given if stage.scope == "shard" else [given], Settings.of(config, stage.name, shard=0))
     return frames

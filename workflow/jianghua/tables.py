@@ -22,6 +22,7 @@ _ARROW_TYPES = {
     "float64": pa.float64(),
     "bool": pa.bool_(),
     "list<string>": pa.large_list(pa.large_string()),
+    "list<int64>": pa.large_list(pa.int64()),
     "binary": pa.large_binary(),
 }
 
@@ -134,9 +135,11 @@ def read_arrow(table: str, path: str | os.PathLike, columns: list[str] | None = 
 def read_shard(table: str, path: str | os.PathLike, index: int, canonical: pl.DataFrame | None = None,
                columns: list[str] | None = None) -> pl.DataFrame:
     """Read shard number ``index`` of ``table``; with ``canonical``, without the rows of sources another shard
-    is canonical for (rows of an unknown source stay, for validation to find)."""
+    is canonical for (rows of an unknown source stay, for validation to find). A corpus table's one file holds
+    every shard's rows: all of them are kept."""
     frame = pl.from_arrow(read_arrow(table, path, columns))
-    if canonical is None or table == "sources" or not {"source_id", "doc_id"} & set(frame.columns):
+    if (canonical is None or table == "sources" or table in registry.CORPUS_TABLES
+            or not {"source_id", "doc_id"} & set(frame.columns)):
         return frame
     key = pl.col("source_id") if "source_id" in frame.columns else pl.col("doc_id").str.slice(0, 16)
     return frame.filter(~key.is_in(canonical.filter(pl.col("shard") != index)["source_id"].implode()))

@@ -21,10 +21,8 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from jianghua import __version__, registry, tables
+from jianghua import __version__, counts, registry, tables
 from jianghua.errors import ValidationFailed
-
-
 
 
 def schema_fingerprint(table: str) -> str:
@@ -363,8 +361,8 @@ def build_version(target: str | os.PathLike, version: str, sorted_dirs: list[str
     manifest["validation"] = {"warnings": warnings, "quarantined_documents": _held_counts(held)}
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                           encoding="utf-8")
-    (staging / "README.md").write_text(dataset_card(version, manifest, warnings, held, _flagged_paths(staging, manifest)),
-                                       encoding="utf-8")
+    (staging / "README.md").write_text(dataset_card(version, manifest, warnings, held, _flagged_paths(staging, manifest))
+                                       + "\n" + counts.card_section(staging), encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     os.replace(staging, target)
 

@@ -1,8 +1,8 @@
 """Report stage: plots and pages for ``snakemake --report``, drawn as plain SVG and HTML.
 
-Charts: files -> documents -> sentences, encodings, repairs per file, most frequent formulations and the
-validation summary; a page lists every document. Every piece of corpus text is escaped before it is
-written: titles come from scraped pages and may hold markup.
+Charts: files -> documents -> sentences, encodings, repairs per file, most frequent formulations (mentions in
+distinct texts and in their near-duplicates) and the validation summary; a page lists every document. Every
+piece of corpus text is escaped before it is written: titles come from scraped pages and may hold markup.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from jianghua import registry, tables
+from jianghua import counts, registry, tables
 
 BAR_HEIGHT = 22
 WIDTH = 760
@@ -71,8 +71,9 @@ def build(frames: dict[str, pl.DataFrame], validation: list[dict]) -> dict[str, 
                .group_by("path").agg((pl.col("status") == "repaired").sum().alias("repaired"),
                                      (pl.col("status") == "flagged").sum().alias("flagged"))
                .sort("repaired", "path", descending=[True, False]).head(25))
-    formulations = frames["formulations"].group_by("canonical").len().sort("len", "canonical",
-                                                                            descending=[True, False]).head(25)
+    # per mention, and per distinct text: the mentions in copies of a representative are stacked apart
+    formulations = (counts.formulation_counts(frames["formulations"], frames["doc_clusters"]).head(25)
+                    .select("canonical", "distinct_mentions", pl.col("mentions") - pl.col("distinct_mentions")))
     checks = [(f"{v['table']}: {'ok' if v['success'] else 'FAILED'}",
                sum(e["success"] for e in v["expectations"])) for v in sorted(validation, key=lambda v: v["table"])]
     return {
@@ -80,7 +81,8 @@ def build(frames: dict[str, pl.DataFrame], validation: list[dict]) -> dict[str, 
         "encodings": bar_chart("encodings", encodings.rows()),
         "repairs": bar_chart("damaged spans per file", repairs.rows(), ("#4c78a8", "#e45756"),
                                  ("repaired", "flagged")),
-        "formulations": bar_chart("most frequent formulations", formulations.rows(), ("#54a24b",)),
+        "formulations": bar_chart("most frequent formulations", formulations.rows(), ("#54a24b", "#bab0ac"),
+                                  ("in distinct texts", "in near-duplicates")),
         "validation": bar_chart("expectations passed per table", checks, ("#b279a2",)),
         "documents": documents_page(frames["metadata"]),
     }

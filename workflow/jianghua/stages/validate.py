@@ -107,7 +107,62 @@ def _sources(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFram
     return frame.with_columns(overlap.not_().alias("check_not_rejected"))
 
 
-# table -> the function adding its check_* columns (the tables they read: registry.CHECKS_READ)
+def _doc_clusters(frame: pl.DataFrame, shards: Iterable[dict[str, pl.DataFrame]]) -> tuple[pl.DataFrame, dict]:
+    # every document of every shard has one row (a parameter: the count), each cluster is named by its
+    # smallest document and counted right, and its representative is a member standing for itself
+    documents = pl.concat([other["documents"]["doc_id"] for other in shards])
+    own = frame.select(representative="doc_id", representative_cluster="cluster_id",
+                       representative_itself=pl.col("representative") == pl.col("doc_id"),
+                       representative_similarity="similarity")
+    checked = frame.join(own, on="representative", how="left", maintain_order="left").with_columns(
+        pl.col("doc_id").is_in(documents.implode()).alias("check_document_exists"),
+        (pl.col("cluster_id") == pl.col("doc_id").min().over("cluster_id")).alias("check_cluster_named"),
+        (pl.col("cluster_size") == pl.len().over("cluster_id")).alias("check_cluster_size"),
+        ((pl.col("representative_cluster") == pl.col("cluster_id")) & pl.col("representative_itself")
+         & (pl.col("representative_similarity") == 1.0)).fill_null(False).alias("check_representative"))
+    return checked.drop("representative_cluster", "representative_itself", "representative_similarity"), {
+        "expected_document_rows": documents.len()}
+
+
+OCCURRENCES = ("doc_ids", "starts", "ends", "source_starts", "source_ends")
+
+
+def _shared_passages(frame: pl.DataFrame, shards: Iterable[dict[str, pl.DataFrame]]) -> tuple[pl.DataFrame, dict]:
+    # occurrences are checked with the documents of each shard in turn (never the corpus's texts at once);
+    # those of a row whose lists do not line up are not found
+    lengths = [pl.col(c).list.len() for c in OCCURRENCES]
+    aligned = pl.all_horizontal(n == lengths[0] for n in lengths[1:])
+    occurrences = (frame.select(pl.int_range(pl.len()).alias("row"), "text", *OCCURRENCES).filter(aligned)
+                   .with_columns(pl.int_ranges(pl.col("doc_ids").list.len()).alias("occurrence"))
+                   .explode("occurrence", *OCCURRENCES)
+                   .rename({"doc_ids": "doc_id", "starts": "start", "ends": "end", "source_starts": "source_start",
+                            "source_ends": "source_end"}).drop_nulls("doc_id"))
+    found = []
+    for other in shards:
+        documents = other["documents"]
+        mine = _with_lengths(occurrences.join(documents.select("doc_id"), on="doc_id"), documents)
+        first = mine.filter(pl.col("occurrence") == 0)
+        found.append(mine.select("row", in_document=_in_range() & (pl.col("source_start") <= pl.col("source_end")))
+                     .join(first.select("row", sliced=_slices_back(first, documents, "text")), on="row", how="left"))
+    per_row = (pl.concat(found).group_by("row").agg(found=pl.len(), in_document=pl.col("in_document").all(),
+                                                     sliced=pl.col("sliced").max())
+               if found else pl.DataFrame(schema={"row": pl.Int64, "found": pl.UInt32, "in_document": pl.Boolean,
+                                                  "sliced": pl.Boolean}))
+    checked = (frame.with_columns(pl.int_range(pl.len()).alias("row"))
+               .join(per_row, on="row", how="left", maintain_order="left").with_columns(
+        (aligned & (lengths[0] >= pl.col("n_documents"))
+         & (pl.col("doc_ids").list.n_unique() == pl.col("n_documents"))
+         & (pl.col("doc_ids").list.sort() == pl.col("doc_ids"))).alias("check_occurrences_aligned"),
+        ((pl.col("found") == lengths[0]) & pl.col("in_document")).fill_null(False)
+        .alias("check_occurrences_in_documents"),
+        pl.col("sliced").fill_null(False).alias("check_first_slices_back"),
+    ))
+    return checked.drop("row", "found", "in_document", "sliced"), {}
+
+
+# table -> the function adding its check_* columns (the tables they read: registry.CHECKS_READ); a corpus
+# table's function takes every shard of those tables, one after the other, and returns parameters too
+CORPUS_DERIVED: dict[str, Callable] = {"doc_clusters": _doc_clusters, "shared_passages": _shared_passages}
 DERIVED: dict[str, Callable] = {
     "sources": _sources,
     "normalized": _normalized,
@@ -280,7 +335,7 @@ def _plain(value):
 
 def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: list[int] | None = None,
                    docs_dir: str | None = None, batch_bytes: int = 0) -> dict:
-    """Run the suite of ``table`` over batches of consecutive shards.
+    """Run the suite of ``table`` over batches of consecutive shards (a corpus table: one batch).
 
     Each shard's check columns are derived with the same shard of the tables they read (every stage keeps a
     source's rows in the shard that decoded it), and only the columns the suite refers to are kept. Shards
@@ -290,6 +345,14 @@ def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: l
     canonical = tables.canonical_shards(paths["sources"]) if "sources" in paths else None
     needed, derive = registry.CHECKS_READ.get(table, {}), DERIVED.get(table)
     counted = table == "sources" and entries_per_shard is not None
+
+    def corpus() -> Iterable[Batch]:
+        """A corpus table (one file) is one batch, checked against every shard of the tables its checks read."""
+        frame = tables.read(table, paths[table])
+        shards = ({t: tables.read_shard(t, paths[t][index], index, canonical, list(columns))
+                   for t, columns in needed.items()} for index in range(len(paths["sources"])))
+        frame, parameters = CORPUS_DERIVED[table](frame, shards) if table in CORPUS_DERIVED else (frame, {})
+        yield frame.select(c for c in frame.columns if c in suite_columns(table)), _parameters(table, None) | parameters
 
     def checked() -> Iterable[Batch]:
         frames, expected, size = [], 0, 0
@@ -306,7 +369,7 @@ def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: l
                 yield pl.concat(frames), _parameters(table, expected if counted else None)
                 frames, expected, size = [], 0, 0
 
-    return run_suite(table, checked(), docs_dir)
+    return run_suite(table, corpus() if table in registry.CORPUS_TABLES else checked(), docs_dir)
 
 
 def run(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:

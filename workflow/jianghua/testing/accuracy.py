@@ -1,8 +1,9 @@
-"""Accuracy of segmentation and extraction against the truth the sample generator injected.
+"""Accuracy of segmentation, extraction and near-duplicate clustering against the truth the sample generator
+injected.
 
 Documents are matched to the truth by source path and position; formulations are compared as multisets of
 canonical forms per document; first-level headings by their text; titles exactly (a title the generator left
-out must come back marked as derived).
+out must come back marked as derived); near-duplicates as pairs of documents.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 
+import numpy as np
 import polars as pl
+
+from jianghua.text.chars import text_of
+from jianghua.text.minhash import fold
 
 
 def _ratio(hits: int, total: int) -> float:
@@ -96,3 +101,61 @@ def repair_accuracy(clean_texts: list[str], min_margin: float) -> dict[str, floa
         wrong += sum(r["status"] == "repaired" and r["after"] not in want for r in rows)
     return {"texts": len(pairs), "damaged_spans": total, "exact": _ratio(exact, total), "flagged": flagged,
             "wrong_repairs": wrong, "changed_outside": outside}
+
+
+def reuse_accuracy(frames: dict[str, pl.DataFrame], truth: dict, shingle_chars: int, mask_token: str,
+                   buckets: tuple[float, ...] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)) -> dict:
+    """Near-duplicate clusters (``doc_clusters``) against the copies the generator injected.
+
+    Truth groups are the originals with their copies (and copies of copies); a pair is two documents of a
+    group, a predicted pair two documents of a cluster. Pair precision and recall count every pair; each
+    (original, copy) pair is also scored by its edits and by its true similarity (the exact Jaccard similarity
+    of the two documents' folded shingles), in ``buckets``.
+    """
+    doc_of = {path: f"{sid}-01" for path, sid in zip(frames["sources"]["path"], frames["sources"]["source_id"])}
+    clusters = dict(zip(frames["doc_clusters"]["doc_id"], frames["doc_clusters"]["cluster_id"]))
+    edges = [(doc_of[d["original"]], doc_of[d["copy"]], "+".join(d["edits"]) if len(d["edits"]) == 1 else "mixed")
+             for d in truth.get("near_duplicates", []) if d["original"] in doc_of and d["copy"] in doc_of]
+    group = {doc: doc for doc in clusters}
+    def root(doc):
+        while group[doc] != doc:
+            doc = group[doc]
+        return doc
+    for a, b, _ in edges:
+        group[max(root(a), root(b))] = min(root(a), root(b))
+    labels = pl.DataFrame({"doc_id": list(clusters), "cluster": list(clusters.values()),
+                           "group": [root(d) for d in clusters]})
+
+    def pairs(*by: str) -> int:
+        return int(labels.group_by(*by).len().select((pl.col("len") * (pl.col("len") - 1) // 2).sum()).item())
+
+    predicted, true, both = pairs("cluster"), pairs("group"), pairs("cluster", "group")
+    wanted = {d for a, b, _ in edges for d in (a, b)}
+    sentences = frames["sentences"].filter(pl.col("doc_id").is_in(list(wanted))).sort("doc_id", "sentence_no")
+    points, lengths = fold(sentences["text"], mask_token)
+    ends = np.cumsum(lengths)
+    body: dict[str, list[str]] = {}
+    for doc, end, size in zip(sentences["doc_id"].to_list(), ends.tolist(), lengths.tolist()):
+        body.setdefault(doc, []).append(text_of(points[end - size:end]))
+
+    def shingles(doc: str) -> set[str]:
+        text = "".join(body.get(doc, []))
+        return {text[i:i + shingle_chars] for i in range(len(text) - shingle_chars + 1)} or {text}
+
+    by_kind: dict[str, Counter] = {}
+    by_bucket: dict[str, Counter] = {}
+    for a, b, kind in edges:
+        sa, sb = shingles(a), shingles(b)
+        jaccard = len(sa & sb) / len(sa | sb)
+        low = max(x for x in buckets[:-1] if x <= jaccard)
+        name = f"{low:.1f}-{buckets[buckets.index(low) + 1]:.1f}"
+        for table, key in ((by_kind, kind), (by_bucket, name), (by_bucket, ">=0.8" if jaccard >= 0.8 else "<0.8")):
+            counts = table.setdefault(key, Counter())
+            counts["pairs"] += 1
+            counts["found"] += clusters[a] == clusters[b]
+    return {"pair_precision": _ratio(both, predicted), "pair_recall": _ratio(both, true), "predicted_pairs": predicted,
+            "true_pairs": true, "false_pairs": predicted - both,
+            "recall_by_edit": {k: _ratio(c["found"], c["pairs"]) for k, c in sorted(by_kind.items())},
+            "pairs_by_edit": {k: c["pairs"] for k, c in sorted(by_kind.items())},
+            "recall_by_similarity": {k: _ratio(c["found"], c["pairs"]) for k, c in sorted(by_bucket.items())},
+            "pairs_by_similarity": {k: c["pairs"] for k, c in sorted(by_bucket.items())}}

@@ -2,13 +2,16 @@
 
 The text is composed from the project's own phrase lists (never from the seeds). The generator is
 deterministic: the same arguments write byte-identical files and truth. ``write_corpus`` writes the
-embedded sample (``resources/sample``); benchmarks call it with a size in bytes.
+embedded sample (``resources/sample``); benchmarks call it with a size in bytes, and may have it republish
+a share of its documents as near-duplicates with the edits template sites make (``near_duplicates``).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import random
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -203,6 +206,7 @@ class SampleFile:
     path: str
     data: bytes
     truth: dict
+    docs: list[Doc] = field(default_factory=list)  # what was composed (a copy is made from them)
 
 
 def _with_punct_damage(lines: list[str], rng: random.Random) -> list[str]:
@@ -264,7 +268,75 @@ def compose_file(index: int, rng: random.Random, composer: Composer, size_chars:
         for d in docs
     ]
     data = text.encode(encoding)
-    return SampleFile(path=f"{index:04d}_{kind}.txt", data=data, truth=truth)
+    return SampleFile(path=f"{index:04d}_{kind}.txt", data=data, truth=truth, docs=docs)
+
+
+# ---- near-duplicates: a document republished by another site, with that site's edits ------------------------
+
+# What template sites change when they republish a speech. "exact" is the same text (in another encoding,
+# under the site's own header line, as every copy); "mixed" is two or three of the edits after it at once.
+EDIT_KINDS = ("exact", "masks", "years", "traditional", "boilerplate", "cut", "added", "place", "mixed")
+MIXABLE = ("masks", "years", "boilerplate", "cut", "added", "place")
+COPY_ENCODINGS = ("utf-8", "gb18030", "utf-8-sig")
+YEAR = re.compile(r"20(\d\d)年")
+MASK_RUN = re.compile("|".join(re.escape(m) for m in sorted(MASKS, key=len, reverse=True)))
+MASKED_NAME = re.compile("全市|市委|全县|全区")  # what a site masks of the place a speech was given in
+
+
+def _body(doc: Doc) -> list[int]:
+    """Positions of the fragments a site may cut or add next to: neither the salutation nor the closing line."""
+    return [k for k in range(1, len(doc.fragments) - 1) if doc.fragments[k]]
+
+
+def _edit(doc: Doc, kind: str, rng: random.Random, composer: Composer) -> None:
+    """Apply one site's edit of ``kind`` to ``doc``'s Simplified fragments, in place."""
+    if kind == "masks":  # other mask tokens, and the first few names of a place masked
+        doc.fragments = [MASK_RUN.sub(lambda m: rng.choice([t for t in MASKS if t != m.group(0)]), f)
+                         for f in doc.fragments]
+        body = MASKED_NAME.sub(lambda m: rng.choice(MASKS), "\n".join(doc.fragments), count=3)
+        doc.fragments = body.split("\n")  # (fragments hold no line break)
+    elif kind == "years":  # the body's years moved on, as a site does to pass a speech off as this year's
+        shift = rng.randint(1, 3)
+        doc.fragments = [YEAR.sub(lambda m: f"20{int(m.group(1)) + shift:02d}年", f) for f in doc.fragments]
+    elif kind == "cut":  # one to three paragraphs left out
+        for _ in range(rng.randint(1, 3)):
+            if _body(doc):
+                del doc.fragments[rng.choice(_body(doc))]
+    elif kind == "added":  # one to three paragraphs of the site's own
+        for _ in range(rng.randint(1, 3)):
+            doc.fragments.insert(rng.choice(_body(doc)), composer.paragraph(Doc(title="")))
+    elif kind == "place":  # the speech given again somewhere else
+        old = next((p for p in PLACES if any(p in f for f in doc.fragments)), PLACES[0])
+        new = rng.choice([p for p in PLACES if p != old])
+        doc.title = doc.title.replace(old, new) if doc.title else doc.title
+        doc.fragments = [f.replace(old, new) for f in doc.fragments]
+
+
+def copy_file(index: int, rng: random.Random, composer: Composer, parent: SampleFile, kind: str) -> SampleFile:
+    """File number ``index``: ``parent``'s document republished by another site with an edit of ``kind``.
+
+    The truth names the parent and the edits; the copy's ``documents`` truth is left empty (its formulations
+    are not tracked through a cut or an added paragraph), so accuracy scores count originals only.
+    """
+    edits = sorted(rng.sample(MIXABLE, rng.randint(2, 3))) if kind == "mixed" else [kind]
+    doc = copy.deepcopy(parent.docs[0])
+    for edit in edits:
+        _edit(doc, edit, rng, composer)
+    # every site heads the page with its own date and name (normalize removes the line)
+    lines = [doc.title, f"发布时间:20{rng.randint(18, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} "
+                        f"来源: {rng.choice(SITES)} 点击:"]
+    if "boilerplate" in edits:  # another site's furniture: an ad on the title line, ad lines and a footer
+        lines = AD_LINES + ["", f"{lines[0]}【更多免费素材，微信：wk{rng.randint(10, 99)}】", lines[1]]
+    lines += [f for f in doc.fragments if f]
+    if "boilerplate" in edits:
+        lines += FOOTER_LINES
+    text = "\n".join(lines) + "\n"
+    encoding = rng.choice([e for e in COPY_ENCODINGS if e != parent.truth["encoding"]])
+    if kind == "traditional":
+        text = "".join(to_traditional(line) for line in text.splitlines(keepends=True))
+        encoding = rng.choice(("big5", "utf-8"))
+    truth = {"encoding": encoding, "kind": "copy", "copy_of": parent.path, "edits": edits, "documents": []}
+    return SampleFile(path=f"{index:04d}_copy.txt", data=text.encode(encoding), truth=truth, docs=[doc])
 
 
 SPECIAL_FILES = {
@@ -281,11 +353,27 @@ def mixed_file(composer: Composer) -> bytes:
     return body.encode("utf-8") + "本文由编辑整理，转载请注明出处\n".encode("gbk")
 
 
-def generate(n_files: int, seed: int = 20240601, size_chars: int = 3000) -> list[SampleFile]:
-    """Compose ``n_files`` files plus the special files (empty, binary, mixed encodings)."""
+def generate(n_files: int, seed: int = 20240601, size_chars: int = 3000,
+             near_duplicates: float = 0.0) -> list[SampleFile]:
+    """Compose ``n_files`` files plus the special files (empty, binary, mixed encodings).
+
+    With ``near_duplicates``, that share of the files (on average) republishes an earlier one-document file,
+    or an earlier copy (a copy of a copy), with a site's edits (``copy_file``).
+    """
     rng = random.Random(seed)
     composer = Composer(seed)
-    files = [compose_file(i, rng, composer, size_chars) for i in range(n_files)]
+    copier = random.Random(seed + 1)  # its own stream: without near-duplicates the corpus is unchanged
+    files, sources = [], []
+    for i in range(n_files):
+        if near_duplicates and sources and copier.random() < near_duplicates:
+            kind = copier.choice(EDIT_KINDS)
+            # a changed year needs a year to change
+            dated = [f for f in sources if f.docs[0].body_dates] if kind == "years" else []
+            files.append(copy_file(i, copier, composer, copier.choice(dated or sources), kind))
+        else:
+            files.append(compose_file(i, rng, composer, size_chars))
+        if len(files[-1].docs) == 1 and files[-1].docs[0].title:
+            sources.append(files[-1])
     for name, (data, reason) in SPECIAL_FILES.items():
         files.append(SampleFile(path=f"special/{name}", data=data, truth={"reject": reason}))
     files.append(SampleFile(path="special/mixed 编码.txt", data=mixed_file(composer),
@@ -294,23 +382,28 @@ def generate(n_files: int, seed: int = 20240601, size_chars: int = 3000) -> list
 
 
 def write_corpus(out_dir: str | Path, n_files: int = 36, seed: int = 20240601, size_chars: int = 3000,
-                 target_bytes: int | None = None) -> dict:
+                 target_bytes: int | None = None, near_duplicates: float = 0.0) -> dict:
     """Write a corpus to ``out_dir/corpus`` and its truth to ``out_dir/truth.json``; return the truth.
 
-    With ``target_bytes`` the number of files grows until the corpus reaches that size.
+    With ``target_bytes`` the number of files grows until the corpus reaches that size. With
+    ``near_duplicates`` (a share of the files, see ``generate``), the truth lists the copies under
+    ``near_duplicates``: each copy's path, the path it was copied from and the edits made.
     """
     out = Path(out_dir)
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     if target_bytes:
         n_files = max(n_files, target_bytes // (size_chars * 3))
-    files = generate(n_files, seed, size_chars)
+    files = generate(n_files, seed, size_chars, near_duplicates)
     truth = {"seed": seed, "files": {}}
     for f in files:
         path = corpus / f.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(f.data)
         truth["files"][f.path] = f.truth
+    if near_duplicates:
+        truth["near_duplicates"] = [{"copy": f.path, "original": f.truth["copy_of"], "edits": f.truth["edits"]}
+                                    for f in files if "copy_of" in f.truth]
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                     encoding="utf-8")
     return truth

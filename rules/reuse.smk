@@ -1,0 +1,19 @@
+# A corpus stage, but a plain rule rather than a checkpoint: no shard stage reads its tables, so there is no
+# projection whose checksum Snakemake would have to compare after it.
+rule reuse:
+    input:
+        **stage_inputs("reuse"),
+    output:
+        **stage_outputs("reuse"),
+    log:
+        "results/logs/reuse.log",
+    benchmark:
+        "results/benchmarks/reuse.tsv"
+    params:
+        settings=stage_settings("reuse"),
+        io=io_args,
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["corpus"],
+    shell:
+        STAGE_SHELL
