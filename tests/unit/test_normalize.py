@@ -189,3 +189,13 @@ def test_edits_rebuild_the_decoded_text_exactly(sample_frames, seed_frames):
 def test_counts_per_operation(sample_frames):
     counts = sample_frames["normalized"].select(pl.col("^n_.*$").sum()).row(0, named=True)
     assert all(counts[f"n_{op}"] > 0 for op in ("pinyin", "t2s", "boilerplate", "punct", "mask", "reflow", "space"))
+
+
+def test_invisible_format_characters_go_as_recorded_edits():
+    # a zero-width space splitting a word, a bidi override reversing what follows, a joiner, a BOM mid-text
+    raw = "推进\u200b改革\u202e开放\u202c，\u200d统筹\ufeff发展"
+    assert norm(raw) == "推进改革开放，统筹发展"
+    assert edits_of(raw) == [("s0", 2, 3, "\u200b", "", "invisible"), ("s0", 5, 6, "\u202e", "", "invisible"),
+                             ("s0", 8, 9, "\u202c", "", "invisible"), ("s0", 10, 11, "\u200d", "", "invisible"),
+                             ("s0", 13, 14, "\ufeff", "", "invisible")]
+    assert normalize_texts([raw])["normalized"]["n_invisible"][0] == 5

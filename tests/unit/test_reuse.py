@@ -283,3 +283,13 @@ def test_no_text_long_enough_makes_no_pair():
     from jianghua.text.minhash import candidate_pairs
     u, v = candidate_pairs(np.zeros((3, 4), np.uint64), np.zeros(3, bool))
     assert u.size == 0 and v.size == 0
+
+
+
+def test_shards_without_documents_make_empty_tables():
+    from jianghua import tables
+    from jianghua.stages.reuse import ReuseConfig, reuse
+    config = ReuseConfig(0.7, 7, 256, 32, 20, "×")
+    empty = {"documents": tables.empty("documents"), "sentences": tables.empty("sentences")}
+    found = reuse([empty, empty], config)
+    assert found["doc_clusters"].height == 0 and found["shared_passages"].height == 0

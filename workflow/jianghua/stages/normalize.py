@@ -1,7 +1,8 @@
 """Normalize stage: decoded text -> clean Simplified ``normalized`` text, and ``edits`` auditing every change.
 
 Operations, in order, each a function of the whole shard: the sites' GBK damage repaired (or flagged) with the
-corpus's own annotation table (the survey's ``annotations``), every repair in ``repairs``; pinyin annotations
+corpus's own annotation table (the survey's ``annotations``), every repair in ``repairs``; invisible format
+characters (zero-width, bidi controls) removed; pinyin annotations
 stripped (after any Han character, when the bracket holds one of its readings); Traditional to Simplified
 (OpenCC's tables plus the project's overrides, applied by polars); page furniture removed (``text.boilerplate``'s
 named rules, plus the lines the survey found repeated across the corpus; each edit names its rule);
@@ -29,7 +30,7 @@ import pyarrow as pa
 from jianghua import tables
 from jianghua.text import boilerplate
 from jianghua.text.charmodel import CharModel
-from jianghua.text.chars import codepoints, is_han_points, text_of
+from jianghua.text.chars import codepoints, invisible_points, is_han_points, text_of
 from jianghua.text.outline import OUTLINE_START
 from jianghua.text.pinyin import LOST, annotations, orphan_annotations
 from jianghua.text.repair import Annotated, find_repairs, has_anchor
@@ -160,9 +161,9 @@ class TracedShard:
         self.decoded = codepoints(self._text)
         self.current = self.decoded.copy()
         self.origin = np.arange(self.decoded.size, dtype=np.int32)  # half the bytes of every pass; < 2**31 chars
-        self.written = np.zeros(self.decoded.size, np.uint8)
-        self.removed = np.zeros(self.decoded.size, np.uint8)
-        self.removed_written = np.zeros(self.decoded.size + 1, np.uint8)
+        self.written = np.zeros(self.decoded.size, np.uint16)
+        self.removed = np.zeros(self.decoded.size, np.uint16)
+        self.removed_written = np.zeros(self.decoded.size + 1, np.uint16)
         self.written_rule = np.zeros(self.decoded.size, np.int16)
         self.removed_rule = np.zeros(self.decoded.size, np.int16)
         self.counts = {op: np.zeros(len(texts), np.int64) for op in OPERATIONS}
@@ -186,7 +187,7 @@ class TracedShard:
         """Apply an operation's edits (on the current text)."""
         if not edits.starts.size:
             return
-        bit = np.uint8(BIT[op])
+        bit = np.uint16(BIT[op])
         self._count(op, edits.starts)
         at = ranges(edits.starts, edits.ends - edits.starts)
         if (self.current[at] == 0).any() or (edits.afters == 0).any():
@@ -242,7 +243,7 @@ class TracedShard:
             return
         self._count(op, at[np.concatenate(([True], np.diff(at) > 1))])
         self.current[at] = new[at]
-        self.written[at] |= np.uint8(BIT[op])
+        self.written[at] |= np.uint16(BIT[op])
         self._text = rewritten
 
     def traced_to(self, spans: np.ndarray) -> np.ndarray:
@@ -336,6 +337,12 @@ class TracedShard:
 
 
 # ---- pinyin ---------------------------------------------------------------------------------------
+
+def remove_invisible(points: np.ndarray) -> Edits:
+    """Drop every invisible format character (``chars.invisible_points``), one edit each."""
+    at = np.flatnonzero(np.isin(points, invisible_points()))
+    return Edits.of(np.stack((at, at + 1), axis=1))
+
 
 def strip_pinyin(text: str) -> Edits:
     """Remove the bracket of every ``字(reading)`` whose reading is one of the character's; ``（一）``, ``(地)``
@@ -544,6 +551,7 @@ def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token:
     repairs, repair_rows = repair_damage(texts, source_ids, annotated, model, min_margin)
     shard.replace("repair", repairs)
     flagged = flagged_spans(texts, source_ids, repair_rows)
+    shard.replace("invisible", remove_invisible(shard.current))
     shard.replace("pinyin", strip_pinyin(shard.text))
     shard.substitute("t2s", convert_t2s(pl.Series([shard.text])).item())
     shard.replace("boilerplate", remove_boilerplate(shard.text, shard.current, mined))

@@ -120,7 +120,7 @@ def cluster(signature: np.ndarray, body_chars: np.ndarray, config: ReuseConfig) 
     root = components(n, u[kept], v[kept])
     # per cluster, its fullest text (ties: the smallest document)
     order = np.lexsort((np.arange(n), -body_chars, root))
-    opens = np.concatenate([[True], root[order][1:] != root[order][:-1]])
+    opens = np.concatenate([[True], root[order][1:] != root[order][:-1]])[:n]  # none for no document
     representative_of = np.empty(n, np.int64)
     representative_of[root[order][opens]] = order[opens]
     return root, representative_of[root]

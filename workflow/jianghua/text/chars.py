@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import unicodedata
+from functools import cache
+
 import numpy as np
 
 # CJK Unified Ideographs Extension A and the basic block
@@ -43,3 +47,12 @@ def codepoints(text: str) -> np.ndarray:
 def text_of(points: np.ndarray) -> str:
     """The string of an array of code points."""
     return points.astype(np.uint32, copy=False).tobytes().decode("utf-32-le")
+
+
+@cache
+def invisible_points() -> np.ndarray:
+    """The code points of Unicode's format characters (category Cf: zero-width spaces and joiners, bidi
+    embeddings, overrides and isolates, the byte order mark, the soft hyphen, ...): invisible on the page, they
+    only split words for searches and reorder what a reader sees."""
+    candidates = itertools.chain(range(0x20000), range(0xE0000, 0xE0080))  # the planes that hold any
+    return np.array([c for c in candidates if unicodedata.category(chr(c)) == "Cf"], np.uint32)
