@@ -1,41 +1,31 @@
 """A character bigram model of Chinese text, for scoring decodings and ranking repair candidates.
 
-Counts come from ``data/char_unigrams.tsv`` and ``data/char_bigrams.tsv`` (derived from jieba's word
-list, Simplified) and, optionally, from the corpus being processed (which adds the punctuation context
-the word list lacks). Traditional characters are folded to Simplified with OpenCC's character table
-before lookup, so one model serves both scripts.
+Counts come from ``data/char_unigrams.tsv`` and ``data/char_bigrams.tsv`` (``tools/build_char_model.py``
+derives them from jieba's word list and the People's Daily corpus of January 1998): fixed data, never the
+corpus being processed, so every shard scores alike. Traditional characters are folded to Simplified with
+OpenCC's character table before lookup, so one model serves both scripts.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
-from functools import cache, cached_property
+from functools import cache
 
 import numpy as np
 
-from jianghua.text.chars import CJK_PUNCTUATION
-from jianghua.text.data import read_tsv
+from jianghua.text.chars import CJK_PUNCTUATION, is_han
+from jianghua.text.data import read_text, read_tsv
 from jianghua.text.t2s import t2s_characters
 
-CORPUS_WEIGHT = 100_000  # one corpus occurrence weighs like this many word-list counts
-BIGRAM_WEIGHT = 0.8
+# The interpolation weights of the corpus bigrams, the word-list model and the unigrams: the lowest held-out
+# cross-entropy on the corpus among those ``tools/build_char_model.py --held-out`` tries.
+WEIGHTS = (0.5, 0.45, 0.05)
 CODE_POINTS = 0x110000
 
 
-def _pair_keys(points: np.ndarray) -> np.ndarray:
-    """The key of each pair of neighbouring code points: the first shifted past the 21 bits of the second."""
-    return (points[:-1].astype(np.int64) << 21) | points[1:]
-
-
-@cache
-def _word_list_counts() -> tuple[dict[str, int], np.ndarray, np.ndarray]:
-    """Unigram counts, and sorted bigram keys with their counts, of the shipped word list (read once)."""
-    unigrams = {c: int(n) for c, n in read_tsv("char_unigrams.tsv")}
-    rows = read_tsv("char_bigrams.tsv")
-    keys = np.array([(ord(b[0]) << 21) | ord(b[1]) for b, _ in rows], np.int64)
-    order = np.argsort(keys, kind="stable")
-    return unigrams, keys[order], np.array([int(n) for _, n in rows], np.float64)[order]
+def _totals(name: str) -> dict[str, int]:
+    """The ``# totals:`` line of a table's header (``name=count`` pairs)."""
+    line = next(line for line in read_text(name).splitlines() if line.startswith("# totals:"))
+    return {key: int(value) for key, value in (item.split("=") for item in line.removeprefix("# totals:").split())}
 
 
 @cache
@@ -49,95 +39,92 @@ def _fold_points() -> np.ndarray:
 
 
 class CharModel:
-    """Interpolated character bigram model with add-one unigram smoothing."""
+    """A character bigram model of Chinese prose from fixed, well-kept counts (the same for every corpus).
 
-    def __init__(self, extra_texts: Iterable[str] = ()):
-        self.fold = t2s_characters()
-        unigrams, keys, counts = _word_list_counts()
-        self.unigrams = dict(unigrams)
-        texts = list(extra_texts)
-        if texts:
-            # corpus counts are scaled so that a few thousand characters weigh like the word list
-            points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
-            points = _fold_points()[points].astype(np.uint32)  # Traditional characters count as Simplified
-            chars, char_counts = np.unique(points, return_counts=True)
-            for char, n in zip(map(chr, chars.tolist()), char_counts.tolist()):
-                self.unigrams[char] = self.unigrams.get(char, 0) + CORPUS_WEIGHT * n
-            inside = np.ones(max(points.size - 1, 0), bool)  # a pair across two texts is no bigram
-            starts = np.cumsum([len(text) for text in texts])[:-1]
-            inside[starts[(starts > 0) & (starts < points.size)] - 1] = False
-            pairs, pair_counts = np.unique(_pair_keys(points)[inside], return_counts=True)
-            keys, inverse = np.unique(np.concatenate((keys, pairs)), return_inverse=True)
-            counts = np.bincount(inverse, np.concatenate((counts, CORPUS_WEIGHT * pair_counts.astype(np.float64))))
-        self._bigram_keys, self._bigram_counts = keys, counts
-        self.total = sum(self.unigrams.values())
+    P(b | a) interpolates (``WEIGHTS``) three estimates: the corpus bigram ``C(ab) / C(a)`` (running text,
+    punctuation included); the word-list model, which reads text as words drawn by their frequencies:
+    ``(W(ab) + E(a) q(b)) / W(a)``, where ``W(ab)`` counts ``ab`` inside words, ``E(a)`` the words ending in
+    ``a`` and ``q(b)`` is the chance that the next token opens with ``b`` (a word opening with ``b``, or the
+    mark ``b`` at its share of the corpus's tokens); and the unigram. An estimate that knows nothing of ``a``
+    (the word list after a mark, the corpus after a character it never saw) gives its weight to the others. Traditional characters are folded to
+    Simplified first. Every lookup is vectorised over code-point arrays.
+    """
+
+    def __init__(self, unigram_rows: list[list[str]], bigram_rows: list[list[str]], totals: dict[str, int]):
+        chars = np.array([ord(row[0]) for row in unigram_rows], np.int64)
+        counts = np.array([[int(n) for n in row[1:5]] for row in unigram_rows], np.float64).reshape(-1, 4)
+        self.slot = np.zeros(CODE_POINTS, np.int32)  # slot 0: a character neither source has
+        self.slot[chars] = np.arange(1, chars.size + 1)
+        corpus, words, starts, ends = (np.concatenate(([0.0], column)) for column in counts.T)
+        han = np.concatenate(([False], [is_han(chr(c)) for c in chars.tolist()]))
+        tokens, word_total = totals["corpus_tokens"], totals["word_list"]
+        marks = np.where(han, 0.0, corpus / tokens)  # marks, digits and letters: their share of the tokens
+        self.opens = np.where(han, (1.0 - marks.sum()) * starts / word_total, marks)  # q(b)
+        self.corpus, self.words, self.ends = corpus, words, ends
+        self.unigram = 0.5 * corpus / corpus.sum() + 0.5 * words / words.sum()
+        self.unigram[0] = 0.1 / corpus.sum()  # an unknown character: rarer than any seen once
+        keys = np.array([(ord(row[0][0]) << 21) | ord(row[0][1]) for row in bigram_rows], np.int64)
+        pairs = np.array([[int(row[1]), int(row[2])] for row in bigram_rows], np.float64).reshape(-1, 2)
+        order = np.argsort(keys, kind="stable")
+        self._keys, self._pair_corpus, self._pair_words = keys[order], pairs[order, 0], pairs[order, 1]
+        self.fold = _fold_points()
         self._memo: dict[str, float] = {}
-        self.vocabulary = len(self.unigrams) + 1
 
-    def unigram_logp(self, char: str) -> float:
-        """log P(char) with add-one smoothing."""
-        char = self.fold.get(char, char)
-        return math.log((self.unigrams.get(char, 0) + 1) / (self.total + self.vocabulary))
-
-    def logp(self, prev: str, char: str) -> float:
-        """log P(char | prev), interpolating bigram and unigram estimates (memoised: repairs ask often)."""
-        key = prev + char
-        value = self._memo.get(key)
-        if value is None:
-            value = self._memo[key] = self._logp(prev, char)
-        return value
-
-    def _bigram_count(self, prev: str, char: str) -> float:
-        key = (ord(prev) << 21) | ord(char)
-        at = int(np.searchsorted(self._bigram_keys, key))
-        found = at < self._bigram_keys.size and self._bigram_keys[at] == key
-        return float(self._bigram_counts[at]) if found else 0.0
-
-    def _logp(self, prev: str, char: str) -> float:
-        prev, char = self.fold.get(prev, prev), self.fold.get(char, char)
-        p_uni = (self.unigrams.get(char, 0) + 1) / (self.total + self.vocabulary)
-        prev_count = self.unigrams.get(prev, 0)
-        p_bi = self._bigram_count(prev, char) / prev_count if prev_count else 0.0
-        return math.log(BIGRAM_WEIGHT * min(p_bi, 1.0) + (1 - BIGRAM_WEIGHT) * p_uni)
-
-    @cached_property
-    def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(fold per code point, unigram count per code point, sorted bigram keys, their counts)."""
-        unigrams = np.zeros(CODE_POINTS, np.float64)
-        chars = [(ord(c), n) for c, n in self.unigrams.items() if len(c) == 1]
-        unigrams[[c for c, _ in chars]] = [n for _, n in chars]
-        return _fold_points(), unigrams, self._bigram_keys, self._bigram_counts
+    @classmethod
+    def from_counts(cls, unigram_rows, bigram_rows, word_total: int, corpus_tokens: int) -> CharModel:
+        """A model from rows as ``tools/build_char_model.py`` makes them (for its held-out check)."""
+        return cls([list(map(str, r)) for r in unigram_rows], [list(map(str, r)) for r in bigram_rows],
+                   {"word_list": word_total, "corpus_tokens": corpus_tokens})
 
     def unigram_logp_array(self, chars: np.ndarray) -> np.ndarray:
-        """``unigram_logp`` of many code points at once."""
-        fold, unigrams, _, _ = self._tables
-        return np.log((unigrams[fold[chars]] + 1) / (self.total + self.vocabulary))
+        """log P(char) of many code points at once."""
+        return np.log(self.unigram[self.slot[self.fold[chars]]])
 
-    def logp_array(self, prev: np.ndarray, chars: np.ndarray) -> np.ndarray:
-        """``logp`` of many (prev, char) code-point pairs at once."""
-        fold, unigrams, keys, counts = self._tables
-        prev, chars = fold[prev], fold[chars]
-        p_uni = (unigrams[chars] + 1) / (self.total + self.vocabulary)
-        prev_count = unigrams[prev]
+    def unigram_logp(self, char: str) -> float:
+        """log P(char)."""
+        return float(self.unigram_logp_array(np.array([ord(char)]))[0])
+
+    def logp_array(self, prev: np.ndarray, chars: np.ndarray, weights: tuple[float, float, float] = WEIGHTS) -> np.ndarray:
+        """log P(char | prev) of many (prev, char) code-point pairs at once."""
+        prev, chars = self.fold[prev], self.fold[chars]
+        a, b = self.slot[prev], self.slot[chars]
         key = (prev << 21) | chars
         order = np.argsort(key)  # sorted queries walk the key table in order: several times faster
         at = np.empty(key.size, np.int64)
-        at[order] = np.minimum(np.searchsorted(keys, key[order]), keys.size - 1)
-        pair_count = np.where(keys[at] == key, counts[at], 0.0)
-        p_bi = np.where(prev_count > 0, pair_count / np.maximum(prev_count, 1.0), 0.0)
-        return np.log(BIGRAM_WEIGHT * np.minimum(p_bi, 1.0) + (1 - BIGRAM_WEIGHT) * p_uni)
+        at[order] = np.minimum(np.searchsorted(self._keys, key[order]), self._keys.size - 1)
+        found = self._keys[at] == key
+        pair_corpus = np.where(found, self._pair_corpus[at], 0.0)
+        pair_words = np.where(found, self._pair_words[at], 0.0)
+        corpus_a, words_a = self.corpus[a], self.words[a]
+        in_corpus, in_words = corpus_a > 0, words_a > 0  # the word list knows only what follows a Han character
+        p_corpus = np.where(in_corpus, pair_corpus / np.maximum(corpus_a, 1.0), 0.0)
+        p_words = np.where(in_words, (pair_words + self.ends[a] * self.opens[b]) / np.maximum(words_a, 1.0), 0.0)
+        w_corpus, w_words, w_unigram = weights
+        mixed = w_corpus * p_corpus + w_words * np.minimum(p_words, 1.0) + w_unigram * self.unigram[b]
+        return np.log(mixed / (w_corpus * in_corpus + w_words * in_words + w_unigram))
+
+    def logp(self, prev: str, char: str) -> float:
+        """log P(char | prev) (memoised: repairs ask often)."""
+        key = prev + char
+        value = self._memo.get(key)
+        if value is None:
+            value = self._memo[key] = float(self.logp_array(np.array([ord(prev)]), np.array([ord(char)]))[0])
+        return value
 
     def text_logp(self, text: str, before: str = "", after: str = "") -> float:
         """log-probability of ``text`` between its neighbours ``before`` and ``after`` (one char each)."""
         chars = before[-1:] + text + after[:1]
-        score = 0.0 if before else self.unigram_logp(chars[0]) if chars else 0.0
-        return score + sum(self.logp(a, b) for a, b in zip(chars, chars[1:]))
+        if not chars:
+            return 0.0
+        points = np.array([ord(c) for c in chars], np.int64)
+        score = 0.0 if before else self.unigram_logp(chars[0])
+        return score + float(self.logp_array(points[:-1], points[1:]).sum())
 
 
 @cache
 def default_model() -> CharModel:
-    """The model from the shipped counts only."""
-    return CharModel()
+    """The model of the shipped tables (``CHARACTER_MODEL`` in ``jianghua.registry``)."""
+    return CharModel(read_tsv("char_unigrams.tsv"), read_tsv("char_bigrams.tsv"), _totals("char_unigrams.tsv"))
 
 
 ASCII_ONLY = -10.0
