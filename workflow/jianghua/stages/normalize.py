@@ -27,7 +27,6 @@ import polars as pl
 import pyarrow as pa
 
 from jianghua import tables
-from jianghua.text.charmodel import CharModel
 from jianghua.text.chars import codepoints, is_han_points, text_of
 from jianghua.text.data import read_tsv
 from jianghua.text.outline import OUTLINE_START
@@ -282,15 +281,17 @@ def strip_pinyin(text: str) -> Edits:
 # ---- repair ---------------------------------------------------------------------------------------
 
 def repair_damage(texts: Sequence[str], source_ids: Sequence[str], annotated: Annotated,
-                  min_margin: float) -> tuple[Edits, pl.DataFrame]:
+                  min_confidence: float) -> tuple[Edits, pl.DataFrame]:
     """The GBK-damage repairs of a shard's texts: the edits of the repaired spans (in the shard's text, whose
-    texts open after one separator each), and the ``repairs`` rows, repaired or flagged."""
+    texts open after one separator each), and the ``repairs`` rows, repaired or flagged.
+
+    The candidates are ranked by the fixed character model, never one built from the shard: a text repairs
+    alike in any shard."""
     damaged = [k for k, text in enumerate(texts) if has_anchor(text)]
-    model = CharModel(texts[k] for k in damaged) if damaged else None
     rows, spans, afters = [], [], []
     base = np.cumsum([len(text) + 1 for text in texts]) - np.array([len(text) for text in texts], np.int64)
     for k in damaged:
-        for r in find_repairs(texts[k], model, min_margin, annotated):
+        for r in find_repairs(texts[k], annotated, min_confidence):
             rows.append((source_ids[k], r.start, r.end, texts[k][r.start:r.end], r.after, r.mechanism, r.score,
                          r.status, r.reason))
             if r.status == "repaired":
@@ -473,13 +474,13 @@ def clean_space(points: np.ndarray) -> Edits:
 # ---- the stage -----------------------------------------------------------------------------------
 
 def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token: str, annotated: Annotated,
-                    boilerplate_lines: Sequence[str], min_margin: float) -> tuple[TracedShard, pl.DataFrame]:
+                    boilerplate_lines: Sequence[str], min_confidence: float) -> tuple[TracedShard, pl.DataFrame]:
     """Normalize a shard's texts; the result holds the texts, the trace of every change and counts, and the
     ``repairs`` rows."""
     shard = TracedShard(texts)
     # found on the decoded lines: repair, pinyin and T->S keep every line break
     mined = mined_lines(shard.text, shard.current, boilerplate_lines)
-    repairs, repair_rows = repair_damage(texts, source_ids, annotated, min_margin)
+    repairs, repair_rows = repair_damage(texts, source_ids, annotated, min_confidence)
     shard.replace("repair", repairs)
     shard.replace("pinyin", strip_pinyin(shard.text))
     shard.substitute("t2s", convert_t2s(pl.Series([shard.text])).item())
@@ -493,12 +494,12 @@ def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token:
 
 
 def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplate_lines: pl.DataFrame,
-                    mask_token: str, min_margin: float) -> dict[str, pl.DataFrame]:
+                    mask_token: str, min_confidence: float) -> dict[str, pl.DataFrame]:
     """``decoded`` (source_id, text) and the survey's tables -> ``normalized``, ``edits`` and ``repairs``."""
     ids = decoded["source_id"].to_list()
     annotated = Annotated(annotations.select("char", "reading").iter_rows())
     shard, repairs = normalize_texts(decoded["text"].to_list(), ids, mask_token, annotated,
-                                     boilerplate_lines["line"].to_list(), min_margin)
+                                     boilerplate_lines["line"].to_list(), min_confidence)
     normalized = pl.DataFrame(
         {"source_id": ids, "text": shard.texts(), **{f"n_{op}": shard.counts[op] for op in OPERATIONS}},
         schema=tables.polars_schema("normalized"))
@@ -508,4 +509,4 @@ def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplat
 def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
     """Normalize a shard's ``decoded`` texts with the survey's corpus tables."""
     return normalize_frame(frames["decoded"], frames["annotations"], frames["boilerplate_lines"],
-                           settings["normalize.mask_token"], settings["repair.min_margin"])
+                           settings["normalize.mask_token"], settings["repair.min_confidence"])
