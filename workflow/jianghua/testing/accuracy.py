@@ -98,11 +98,12 @@ def repair_accuracy(pairs: list[tuple[str, str]], annotated, min_confidence: flo
     every repair touching it is accepted, ``flagged`` when a flagged row touches it and no accepted repair
     went wrong, ``wrong`` when an accepted repair touching it leaves a difference, ``missed`` when no row
     touches it. ``changed_outside`` counts accepted repairs that touch no damaged span (must be 0);
-    ``accepted`` and ``accepted_right`` count repairs (not spans).
+    ``accepted`` and ``accepted_right`` count repairs (not spans), ``confidences`` lists (confidence, right) of
+    each accepted repair.
     """
     from jianghua.text.repair import apply, find_repairs
 
-    counts = Counter()
+    counts, confidences = Counter(), []
     for want, damaged in pairs:
         spans = damaged_spans(want, damaged)
         repaired, rows = apply(damaged, find_repairs(damaged, annotated, min_confidence))
@@ -115,7 +116,10 @@ def repair_accuracy(pairs: list[tuple[str, str]], annotated, min_confidence: flo
 
         accepted = [r for r in rows if r["status"] == "repaired"]
         counts["accepted"] += len(accepted)
-        counts["accepted_right"] += sum(not differs(r["out_start"], r["out_end"]) for r in accepted)
+        for r in accepted:
+            right = not differs(r["out_start"], r["out_end"])
+            counts["accepted_right"] += right
+            confidences.append((r["score"], right))
         counts["changed_outside"] += sum(not any(s < r["end"] and r["start"] < e for s, e in spans) for r in accepted)
         for s, e in spans:
             touching = [r for r in rows if r["start"] < e and s < r["end"]]
@@ -132,4 +136,4 @@ def repair_accuracy(pairs: list[tuple[str, str]], annotated, min_confidence: flo
             else:
                 counts["flagged"] += 1
     counts["texts"] = len(pairs)
-    return dict(counts)
+    return {**counts, "confidences": sorted(confidences)}

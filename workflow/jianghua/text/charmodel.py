@@ -19,6 +19,11 @@ from jianghua.text.t2s import t2s_characters
 # The interpolation weights of the corpus bigrams, the word-list model and the unigrams: the lowest held-out
 # cross-entropy on the corpus among those ``tools/build_char_model.py --held-out`` tries.
 WEIGHTS = (0.5, 0.45, 0.05)
+# The weights of the corpus trigrams, the word-list trigrams and the bigram estimate: of those the held-out check
+# tries ((0.3, 0.4, 0.3) has the lowest held-out cross-entropy), the one whose repairs are best calibrated on
+# bench/repair.py's unseen prose (more weight on the bigram: fewer confident errors where a trigram is unseen)
+TRIGRAM_WEIGHTS = (0.2, 0.3, 0.5)
+SORTED_LOOKUP = 20_000  # queries from which sorting them first pays
 CODE_POINTS = 0x110000
 
 
@@ -39,18 +44,21 @@ def _fold_points() -> np.ndarray:
 
 
 class CharModel:
-    """A character bigram model of Chinese prose from fixed, well-kept counts (the same for every corpus).
+    """A character trigram model of Chinese prose from fixed, well-kept counts (the same for every corpus).
 
     P(b | a) interpolates (``WEIGHTS``) three estimates: the corpus bigram ``C(ab) / C(a)`` (running text,
     punctuation included); the word-list model, which reads text as words drawn by their frequencies:
     ``(W(ab) + E(a) q(b)) / W(a)``, where ``W(ab)`` counts ``ab`` inside words, ``E(a)`` the words ending in
     ``a`` and ``q(b)`` is the chance that the next token opens with ``b`` (a word opening with ``b``, or the
     mark ``b`` at its share of the corpus's tokens); and the unigram. An estimate that knows nothing of ``a``
-    (the word list after a mark, the corpus after a character it never saw) gives its weight to the others. Traditional characters are folded to
-    Simplified first. Every lookup is vectorised over code-point arrays.
+    (the word list after a mark, the corpus after a character it never saw) gives its weight to the others.
+    P(c | a b) likewise interpolates (``TRIGRAM_WEIGHTS``) the corpus trigram, the word-list trigram
+    ``(W(abc) + E(ab) q(c)) / W(ab)`` (which knows that ``ab`` closes a word: 確保 before 科技) and P(c | b).
+    Traditional characters are folded to Simplified first. Every lookup is vectorised over code-point arrays.
     """
 
-    def __init__(self, unigram_rows: list[list[str]], bigram_rows: list[list[str]], totals: dict[str, int]):
+    def __init__(self, unigram_rows: list[list[str]], bigram_rows: list[list[str]], trigram_rows: list[list[str]],
+                 totals: dict[str, int]):
         chars = np.array([ord(row[0]) for row in unigram_rows], np.int64)
         counts = np.array([[int(n) for n in row[1:5]] for row in unigram_rows], np.float64).reshape(-1, 4)
         self.slot = np.zeros(CODE_POINTS, np.int32)  # slot 0: a character neither source has
@@ -63,18 +71,12 @@ class CharModel:
         self.corpus, self.words, self.ends = corpus, words, ends
         self.unigram = 0.5 * corpus / corpus.sum() + 0.5 * words / words.sum()
         self.unigram[0] = 0.1 / corpus.sum()  # an unknown character: rarer than any seen once
-        keys = np.array([(ord(row[0][0]) << 21) | ord(row[0][1]) for row in bigram_rows], np.int64)
-        pairs = np.array([[int(row[1]), int(row[2])] for row in bigram_rows], np.float64).reshape(-1, 2)
-        order = np.argsort(keys, kind="stable")
-        self._keys, self._pair_corpus, self._pair_words = keys[order], pairs[order, 0], pairs[order, 1]
+        self._pairs = _keyed([(ord(r[0][0]) << 21) | ord(r[0][1]) for r in bigram_rows],
+                             [[int(n) for n in r[1:4]] for r in bigram_rows], 3)
+        self._triples = _keyed([(ord(r[0][0]) << 42) | (ord(r[0][1]) << 21) | ord(r[0][2]) for r in trigram_rows],
+                               [[int(n) for n in r[1:3]] for r in trigram_rows], 2)
         self.fold = _fold_points()
         self._memo: dict[str, float] = {}
-
-    @classmethod
-    def from_counts(cls, unigram_rows, bigram_rows, word_total: int, corpus_tokens: int) -> CharModel:
-        """A model from rows as ``tools/build_char_model.py`` makes them (for its held-out check)."""
-        return cls([list(map(str, r)) for r in unigram_rows], [list(map(str, r)) for r in bigram_rows],
-                   {"word_list": word_total, "corpus_tokens": corpus_tokens})
 
     def unigram_logp_array(self, chars: np.ndarray) -> np.ndarray:
         """log P(char) of many code points at once."""
@@ -86,22 +88,36 @@ class CharModel:
 
     def logp_array(self, prev: np.ndarray, chars: np.ndarray, weights: tuple[float, float, float] = WEIGHTS) -> np.ndarray:
         """log P(char | prev) of many (prev, char) code-point pairs at once."""
-        prev, chars = self.fold[prev], self.fold[chars]
+        return np.log(self._p2(self.fold[prev], self.fold[chars], weights))
+
+    def _p2(self, prev: np.ndarray, chars: np.ndarray, weights: tuple[float, float, float] = WEIGHTS) -> np.ndarray:
+        """P(char | prev) of folded code points."""
         a, b = self.slot[prev], self.slot[chars]
-        key = (prev << 21) | chars
-        order = np.argsort(key)  # sorted queries walk the key table in order: several times faster
-        at = np.empty(key.size, np.int64)
-        at[order] = np.minimum(np.searchsorted(self._keys, key[order]), self._keys.size - 1)
-        found = self._keys[at] == key
-        pair_corpus = np.where(found, self._pair_corpus[at], 0.0)
-        pair_words = np.where(found, self._pair_words[at], 0.0)
+        pair_corpus, pair_words, _ = _lookup(self._pairs, (prev << 21) | chars)
         corpus_a, words_a = self.corpus[a], self.words[a]
         in_corpus, in_words = corpus_a > 0, words_a > 0  # the word list knows only what follows a Han character
         p_corpus = np.where(in_corpus, pair_corpus / np.maximum(corpus_a, 1.0), 0.0)
         p_words = np.where(in_words, (pair_words + self.ends[a] * self.opens[b]) / np.maximum(words_a, 1.0), 0.0)
         w_corpus, w_words, w_unigram = weights
         mixed = w_corpus * p_corpus + w_words * np.minimum(p_words, 1.0) + w_unigram * self.unigram[b]
-        return np.log(mixed / (w_corpus * in_corpus + w_words * in_words + w_unigram))
+        return mixed / (w_corpus * in_corpus + w_words * in_words + w_unigram)
+
+    def logp3_array(self, first: np.ndarray, prev: np.ndarray, chars: np.ndarray,
+                    weights: tuple[float, float, float] = TRIGRAM_WEIGHTS) -> np.ndarray:
+        """log P(char | first prev) of many triples at once; a negative ``first`` (no such character) gives
+        log P(char | prev)."""
+        known = first >= 0
+        first, prev, chars = self.fold[np.where(known, first, 0)], self.fold[prev], self.fold[chars]
+        bigram = self._p2(prev, chars)
+        triple_corpus, triple_words = _lookup(self._triples, (first << 42) | (prev << 21) | chars)
+        context_corpus, context_words, context_ends = _lookup(self._pairs, (first << 21) | prev)
+        in_corpus, in_words = known & (context_corpus > 0), known & (context_words > 0)
+        p_corpus = np.where(in_corpus, triple_corpus / np.maximum(context_corpus, 1.0), 0.0)
+        p_words = np.where(in_words, (triple_words + context_ends * self.opens[self.slot[chars]])
+                           / np.maximum(context_words, 1.0), 0.0)
+        w_corpus, w_words, w_bigram = weights
+        mixed = w_corpus * p_corpus + w_words * np.minimum(p_words, 1.0) + w_bigram * bigram
+        return np.log(mixed / (w_corpus * in_corpus + w_words * in_words + w_bigram))
 
     def logp(self, prev: str, char: str) -> float:
         """log P(char | prev) (memoised: repairs ask often)."""
@@ -121,10 +137,32 @@ class CharModel:
         return score + float(self.logp_array(points[:-1], points[1:]).sum())
 
 
+def _keyed(keys: list[int], rows: list[list[int]], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys and their count columns."""
+    keys_array = np.array(keys, np.int64)
+    order = np.argsort(keys_array, kind="stable")
+    return keys_array[order], np.array(rows, np.float64).reshape(-1, width)[order]
+
+
+def _lookup(table: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> list[np.ndarray]:
+    """The count columns of each key (zeros for a key the table lacks)."""
+    sorted_keys, counts = table
+    flat = keys.reshape(-1)
+    if flat.size > SORTED_LOOKUP:  # sorted queries walk the key table in order: several times faster
+        order = np.argsort(flat)
+        at = np.empty(flat.size, np.int64)
+        at[order] = np.minimum(np.searchsorted(sorted_keys, flat[order]), sorted_keys.size - 1)
+    else:
+        at = np.minimum(np.searchsorted(sorted_keys, flat), sorted_keys.size - 1)
+    found = sorted_keys[at] == flat
+    return [np.where(found, counts[at, k], 0.0).reshape(keys.shape) for k in range(counts.shape[1])]
+
+
 @cache
 def default_model() -> CharModel:
     """The model of the shipped tables (``CHARACTER_MODEL`` in ``jianghua.registry``)."""
-    return CharModel(read_tsv("char_unigrams.tsv"), read_tsv("char_bigrams.tsv"), _totals("char_unigrams.tsv"))
+    return CharModel(read_tsv("char_unigrams.tsv"), read_tsv("char_bigrams.tsv"), read_tsv("char_trigrams.tsv"),
+                     _totals("char_unigrams.tsv"))
 
 
 ASCII_ONLY = -10.0

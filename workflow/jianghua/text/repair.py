@@ -45,7 +45,7 @@ from jianghua.text.pinyin import SYLLABLE_LETTERS, is_reading, readings
 from jianghua.text.t2s import t2s_characters
 
 MAX_RUN = 40  # characters of a shifted run; damage resynchronises long before (a trail byte below 0x80)
-MAX_OPTIONS = 60  # options kept per unknown character, the commonest first: rarer ones cannot win in context
+MAX_OPTIONS = 40  # options kept per unknown character, the commonest first: rarer ones cannot win in context
 WIDE_AREA = 1000  # pairs: the user-defined areas and the FE row, of the areas of dropped pairs
 SIGN_BYTES = {ascii_sign: wide.encode("gbk") for wide, ascii_sign in FULLWIDTH_TO_ASCII.items()}
 SIGNS = "".join(SIGN_BYTES)
@@ -123,9 +123,10 @@ class Annotated:
         return char in self.readings.get(reading, ())
 
 
-# "?reading)"; "?" and an ASCII sign; "?" alone before a non-ASCII character; "??" opening a line
+# "?reading)"; "?" and an ASCII sign; "?" alone before a non-ASCII character; "??" opening a line; an ASCII sign
+# between two non-ASCII characters (a decoder that dropped the lead byte before it)
 ANCHOR = re.compile(rf"(?P<indent>(?<![^\n])\?{{2,}}(?=[^?\s]))|\?(?:(?P<reading>[{SYLLABLE_LETTERS}]{{1,7}})\)"
-                    rf"|(?P<sign>[{re.escape(SIGNS)}])|(?=[^\x00-\x7f]))")
+                    rf"|(?P<sign>[{re.escape(SIGNS)}])|(?=[^\x00-\x7f]))|(?<=[^\x00-\x7f])(?P<bare>[,;!:])(?=[^\x00-\x7f])")
 READING_AFTER = re.compile(rf"\(([{SYLLABLE_LETTERS}]{{1,7}})\)")  # an annotation
 READING_BEFORE = re.compile(rf"\(([{SYLLABLE_LETTERS}]{{1,7}})\)$")  # an annotation ending where searched
 READING_CLOSED = re.compile(rf"\(?([{SYLLABLE_LETTERS}]{{1,7}})\)")  # its rest after a "?" (the "(" may be lost)
@@ -161,7 +162,7 @@ def _runs(text: str, pos: int, annotated: Annotated) -> list[Run]:
                 found.append(Run(bytes(stream), ("annotated", annotation.group(1), swallowed), end + 1))
                 break
             following = _gbk(text[end + 1]) if end + 1 < len(text) else None
-            if end + 1 < len(text) and text[end + 1] not in "\n\r":
+            if end + 1 < len(text):  # a line break after it is a byte below 0x80 like any other
                 next_byte = following[0] if following else ord(text[end + 1]) if text[end + 1] < "\x80" else -2
                 if next_byte != -2:
                     found.append(Run(bytes(stream), ("lost", next_byte), end + 1))
@@ -288,7 +289,7 @@ def _pair_segment(lead: int, trail: int) -> Segment:
             after, between = _with_lead(second, trail), _between(first, second)
             if after and between:
                 ways.append((0.0, (before, between, after)))
-    return tuple(ways)
+    return _likely(tuple(ways))
 
 
 def _segments(lead: int, run: Run, annotated: Annotated) -> list[Segment] | None:
@@ -312,7 +313,7 @@ def _segments(lead: int, run: Run, annotated: Annotated) -> list[Segment] | None
             anywhere = tuple(dict.fromkeys(c for v in seconds for c in _last_options(v, run.last, annotated)))
             if before and anywhere:
                 ways.append((0.0, (before, anywhere)))
-        segments.append(tuple(ways))
+        segments.append(_likely(tuple(ways)) if ways else ())
     return None if any(not ways for ways in segments) else segments
 
 
@@ -359,68 +360,136 @@ def _gain(position: tuple[str, ...], priors: tuple[tuple[str, float], ...], othe
     return np.array([weights.get(c, 0.0) + (OTHER_SCRIPT_LOGP if c in excluded else 0.0) for c in position])
 
 
+def _grouped(prev: np.ndarray, cur: np.ndarray, best: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct (prev, cur): the index of its best entry, and the log-sum of its entries' totals."""
+    distinct, inverse = np.unique((prev << 21) | cur, return_inverse=True)
+    if distinct.size == prev.size:  # every entry its own state
+        return np.arange(prev.size), total
+    order = np.lexsort((-best, inverse))
+    first = order[np.searchsorted(inverse[order], np.arange(distinct.size))]
+    top = np.full(distinct.size, -np.inf)
+    np.maximum.at(top, inverse, total)
+    return first, top + np.log(np.bincount(inverse, np.exp(total - top[inverse]), distinct.size))
+
+
+class _Trellis:
+    """Viterbi and forward passes of the trigram model over readings, the state being the last two characters.
+
+    ``prev``, ``cur`` (code points, -1 for none), ``best``, ``total`` and ``node`` (the path's last node in
+    ``chars``/``parents``, to read the best path back) hold one entry per state.
+    """
+
+    def __init__(self, context: str):
+        codes = [ord(c) for c in context[-2:]]
+        self.chars: list[str] = []
+        self.parents: list[int] = []
+        node = -1
+        for c in context[-2:]:
+            self.chars.append(c)
+            self.parents.append(node)
+            node = len(self.chars) - 1
+        self.roots = len(self.chars)
+        self.prev = np.array([codes[-2] if len(codes) == 2 else -1], np.int64)
+        self.cur = np.array([codes[-1] if codes else -1], np.int64)
+        self.best = self.total = np.zeros(1)
+        self.node = np.array([node], np.int64)
+
+    def state(self) -> tuple[np.ndarray, ...]:
+        return self.prev, self.cur, self.best, self.total, self.node
+
+    def step(self, position: tuple[str, ...], gain: np.ndarray | float, prior: float = 0.0) -> None:
+        """Read one more character, one of ``position``'s options."""
+        model = default_model()
+        options = _codes(position)
+        prev, cur = self.prev[:, None], self.cur[:, None]
+        if cur[0, 0] < 0:  # no context at all: the first character of a text
+            logp = np.broadcast_to(model.unigram_logp_array(options)[None, :], (self.cur.size, options.size))
+        else:
+            logp = model.logp3_array(np.broadcast_to(prev, (prev.size, options.size)),
+                                     np.broadcast_to(cur, (cur.size, options.size)),
+                                     np.broadcast_to(options[None, :], (cur.size, options.size)))
+        best = (self.best[:, None] + logp + gain + prior).reshape(-1)
+        total = (self.total[:, None] + logp + gain + prior).reshape(-1)
+        came = np.repeat(np.arange(self.cur.size), options.size)
+        self._merge(np.repeat(self.cur, options.size), np.tile(options, self.cur.size), best, total,
+                    self.node[came], np.tile(np.arange(options.size), self.cur.size), position)
+
+    def _merge(self, prev, cur, best, total, parent, option, position) -> None:
+        """Keep one state per (prev, cur): its best path, and the sum over all paths into it; of those, the
+        states that hold some weight (``STATE_MARGIN``, ``MAX_STATES``)."""
+        first, total = _grouped(prev, cur, best, total)
+        kept = np.flatnonzero(total >= total.max() - STATE_MARGIN)
+        if kept.size > MAX_STATES:
+            kept = kept[np.argsort(-total[kept], kind="stable")[:MAX_STATES]]
+        first, self.total = first[kept], total[kept]
+        self.prev, self.cur, self.best = prev[first], cur[first], best[first]
+        start = len(self.chars)
+        self.chars.extend(position[k] for k in option[first].tolist())
+        self.parents.extend(parent[first].tolist())
+        self.node = np.arange(start, start + first.size)
+
+    def join(self, branches: list[tuple[np.ndarray, ...]]) -> None:
+        """Merge the states that several ways reached (``state()`` of each)."""
+        prev, cur, best, total, node = (np.concatenate(parts) for parts in zip(*branches))
+        first, self.total = _grouped(prev, cur, best, total)
+        self.prev, self.cur, self.best, self.node = prev[first], cur[first], best[first], node[first]
+
+    def restore(self, state: tuple[np.ndarray, ...]) -> None:
+        self.prev, self.cur, self.best, self.total, self.node = state
+
+    def reading(self) -> str:
+        """The best path's characters after the context."""
+        node, chars = int(self.node[int(self.best.argmax())]), []
+        while node >= self.roots:
+            chars.append(self.chars[node])
+            node = self.parents[node]
+        return "".join(reversed(chars))
+
+
 def _score(segments: list[Segment], before: str, after: str,
            emit: tuple[tuple[tuple[str, float], ...], str] = ((), "")) -> tuple[float, str, float]:
     """(best score, best reading, log of the summed probability of every reading) of a run's pieces between
-    two known characters: Viterbi and forward passes over each piece's ways, the states between pieces
-    being the characters a piece may end with."""
-    model = default_model()
-    options: tuple[str, ...] = (before,) if before else ()
-    best = total = np.zeros(1)
-    backs = []  # per piece: for each state, (way, index in its last position), and each way's pointers
+    the known characters ``before`` (up to two) and ``after``: Viterbi and forward passes over each piece's
+    ways with the trigram model, the states between pieces being the last two characters read."""
+    trellis = _Trellis(before)
     for ways in segments:
-        ends = []
+        entry, branches = trellis.state(), []
         for prior, positions in ways:
-            b, t, previous, pointers = best + prior, total + prior, options, []
-            for raw in positions:
+            trellis.restore(entry)
+            for k, raw in enumerate(positions):
                 position = _commonest(raw)
-                gain = _gain(position, *emit)
-                if not previous:  # the first character of a text: no context
-                    b = t = model.unigram_logp_array(_codes(position)) + prior + gain
-                    pointers.append(None)
-                else:
-                    matrix = _transitions(previous, position)
-                    through = b[:, None] + matrix
-                    pointers.append(through.argmax(axis=0))
-                    b = through.max(axis=0) + gain
-                    t = _logsumexp(t[:, None] + matrix, 0) + gain
-                previous = position
-            ends.append((previous, b, t, pointers))
-        if len(ends) == 1:
-            options, best, total = ends[0][0], ends[0][1], ends[0][2]
-            chosen = [(0, i) for i in range(len(options))]
-        else:  # the states: each character some way ends with, at its best way and summed over the ways
-            codes = np.concatenate([_codes(last) for last, *_ in ends])
-            bests = np.concatenate([np.broadcast_to(b, len(last)) for last, b, _, _ in ends])
-            totals = np.concatenate([np.broadcast_to(t, len(last)) for last, _, t, _ in ends])
-            way = np.concatenate([np.full(len(last), w) for w, (last, *_) in enumerate(ends)])
-            index = np.concatenate([np.arange(len(last)) for last, *_ in ends])
-            distinct, inverse = np.unique(codes, return_inverse=True)
-            order = np.lexsort((-bests, inverse))  # per state, its best way first
-            first = order[np.searchsorted(inverse[order], np.arange(distinct.size))]
-            options = tuple(map(chr, distinct.tolist()))
-            best = bests[first]
-            top = np.full(distinct.size, -np.inf)
-            np.maximum.at(top, inverse, totals)
-            total = top + np.log(np.bincount(inverse, np.exp(totals - top[inverse]), distinct.size))
-            chosen = list(zip(way[first].tolist(), index[first].tolist()))
-        backs.append((chosen, [(positions, pointers) for (_, positions), (_, _, _, pointers) in zip(ways, ends)]))
-    if after:
-        matrix = _transitions(options, (after,))[:, 0]
-        best, total = best + matrix, total + matrix
-    state = int(best.argmax())
-    reading = []
-    for chosen, ways in reversed(backs):
-        w, i = chosen[state]
-        positions, pointers = ways[w]
-        chars = []
-        for raw, pointer in zip(reversed(positions), reversed(pointers)):
-            chars.append(_commonest(raw)[i])
-            if pointer is not None:
-                i = int(pointer[i])
-        reading.extend(chars)
-        state = i
-    return float(best.max()), "".join(reversed(reading)), float(_logsumexp(total, 0))
+                trellis.step(position, _gain(position, *emit), prior if k == 0 else 0.0)
+            branches.append(trellis.state())
+        if len(branches) > 1:
+            trellis.join(branches)
+    if after:  # the best reading is the best path into the known character that follows, read back from it
+        trellis.step((after,), 0.0)
+        return float(trellis.best.max()), trellis.reading()[:-1], float(_logsumexp(trellis.total, 0))
+    return float(trellis.best.max()), trellis.reading(), float(_logsumexp(trellis.total, 0))
+
+
+WAY_MARGIN = 12.0  # nats: a way whose own reading is this much less likely than the best way's carries no weight
+# States of the trellis whose summed weight is this far below the best state's carry no weight (e^-20); and
+# at most this many are kept, the heaviest (two unknown characters in a row make 60 x 60 states).
+STATE_MARGIN = 15.0
+MAX_STATES = 32
+
+
+def _likely(ways: Segment) -> Segment:
+    """The ways of a piece worth reading: those whose best reading on its own (unigram of its first character,
+    bigrams inside) is within ``WAY_MARGIN`` of the best way's. Context moves a way by far less."""
+    if len(ways) <= 1:
+        return ways
+    model = default_model()
+    scores = []
+    for prior, positions in ways:
+        options = [_commonest(p) for p in positions]
+        best = model.unigram_logp_array(_codes(options[0]))
+        for left, right in zip(options, options[1:]):
+            best = (best[:, None] + _transitions(left, right)).max(axis=0)
+        scores.append(prior + float(best.max()))
+    top = max(scores)
+    return tuple(way for way, score in zip(ways, scores) if score >= top - WAY_MARGIN)
 
 
 SCRIPT_WINDOW = 300  # characters either side of a span that tell its script
@@ -499,7 +568,7 @@ def _decide(text: str, start: int, hypotheses: list[Hypothesis], mechanism: str,
     """
     if not hypotheses:
         return None
-    end = max(h.end for h in hypotheses)
+    end = _compared_end(text, start, hypotheses)
     before = _before(text, start)
     after = _context_after(text, end)
     annotation = READING_AFTER.match(text, end)
@@ -508,6 +577,8 @@ def _decide(text: str, start: int, hypotheses: list[Hypothesis], mechanism: str,
     for h in hypotheses:
         if h.suffix and h.end < end:
             continue  # a straddled character's annotation must close the compared text
+        if h.end > end:  # the text as it stands, compared only as far as the others
+            h = Hypothesis(h.segments[:end - start], end, h.prior, h.suffix, h.as_is)
         segments = h.segments + _fixed(text[h.end:end])
         if annotation and not h.suffix:
             segments = _read_as(segments, annotation.group(1))
@@ -531,6 +602,24 @@ def _decide(text: str, start: int, hypotheses: list[Hypothesis], mechanism: str,
     return Repair(start, winner.end, reading, mechanism, confidence, "repaired", f"{choices} candidates")
 
 
+def _compared_end(text: str, start: int, hypotheses: list[Hypothesis]) -> int:
+    """How far the hypotheses of a span are compared: every one reads on, as the text stands, to the furthest
+    end; but once each has read two characters of the text as it stands, the trigram model scores what follows
+    alike for all, so the comparison stops there (where no annotation follows), which is exact and far cheaper
+    than reading on to the end of a long run of the text as it stands."""
+    end = max(h.end for h in hypotheses)
+    settled = start + 1
+    for h in hypotheses:
+        # the text as it stands is fixed after its last "?"; a hypothesis after its own end
+        settled = max(settled, text.rfind("?", start, h.end) + 1 if h.as_is else h.end)
+    while (question := text.rfind("?", settled, settled + 2)) >= 0:  # a "?" read as it stands may be anything
+        settled = question + 1
+    cut = settled + 2
+    while cut < end and READING_AFTER.match(text, cut):
+        cut += 1
+    return min(cut, end)
+
+
 def _context_after(text: str, end: int) -> str:
     """The character that follows a span, past an annotation that follows it; "" at a line end or for ASCII."""
     annotation = READING_CLOSED.match(text, end)
@@ -550,16 +639,21 @@ def _run_hypotheses(lead: int, runs: list[Run], prefix: list[Segment], annotated
     return found
 
 
-def _before(text: str, start: int) -> str:
-    """The character before ``start``, past an annotation that ends there ("" if it is not a GBK character)."""
-    annotation = READING_BEFORE.search(text, max(0, start - 12), start)
-    at = annotation.start() if annotation else start
-    return text[at - 1] if at and _gbk(text[at - 1]) else ""
+def _before(text: str, start: int, count: int = 2) -> str:
+    """The (up to ``count``) GBK characters before ``start``, each past an annotation that ends there."""
+    found, at = "", start
+    while len(found) < count:
+        annotation = READING_BEFORE.search(text, max(0, at - 12), at)
+        at = annotation.start() if annotation else at
+        if not at or not _gbk(text[at - 1]):
+            break
+        found, at = text[at - 1] + found, at - 1
+    return found
 
 
 def _straddled(text: str, match: re.Match, annotated: Annotated, min_confidence: float) -> Repair | None:
     start = match.start()
-    previous = _gbk(_before(text, start) or " ")
+    previous = _gbk(_before(text, start, 1) or " ")
     reading = match.group("reading")
     if previous is None or not readings_exist(reading):
         return None
@@ -588,6 +682,43 @@ def _punctuation(text: str, match: re.Match, annotated: Annotated, min_confidenc
     if repair is None and sign:
         return _unrepaired(text, start, match.end(), "punctuation-pass", "no candidate reading decodes as GBK")
     return repair
+
+
+PLAUSIBLE_LOGP = -9.0  # mean log-probability per character of text that reads as it stands (garbage: below -11)
+
+
+def _bare_sign(text: str, match: re.Match, annotated: Annotated, min_confidence: float) -> Repair | None:
+    """An ASCII sign between non-ASCII characters whose decoder dropped the lead byte before it: the character
+    before the sign ends in A3 and vanished, the run after it is one byte out of step. Tried only where the
+    text after the sign does not read as it stands (a sign the site meant is the common case)."""
+    start, end = match.span()
+    following = _plain_after(text, end)
+    if len(following) < 3 or default_model().text_logp(following, text[start - 1]) / len(following) > PLAUSIBLE_LOGP:
+        return None
+    wide = SIGN_BYTES[match.group("bare")]
+    hypotheses = _run_hypotheses(wide[1], _runs(text, end, annotated), [((0.0, (_ending_in(wide[0]),)),)], annotated)
+    if not hypotheses:
+        return None
+    limit = _run_end(text, end)
+    as_is = _fixed(WIDE_SIGN[match.group("bare")] + text[end:limit])
+    hypotheses.append(Hypothesis(as_is, limit, as_is=True))
+    return _decide(text, start, hypotheses, "punctuation-pass", min_confidence)
+
+
+def _plain_after(text: str, pos: int, count: int = 6) -> str:
+    """Up to ``count`` non-ASCII characters from ``pos``, past the annotations between them, up to the first
+    other ASCII character."""
+    chars, at = [], pos
+    while at < len(text) and len(chars) < count:
+        annotation = READING_AFTER.match(text, at)
+        if annotation:
+            at = annotation.end()
+            continue
+        if text[at] < "\x80":
+            break
+        chars.append(text[at])
+        at += 1
+    return "".join(chars)
 
 
 def _run_end(text: str, pos: int) -> int:
@@ -633,6 +764,8 @@ def find_repairs(text: str, annotated: Annotated, min_confidence: float) -> list
             continue
         if match.group("indent"):
             repair = _indentation(text, match, annotated, min_confidence)
+        elif match.group("bare"):
+            repair = _bare_sign(text, match, annotated, min_confidence)
         elif match.group("reading"):
             repair = _straddled(text, match, annotated, min_confidence)
         else:
