@@ -39,3 +39,11 @@ rule all:
     input:
         "results/published/LATEST",
         "results/report/funnel.svg",
+
+
+onsuccess:
+    from jianghua.runner import run_summary
+
+    # the figures of every stage's current jobs: one log per shard, or the corpus job's
+    print(run_summary(dict.fromkeys(f"results/logs/{s.name}.log" if s.scope == "corpus" else
+                                    f"results/logs/{s.name}/{shard}.log" for s in registry.TABLE_STAGES for shard in SHARDS)))

@@ -1,40 +1,36 @@
 # Config, shards, and the helpers each rule file derives its rule with: what a stage reads, writes, is
 # configured by and depends on is declared once, in workflow/jianghua/registry.py.
-import hashlib
 import json
 import shlex
 
 from jianghua import registry
 from jianghua.config import validate_config
-from jianghua.inputs import shard_count, shard_of, walk
+from jianghua.inputs import shard_plan
 
 validate_config(config)
 
 INPUT_DIR = config["input_dir"]
-INPUT_ENTRIES = walk(INPUT_DIR)
-_STATS = [os.lstat(os.path.join(INPUT_DIR, entry)) for entry in INPUT_ENTRIES]  # links are never followed
-SHARDS = [f"{i:03d}" for i in range(shard_count(config["shards"], config["shard_megabytes"],
-                                                 [stat.st_size for stat in _STATS]))]
-# the config as the stages see it: "shards: auto" resolved to the count
-RESOLVED = dict(config, shards=len(SHARDS))
 # The input files are not declared as inputs: at every scheduling round Snakemake sizes each input of every
 # ready job, and a million files make that minutes of idle cores. Instead, a digest of the lstat facts
 # (name, size, mtime) of a shard's entries is a parameter of its decode job, so that a changed, added or
 # removed file (or link, or a name Snakemake would read as a wildcard) reruns exactly its shard. The decode
-# job lists the folder itself and rejects what must be rejected.
-_DIGEST_BY_SHARD = {shard: hashlib.sha256() for shard in SHARDS}
-_ENTRIES_BY_SHARD = {shard: 0 for shard in SHARDS}
-for _entry, _stat in zip(INPUT_ENTRIES, _STATS):
-    _shard = SHARDS[shard_of(_entry, len(SHARDS))]
-    _ENTRIES_BY_SHARD[_shard] += 1
-    _DIGEST_BY_SHARD[_shard].update(f"{_entry}\0{_stat.st_size}\0{_stat.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+# job lists the folder itself and rejects what must be rejected. A cluster job reads the main process's plan.
+PLAN = shard_plan(INPUT_DIR, config["shards"], config["shard_megabytes"], ".snakemake/jianghua/shard-plan.json",
+                  reuse=not workflow.is_main_process)
+SHARDS = [f"{i:03d}" for i in range(len(PLAN["entries"]))]
+# what a job asks of the machine or the cluster (config "resources"): not a setting of any stage
+THREADS = config["resources"]["threads"]
+JOB_MEM_MB = config["resources"]["mem_mb"]
+# the config as the stages see it: "shards: auto" resolved to the count; what jobs ask of the machine shapes
+# no output, so it is not hashed into the version
+RESOLVED = {key: value for key, value in dict(config, shards=len(SHARDS)).items() if key != "resources"}
 # validation checks per shard that every entry became a source or a reject
-ENTRIES_PER_SHARD = ",".join(str(_ENTRIES_BY_SHARD[shard]) for shard in SHARDS)
+ENTRIES_PER_SHARD = ",".join(map(str, PLAN["entries"]))
 
 
 def shard_entries(wildcards):
     """Digest of the lstat facts of the shard's input entries."""
-    return _DIGEST_BY_SHARD[wildcards.shard].hexdigest()[:16]
+    return PLAN["digests"][int(wildcards.shard)]
 
 
 def table_path(table, shard="{shard}"):
@@ -103,9 +99,18 @@ def io_args(wildcards, input, output):
 
 
 # the command of every job: the stage named like the rule, with the job's settings and files
-STAGE_SHELL = "jianghua run {rule} --settings {params.settings:q} {params.io} > {log} 2>&1"
+STAGE_SHELL = "POLARS_MAX_THREADS={threads} jianghua run {rule} --settings {params.settings:q} {params.io} > {log} 2>&1"
+
+
+# tiny jobs, run by the main process rather than a cluster job that waits its turn in the queue
+localrules:
+    resolved_config,
+    version,
+    publish,
+    latest,
 
 
 wildcard_constraints:
     shard=r"\d{3}",
+    version=r"[0-9a-f]{16}",
     table="|".join(registry.ALL_TABLES),

@@ -11,5 +11,8 @@ rule decode:
         settings=stage_settings("decode"),
         io=io_args,
         entries=shard_entries,  # reruns the shard when one of its files changes (see common.smk)
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["shard"],
     shell:
         STAGE_SHELL + " --shard {wildcards.shard}"

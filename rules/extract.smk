@@ -10,5 +10,8 @@ rule extract:
     params:
         settings=stage_settings("extract"),
         io=io_args,
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["shard"],
     shell:
         STAGE_SHELL + " --shard {wildcards.shard}"

@@ -10,5 +10,8 @@ rule normalize:
     params:
         settings=stage_settings("normalize"),
         io=io_args,
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["shard"],
     shell:
         STAGE_SHELL + " --shard {wildcards.shard}"

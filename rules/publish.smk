@@ -25,26 +25,80 @@ rule sort_table:
         settings=stage_settings("sort_table"),
         io=lambda wildcards, input, output: io_args(wildcards, {wildcards.table: input.table, "sources": input.sources},
                                                     output),
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["publish"],
     shell:
         STAGE_SHELL + " --table {wildcards.table}"
 
 
+# The version id (inputs, config, code, libraries) is known once decode is done; a checkpoint, so that the
+# version folder can be a declared output named by it.
+checkpoint version:
+    input:
+        code=[str(path) for path in registry.all_dependencies()],
+        sources=all_shards("sources"),
+        rejects=all_shards("rejects"),
+        config="results/config.json",
+    output:
+        version="results/version.json",
+    params:
+        settings=stage_settings("version"),
+        io=io_args,
+        libraries=json.dumps(registry.library_versions(), sort_keys=True),  # an upgrade makes another version
+    log:
+        "results/logs/publish/version.log",
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["publish"],
+    shell:
+        STAGE_SHELL
+
+
+def built_version(wildcards=None):
+    """The version folder the inputs make (read once the version checkpoint has run)."""
+    with open(checkpoints.version.get().output.version, encoding="utf-8") as handle:
+        return f"results/published/{json.load(handle)['version']}"
+
+
+# Gates on the validation results and builds the version folder; a failed gate builds nothing and leaves
+# LATEST, which another rule writes, on the version readers already have.
 rule publish:
     input:
         code=depends("publish"),
         sorted=expand("results/publish/{table}", table=registry.ALL_TABLES),
-        sources=all_shards("sources"),
-        rejects=all_shards("rejects"),
         validation=expand("results/validation/{table}.json", table=registry.ALL_TABLES),
-        config="results/config.json",
+        version="results/version.json",
     output:
-        latest="results/published/LATEST",
+        version=directory("results/published/{version}"),
     log:
-        "results/logs/publish/publish.log",
+        "results/logs/publish/publish-{version}.log",
     benchmark:
-        "results/benchmarks/publish/publish.tsv"
+        "results/benchmarks/publish/publish-{version}.tsv"
     params:
         settings=stage_settings("publish"),
         io=io_args,
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["publish"],
+    shell:
+        STAGE_SHELL
+
+
+rule latest:
+    input:
+        code=depends("latest"),
+        version=built_version,
+    output:
+        latest="results/published/LATEST",
+        history="results/published/HISTORY",
+    params:
+        settings=stage_settings("latest"),
+        io=io_args,
+    log:
+        "results/logs/publish/latest.log",
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["publish"],
     shell:
         STAGE_SHELL

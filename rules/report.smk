@@ -16,5 +16,8 @@ rule report:
     params:
         settings=stage_settings("report"),
         io=io_args,
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["corpus"],
     shell:
         STAGE_SHELL

@@ -10,5 +10,8 @@ rule segment:
     params:
         settings=stage_settings("segment"),
         io=io_args,
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["shard"],
     shell:
         STAGE_SHELL + " --shard {wildcards.shard}"

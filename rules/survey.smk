@@ -10,5 +10,8 @@ checkpoint survey:
     params:
         settings=stage_settings("survey"),
         io=io_args,
+    threads: THREADS
+    resources:
+        mem_mb=JOB_MEM_MB["corpus"],
     shell:
         STAGE_SHELL

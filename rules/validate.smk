@@ -17,6 +17,9 @@ for _stage, _tables in registry.STAGE_TABLES.items():
         params:
             settings=stage_settings("validate"),
             io=io_args,
+        threads: THREADS
+        resources:
+            mem_mb=JOB_MEM_MB["validate"],
         shell:
-            "jianghua run validate --settings {params.settings:q} {params.io}"
+            "POLARS_MAX_THREADS={threads} jianghua run validate --settings {params.settings:q} {params.io}"
             f" --entries-per-shard {ENTRIES_PER_SHARD} > {{log}} 2>&1"

@@ -61,3 +61,23 @@ def test_shards_auto_is_valid_other_words_are_not(config):
         validate_config({**config, "shards": "many"})
     with pytest.raises(ConfigError, match=r"key 'shard_megabytes': 0 is less than or equal to the minimum of 0"):
         validate_config({**config, "shard_megabytes": 0})
+
+
+def test_nested_overrides_typed_as_strings_are_read_as_the_schema_wants(config):
+    # what Snakemake makes of --config "publish={keep_versions: 5}" and --config "repair={min_margin: 2.5}"
+    typed = validate_config({**config, "publish": {**config["publish"], "keep_versions": "5"},
+                             "repair": {**config["repair"], "min_margin": "2.5"}})
+    assert typed["publish"]["keep_versions"] == 5 and typed["repair"]["min_margin"] == 2.5
+    assert validate_config({**config, "shards": "4"})["shards"] == 4
+    with pytest.raises(ConfigError, match=r"key 'publish.keep_versions': 'five' is not of type 'integer'\. It is: "):
+        validate_config({**config, "publish": {**config["publish"], "keep_versions": "five"}})
+    with pytest.raises(ConfigError, match=r"key 'shards': 'two' does not match .*Number of hash shards"):
+        validate_config({**config, "shards": "two"})
+
+
+def test_a_relative_input_dir_that_is_missing_names_the_working_directory(tmp_path, monkeypatch):
+    from jianghua.errors import InputError
+    from jianghua.inputs import walk
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=f"relative to the working directory {tmp_path}"):
+        walk("resources/sample/corpus")

@@ -125,3 +125,49 @@ def test_utf16_competes_only_in_the_byte_order_that_reads_as_text(encoding, shap
     data = TEXT.encode("utf-16-le")
     assert _utf16_shaped(data, encoding) is shaped
     assert not _utf16_shaped(TEXT.encode("gb18030")[:84], encoding)  # GBK bytes read as UTF-16
+
+
+def _stray(data: bytes, kind: str, at: float) -> bytes:
+    damaged = bytearray(data)
+    position = int(len(damaged) * at)
+    if kind == "flipped":
+        damaged[position] ^= 0x55
+    elif kind == "nul":
+        damaged[position] = 0
+    else:  # a cut download: the last bytes are missing
+        del damaged[-3:]
+    return bytes(damaged)
+
+
+@pytest.mark.parametrize("kind", ["flipped", "nul", "cut"])
+def test_a_stray_byte_costs_a_character_not_the_file(kind):
+    """Every sample file, in every encoding, with one stray byte: decoded in its own encoding, the damage
+    replaced by U+FFFD and counted, the rest of the text as it was."""
+    from difflib import SequenceMatcher
+    from conftest import SAMPLE
+
+    for path in sorted((SAMPLE / "corpus").glob("*.txt")):
+        clean = detect(path.read_bytes())
+        for at in (0.3, 0.7):
+            decoding = detect(_stray(path.read_bytes(), kind, at))
+            assert decoding.encoding.removesuffix("-sig") == clean.encoding.removesuffix("-sig"), (path.name, at)
+            changes = [op for op in SequenceMatcher(None, clean.text, decoding.text, autojunk=False).get_opcodes()
+                       if op[0] != "equal"]
+            assert len(changes) <= 3, (path.name, at)
+            assert decoding.replaced == decoding.text.count("\ufffd") - clean.text.count("\ufffd")
+            assert not decoding.replaced or "replaced by U+FFFD" in decoding.evidence
+
+
+def test_odd_length_utf16_keeps_all_but_its_lone_last_byte():
+    text = "各级党组织要坚持稳中求进，推动高质量发展。\n" * 5
+    decoding = detect(text.encode("utf-16-le") + b"\x4e")
+    assert (decoding.encoding, decoding.text, decoding.replaced) == ("utf-16-le", text + "\ufffd", 1)
+
+
+def test_file_names_that_are_not_utf8_are_kept_exactly(tmp_path):
+    name = os.fsdecode(b"\xd6\xd0\xce\xc4.txt")  # 中文 in GBK: not UTF-8
+    (tmp_path / name).write_text(TEXT, encoding="utf-8")
+    (tmp_path / "a\\b.txt").write_text(TEXT + "。", encoding="utf-8")
+    sources = decode_shard(tmp_path, walk(tmp_path), 1 << 20)["sources"].sort("path")
+    assert sources["path"].to_list() == ["\\xd6\\xd0\\xce\\xc4.txt", "a\\\\b.txt"]
+    assert sources["path_bytes"].to_list() == [b"\xd6\xd0\xce\xc4.txt", b"a\\b.txt"]

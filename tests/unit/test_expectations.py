@@ -33,7 +33,8 @@ def _breaker(table: str, expectation: str):
         return lambda f: {table: _first(f[table], column, f"{CAUGHT[check]}。")}
     enums = {"kind_known": "kind", "genre_known": "genre", "date_provenance_known": "date_provenance",
              "status_known": "status", "mechanism_known": "mechanism", "reason_known": "reason",
-             "encoding_known": "encoding", "marker_type_known": "marker_type", "operation_known": "operation"}
+             "encoding_known": "encoding", "marker_type_known": "marker_type", "operation_known": "operation",
+             "evidence_known": "evidence", "date_evidence_known": "date_evidence"}
     if expectation in enums:
         return lambda f: {table: _first(f[table], enums[expectation], "bogus")}
     simple = {

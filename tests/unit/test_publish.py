@@ -49,10 +49,20 @@ def staged(tmp_path, sample_frames):
     return (sorted_dirs, paths["sources"], paths["rejects"]), str(config), tmp_path / "published"
 
 
+def _publish(paths, validation, config, root, keep) -> str:
+    """The three steps the rules chain: the version id, the version folder (gated), LATEST and HISTORY."""
+    sorted_dirs, source_paths, reject_paths = paths
+    version = publish.version_id(tables.read("sources", source_paths), tables.read("rejects", reject_paths),
+                                 Path(config).read_text(encoding="utf-8"))
+    publish.build_version(Path(root) / version, version, sorted_dirs, validation)
+    publish.point_latest(root, version, keep)
+    return version
+
+
 def test_critical_failure_stops_publishing_and_writes_nothing(staged, tmp_path):
     paths, config, root = staged
     with pytest.raises(ValidationFailed) as info:
-        publish.publish(*paths, _results(tmp_path, broken="sentences"), config, root, keep=3)
+        _publish(paths, _results(tmp_path, broken="sentences"), config, root, keep=3)
     assert "table 'sentences': expectation 'check_slices_back'" in str(info.value)
     assert '"doc_id": "abc-01", "sentence_no": 3' in str(info.value)
     assert not root.exists()
@@ -60,9 +70,9 @@ def test_critical_failure_stops_publishing_and_writes_nothing(staged, tmp_path):
 
 def test_publish_writes_version_manifest_card_and_keeps_k(staged, tmp_path, sample_frames):
     paths, config, root = staged
-    first = publish.publish(*paths, _results(tmp_path), config, root, keep=2)
+    first = _publish(paths, _results(tmp_path), config, root, keep=2)
     assert (root / "LATEST").read_text().strip() == first
-    assert publish.publish(*paths, _results(tmp_path), config, root, keep=2) == first  # same inputs: same id
+    assert _publish(paths, _results(tmp_path), config, root, keep=2) == first  # same inputs: same id
     manifest = json.loads((root / first / "manifest.json").read_text(encoding="utf-8"))
     for sorted_dir in paths[0]:
         table = Path(sorted_dir).name
@@ -71,11 +81,21 @@ def test_publish_writes_version_manifest_card_and_keeps_k(staged, tmp_path, samp
         for part in parts:
             assert hashlib.sha256((root / first / part["path"]).read_bytes()).hexdigest() == part["sha256"]
     card = (root / first / "README.md").read_text(encoding="utf-8")
-    assert "sections: no_numbering_gaps" in card
+    front, body = card.split("---\n")[1:3]
+    assert "language:\n- zh\n" in front and "- config_name: documents\n  data_files: \"documents/*.parquet\"" in front
+    assert "size_categories:\n- n<1K\n" in front
+    documents = sample_frames["documents"].height
+    assert f"{documents:,} documents" in body and "## Limitations" in body and "## Citation" in body
+    assert "sections: no_numbering_gaps" in body  # the warning, with how many rows failed it
+    assert manifest["tables"]["sources"]["tallies"]["encoding"] == dict(
+        sorted(sample_frames["sources"]["encoding"].value_counts().rows(), key=lambda vc: (-vc[1], vc[0])))
+    flagged = sample_frames["repairs"].filter(pl.col("status") == "flagged")["source_id"].unique()
+    named = sample_frames["sources"].filter(pl.col("source_id").is_in(flagged.implode()))["path"]
+    assert named.len() and all(f"- `{path}`" in body for path in named)
     versions = [first]
     for shards in (3, 4):
         (tmp_path / "config.json").write_text(json.dumps({"shards": shards}), encoding="utf-8")
-        versions.append(publish.publish(*paths, _results(tmp_path), config, root, keep=2))
+        versions.append(_publish(paths, _results(tmp_path), config, root, keep=2))
     assert len(set(versions)) == 3
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == sorted(versions[1:])
     assert (root / "HISTORY").read_text().split() == versions[1:]
@@ -114,3 +134,14 @@ def test_the_code_fingerprint_follows_every_schema_and_suite(tmp_path, monkeypat
     target = copy / edited
     target.write_text(target.read_text(encoding="utf-8").replace('"', ' "', 1), encoding="utf-8")
     assert publish.code_fingerprint() != before
+
+
+def test_the_version_follows_the_corpus_not_where_it_lies(sample_frames, monkeypatch):
+    from jianghua import registry
+    sources, rejects = sample_frames["sources"], sample_frames["rejects"]
+    here = publish.version_id(sources, rejects, json.dumps({"input_dir": "/srv/corpus", "shards": 2}))
+    assert publish.version_id(sources, rejects, json.dumps({"input_dir": "/mnt/copy", "shards": 2})) == here
+    renamed = sources.with_columns(pl.col("path").str.replace(r"^", "moved/"))
+    assert publish.version_id(renamed, rejects, json.dumps({"input_dir": "/srv/corpus", "shards": 2})) != here
+    monkeypatch.setattr(registry, "library_versions", lambda: {"polars": "0.0.1"})
+    assert publish.version_id(sources, rejects, json.dumps({"input_dir": "/srv/corpus", "shards": 2})) != here

@@ -2,10 +2,11 @@ import bisect
 
 import numpy as np
 import polars as pl
+import pytest
 
 from jianghua.stages.segment import segment_frame, split_documents
 from jianghua.text.offsets import source_offsets
-from jianghua.text.outline import MARKERS, marker_at, number_of
+from jianghua.text.outline import MARKERS, chinese_numeral, compilation_part, marker_at, number_of, year_of
 
 
 def frames_for(text: str) -> dict[str, pl.DataFrame]:
@@ -16,24 +17,43 @@ def frames_for(text: str) -> dict[str, pl.DataFrame]:
 
 
 def test_numbers():
-    assert [number_of(t) for t in ["一", "十", "十二", "二十", "3", "③", "两"]] == [1, 10, 12, 20, 3, 3, 2]
+    assert [number_of(t) for t in ["一", "十", "十二", "二十", "二十三", "3", "③", "两", "首先", "其次"]] == \
+        [1, 10, 12, 20, 23, 3, 3, 2, 1, 2]
+    # digits side by side are a date or a name, not a number
+    assert [number_of(t) for t in ["五四", "七一", "十三五", "十十", ""]] == [None] * 5
+    assert [chinese_numeral(n) for n in (4, 10, 12, 20, 35)] == ["四", "十", "十二", "二十", "三十五"]
+    assert [year_of(t) for t in ("2021", "一九四九", "二〇〇八", "二〇二")] == [2021, 1949, 2008, None]
+
+
+@pytest.mark.parametrize("line, part", [
+    ("第3篇 在团员大会上的发言", (3, "在团员大会上的发言")), ("第一篇：调研报告", (1, "调研报告")),
+    ("【范例二】", (2, "")), ("范文1：教师节讲话", (1, "教师节讲话")), ("篇四 读书心得", (4, "读书心得")),
+    ("青年干部读书笔记篇一", (1, "青年干部读书笔记")), ("表态发言（篇2）", (2, "表态发言")),
+    ("工作总结四篇1", None), ("读书心得体会（精选9篇）", None), ("上一篇：某某讲话", None), ("第一，提高认识", None),
+])
+def test_compilation_parts(line, part):
+    assert compilation_part(line) == part
+
+
+def sections_of(text: str, columns=("marker", "level", "heading")) -> list[tuple]:
+    return frames_for(text)["sections"].select(*columns).rows()
 
 
 def test_compilation_split_with_repeated_titles():
     text = "第1篇 在甲会议上的讲话\n同志们：\n正文一。\n第2篇 在乙会议上的讲话\n在乙会议上的讲话\n正文二。"
     docs = split_documents(text)
-    assert [d.title for d in docs] == ["在甲会议上的讲话", "在乙会议上的讲话"]
-    assert [text[d.body_start:d.end] for d in docs] == ["同志们：\n正文一。\n", "正文二。"]
+    assert [d.head.title for d in docs] == ["在甲会议上的讲话", "在乙会议上的讲话"]
+    assert [text[d.head.body_start:d.end] for d in docs] == ["同志们：\n正文一。\n", "正文二。"]
 
 
 def test_title_derived_from_first_sentence_past_salutation():
-    docs = split_documents("同志们：\n今天我们召开会议，研究部署工作。下面讲三点意见。")
-    assert docs[0].title == "今天我们召开会议，研究部署工作。" and docs[0].title_derived
+    [doc] = split_documents("同志们：\n今天我们召开会议，研究部署工作。下面讲三点意见。")
+    assert doc.head.title == "今天我们召开会议，研究部署工作。" and doc.head.title_derived
 
 
-def test_levels_follow_order_of_appearance_and_gaps():
+def test_levels_and_parents_follow_the_outline_and_gaps_are_flagged():
     text = ("标题\n一、加强领导\n（一）统一思想。正文。\n（二）明确责任。正文。\n三、狠抓落实\n"
-            "（一）强化督查。一是定期通报。二是严肃问责。")
+            "（一）强化督查。正文。\n一是定期通报。正文。\n二是严肃问责。正文。")
     f = frames_for(text)
     sections = f["sections"].select("marker", "level", "number", "heading", "gap", "parent_id").rows()
     assert [(m, lvl, n, h, g) for m, lvl, n, h, g, _ in sections] == [
@@ -50,11 +70,96 @@ def test_levels_are_per_document_not_a_fixed_table():
     assert f["sections"].select("marker_type", "level").rows() == [("cn-paren", 1), ("arabic-dot", 2), ("cn-paren", 1)]
 
 
-def test_run_in_headings_only_without_numbered_top_level():
+def test_an_inline_list_ahead_of_the_outline_is_the_paragraphs_items():
+    text = ("在全区作风建设大会上的讲话\n同志们：\n这次会议的任务，一是通报情况，二是部署工作，三是提出要求。\n"
+            "一、正视问题\n正文。\n二、压实责任\n要做到：一要带头，二要从严。正文。")
+    assert sections_of(text) == [("一、", 1, "正视问题"), ("二、", 1, "压实责任")]
+
+
+def test_the_outline_decides_levels_not_the_first_marker():
+    # a numbered list ahead of the outline stays below it
+    text = "标题\n1、会前学习文件\n2、会上交流发言\n一、总体要求\n正文。\n（一）目标。正文。\n二、主要任务\n（一）任务。正文。"
+    assert [m for m, level, _ in sections_of(text) if level == 1] == ["一、", "二、"]
+    # 第一， nests （一） when its sections hold them, and （一） nests 第一， the other way round
+    text = "标题\n第一，提高站位\n（一）学习。正文。\n（二）宣传。正文。\n第二，狠抓落实\n（一）督查。正文。"
+    assert [(m, level) for m, level, _ in sections_of(text)] == [
+        ("第一，", 1), ("（一）", 2), ("（二）", 2), ("第二，", 1), ("（一）", 2)]
+    text = "标题\n（一）提高站位\n第一，学习。正文。\n第二，宣传。正文。\n（二）狠抓落实\n第一，督查。正文。"
+    assert [(m, level) for m, level, _ in sections_of(text)] == [
+        ("（一）", 1), ("第一，", 2), ("第二，", 2), ("（二）", 1), ("第一，", 2)]
+
+
+def test_numbered_items_under_a_heading_are_not_first_level():
+    text = ("标题\n一、基本情况\n全年完成以下工作：\n（1）新建道路十二公里；\n（2）改造老旧小区九个；\n"
+            "二、存在问题\n（1）资金保障\n缺口较大。正文。\n（2）人才支撑\n引进不足。正文。")
+    # items that end like a list's are the paragraph's; short headings under a heading are its sections
+    assert [(m, level) for m, level, _ in sections_of(text)] == [("一、", 1), ("二、", 1), ("（1）", 2), ("（2）", 2)]
+
+
+def test_numbered_sentences_are_a_list_and_a_numbered_outline_is_an_outline():
+    text = ("标题\n1、支部每月召开一次党员大会，传达上级精神，研究支部工作，并认真做好会议记录。\n"
+            "2、党小组每月开展一次组织生活，交流思想、查摆问题、开展批评与自我批评，形成记录。")
+    assert sections_of(text) == []
+    text = "标题\n1.强化组织领导\n各单位要成立专班。正文。\n2.完善工作机制\n建立周调度制度。正文。"
+    assert sections_of(text) == [("1.", 1, "强化组织领导"), ("2.", 1, "完善工作机制")]
+
+
+def test_markers_past_the_ascii_that_forums_glue_in_front():
+    text = "标题\n; k. Q' z9 B) （一）项目建设\n正文。\n& t) W2 u$ （二）招商引资\n正文。"
+    assert sections_of(text) == [("（一）", 1, "项目建设"), ("（二）", 1, "招商引资")]
+
+
+def test_a_speech_on_one_line_has_its_headings_after_sentences():
+    text = ("在全市金融工作会议上的讲话同志们：今天召开全市金融工作会议，主要任务是总结上半年工作，部署下半年任务。"
+            "我讲两点意见。一、认清形势把握机遇当前金融运行平稳。"
+            "（一）存款稳步增长（二）贷款结构优化下半年要继续努力。二、突出重点抓好落实要做好三件事。")
+    assert sections_of(text) == [("一、", 1, "认清形势把握机遇当前金融运行平稳"), ("（一）", 2, "存款稳步增长"),
+                                 ("（二）", 2, "贷款结构优化下半年要继续努力"), ("二、", 1, "突出重点抓好落实要做好三件事")]
+
+
+def test_a_heading_glued_to_the_one_before_continues_its_sequence():
+    text = ("在全镇农业工作会议上的讲话同志们：今天召开全镇农业工作会议，总结去年工作成绩，研判眼下形势，部署全年农业农村工作。一、稳定粮食生产今年要确保面积不减。"
+            "（一）抓好春播（二）抓好夏管二、发展特色产业要做大做强优势产业，统一、规范地推进。")
+    assert sections_of(text) == [("一、", 1, "稳定粮食生产今年要确保面积不减"), ("（一）", 2, "抓好春播"),
+                                 ("（二）", 2, "抓好夏管"), ("二、", 1, "发展特色产业要做大做强优势产业，统一、规范地推进")]
+
+
+def test_the_first_point_written_after_its_announcement_opens_the_outline():
+    text = "标题\n我主要讲两个问题：第一，关于项目建设。项目是发展的生命线。\n第二，关于营商环境。环境就是生产力。"
+    assert sections_of(text) == [("第一，", 1, "关于项目建设"), ("第二，", 1, "关于营商环境")]
+
+
+def test_a_table_of_contents_is_no_outline():
+    text = ("标题\n本文分三部分：\n（一）为什么学\n（二）学什么\n（三）怎样学\n（一）为什么学。学习是立身之本。正文。\n"
+            "（二）学什么。要学理论。正文。")
+    assert sections_of(text, ("marker", "heading", "start")) == [
+        ("（一）", "为什么学", text.index("（一）为什么学。")), ("（二）", "学什么", text.index("（二）学什么。"))]
+
+
+def test_ordinal_words_open_sections():
+    text = "标题\n首先，要提高政治站位\n正文。\n其次，要压实工作责任\n正文。"
+    assert sections_of(text, ("marker_type", "number", "heading")) == [
+        ("cn-sequence", 1, "要提高政治站位"), ("cn-sequence", 2, "要压实工作责任")]
+
+
+def test_unnumbered_heading_lines_between_paragraphs():
+    body = "本年度各项工作稳步推进，" * 10 + "成效明显。"
+    text = f"工作报告\n各位代表：\n现在我作报告。\n过去一年的工作\n{body}\n今年的主要任务\n{body}"
+    assert sections_of(text, ("marker_type", "level", "heading")) == [
+        ("unnumbered", 1, "过去一年的工作"), ("unnumbered", 1, "今年的主要任务")]
+
+
+def test_run_in_headings_need_parallel_siblings():
     text = "标题\n立足全局，明确方向。我们要做甲。我们要做乙。我们要做丙。\n真抓实干。我们要做丁。我们要做戊。我们要做己。"
-    f = frames_for(text)
-    assert f["sections"].select("marker_type", "heading").rows() == [("run-in", "立足全局，明确方向"),
-                                                                     ("run-in", "真抓实干")]
+    text = ("在座谈会上的发言\n同志们：\n今年以来，我们围绕中心工作，扎实推进各项任务。我们要做甲。我们要做乙。\n"
+            "立足全局，在谋划中明确方向。我们要做甲。我们要做乙。我们要做丙。\n"
+            "真抓实干，在落实中推动发展。我们要做丁。我们要做戊。我们要做己。")
+    assert sections_of(text, ("marker_type", "heading")) == [("run-in", "立足全局，在谋划中明确方向"),
+                                                            ("run-in", "真抓实干，在落实中推动发展")]
+    text = ("心得\n读书使我明白了很多道理，也让我认识到自己的不足之处。我要多读书。我要读好书。\n"
+            "读书使人明理。我要多读书。我要读好书。我要勤思考。\n"
+            "历史上，读书成才的人，数不胜数。我要多读书。我要读好书。我要勤思考。")
+    assert sections_of(text) == []
 
 
 def test_quote_aware_sentences():

@@ -67,6 +67,21 @@ def test_boilerplate_rules_are_named_uniquely_and_compile():
     assert all(re.compile(rx) for _, _, rx in rows)
 
 
+def test_formulation_lexicon_is_complete_and_sourced():
+    rows = read_tsv("formulations.tsv")
+    assert len(rows) >= 300 and all(len(row) == 8 for row in rows)
+    for canonical, kind, number, head, items, variants, scope, source in rows:
+        assert kind in ("numbered", "compound") and scope in ("any", "quoted", "name") and source, canonical
+        assert (number.isdigit() and head) if kind == "numbered" else not (number or head), canonical
+        assert canonical not in variants.split("|"), canonical
+    surfaces = [v for row in rows for v in (row[0], *filter(None, row[5].split("|")))]
+    assert len(surfaces) == len(set(surfaces)), "a surface form names two entries"
+
+
+def test_surnames_are_single_or_compound():
+    assert {len(row[0]) for row in read_tsv("surnames.tsv")} == {1, 2} and len(read_tsv("surnames.tsv")) >= 300
+
+
 def test_expectation_ids_are_unique_and_stable():
     for table in tables.ALL_TABLES:
         path = REPO / "schemas" / "expectations" / f"{table}.json"

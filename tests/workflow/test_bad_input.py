@@ -6,7 +6,7 @@ import shutil
 import polars as pl
 import pytest
 
-from jianghua.inputs import walk
+from jianghua.inputs import shown_path, walk
 
 from conftest import SAMPLE, snakemake
 
@@ -30,6 +30,12 @@ def test_hostile_folder(tmp_path):
     sentence = "各级党组织要坚持稳中求进，推动高质量发展；全市上下要强化责任落实。".encode("utf-8")
     (corpus / "one-line.txt").write_bytes(sentence * (50_000_000 // len(sentence)))  # 50 MB, no line break
     os.mkfifo(corpus / "pipe.txt")  # never read: a reader would block
+    (corpus / os.fsdecode(b"\xd6\xd0\xce\xc4.txt")).write_bytes(plain.read_bytes() + b"\n")  # a GBK name
+    damaged = bytearray((SAMPLE / "corpus" / "0003_plain.txt").read_bytes())  # GB18030
+    damaged[len(damaged) // 2] = 0xFF  # no GBK byte
+    (corpus / "flipped.txt").write_bytes(bytes(damaged))
+    (corpus / "stray-nul.txt").write_bytes("各级党组织要坚持稳中求进。\n".encode("utf-8") * 40 + b"\x00" + b"\n")
+    (corpus / "odd-utf16.txt").write_bytes("推动高质量发展。\n".encode("utf-16-le") * 30 + b"\x4e")
     locked = corpus / "locked.txt"
     locked.write_text("这份文件谁都不能读。\n", encoding="utf-8")
     locked.chmod(0)  # unreadable, except to root
@@ -41,7 +47,13 @@ def test_hostile_folder(tmp_path):
     root = work / "results" / "published"
     version = root / (root / "LATEST").read_text().strip()
     sources, rejects = pl.read_parquet(version / "sources"), pl.read_parquet(version / "rejects")
-    assert sorted(sources["path"].to_list() + rejects["path"].to_list()) == walk(corpus)
+    assert sorted(sources["path"].to_list() + rejects["path"].to_list()) == sorted(map(shown_path, walk(corpus)))
+    assert sorted(sources["path_bytes"].to_list() + rejects["path_bytes"].to_list()) == sorted(
+        os.fsencode(p) for p in walk(corpus))
+    assert sources.filter(path="\\xd6\\xd0\\xce\\xc4.txt")["path_bytes"].to_list() == [b"\xd6\xd0\xce\xc4.txt"]
+    replaced = dict(zip(sources["path"], sources["replaced"]))
+    assert replaced["flipped.txt"] >= 1 and replaced["stray-nul.txt"] == 1 and replaced["odd-utf16.txt"] == 1
+    assert sources.filter(path="flipped.txt")["encoding"].to_list() == ["gb18030"]
     unreadable = {} if os.geteuid() == 0 else {"locked.txt": "unreadable"}
     assert dict(zip(rejects["path"], rejects["reason"])) == {
         "nul.txt": "binary", "empty.txt": "empty", "scan.bin": "binary", "outside.txt": "outside-link",
@@ -69,3 +81,43 @@ def test_a_folder_of_100000_tiny_files(tmp_path):
     assert sources.height == 100_000 and pl.read_parquet(version / "rejects").height == 0
     assert sources["status"].unique().to_list() == ["ok"]
     assert pl.read_parquet(version / "documents").height == 100_000
+
+
+@pytest.mark.parametrize("files", [0, 1])
+def test_a_folder_of_one_file_or_none_publishes(tmp_path, files):
+    """With the default two shards, one file leaves a shard empty; no file leaves both empty."""
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for name in ["0000_plain.txt"][:files]:
+        shutil.copy(SAMPLE / "corpus" / name, corpus / name)
+    snakemake(tmp_path / "work", "--config", f"input_dir={corpus}")
+    root = tmp_path / "work" / "results" / "published"
+    version = root / (root / "LATEST").read_text().strip()
+    assert pl.read_parquet(version / "documents").height == files
+    assert ("This version is empty" in (version / "README.md").read_text(encoding="utf-8")) == (not files)
+
+
+def test_a_failed_gate_leaves_the_published_version_to_its_readers(tmp_path):
+    """A table broken between two runs fails a structural check: nothing new is published, and readers keep
+    the version they had, with LATEST and HISTORY untouched."""
+    import jianghua
+
+    corpus = tmp_path / "in"
+    shutil.copytree(SAMPLE / "corpus", corpus)
+    work, config = tmp_path / "work", ["--config", f"input_dir={corpus}", "shards=2"]
+    snakemake(work, *config)
+    root = work / "results" / "published"
+    first, history = (root / "LATEST").read_text(), (root / "HISTORY").read_text()
+    with open(corpus / "0000_plain.txt", "a", encoding="utf-8") as handle:
+        handle.write("同志们，让我们扎实推动各项工作落地见效！\n")
+    snakemake(work, *config, "--until", "extract")
+    for path in (work / "results" / "segment" / "sentences").glob("*.parquet"):  # a duplicated key
+        broken = pl.read_parquet(path)
+        pl.concat([broken, broken.head(1)]).write_parquet(path)
+    failed = snakemake(work, *config, check=False)
+    assert failed.returncode != 0
+    [log] = [p for p in (work / "results" / "logs" / "publish").glob("publish-*.log") if first.strip() not in p.name]
+    assert "table 'sentences': expectation 'keys_unique'" in log.read_text(encoding="utf-8")
+    assert (root / "LATEST").read_text() == first and (root / "HISTORY").read_text() == history
+    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == sorted(["LATEST", "HISTORY", first.strip()])
+    assert jianghua.load("documents", root=root).collect().height > 0

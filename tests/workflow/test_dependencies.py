@@ -54,8 +54,10 @@ def _expected_rules(path: Path) -> set[str]:
     rerun |= validated
     if changed or "sort_table" in direct:
         rerun.add("sort_table")
-    if rerun or "publish" in direct:
-        rerun.add("publish")
+    if path in registry.all_dependencies():  # the version id hashes every dependency
+        rerun.add("version")
+    if rerun:  # publish builds the version the checkpoint names: a dry run plans it only once it has run
+        rerun.add("latest")
     if validated or changed & set(registry.STAGES["report"].reads) or "report" in direct:
         rerun.add("report")
     return rerun

@@ -18,7 +18,8 @@ from jianghua.inputs import shard_of
 from conftest import REPO, SAMPLE, snakemake
 
 pytestmark = pytest.mark.slow
-EVIL_TITLE = "<script>alert(1)</script>在全市作风建设大会上的讲话"
+# markup inside a title (at its edges it would be stripped as forum noise, like any ASCII run of symbols)
+EVIL_TITLE = "在全市<script>alert作风建设大会上的讲话"
 
 
 def _jobs(result) -> dict[str, int]:
@@ -55,7 +56,7 @@ def test_report_holds_its_plots_and_escapes_titles(rebuilt, tmp_path):
         for plot in ("funnel.svg", "encodings.svg", "repairs.svg", "formulations.svg", "validation.svg"):
             assert plot in names and archive.read(names[plot]).startswith(b"<svg")
         page = archive.read(names["documents.html"]).decode("utf-8")
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;在全市作风建设大会上的讲话" in page
+    assert "在全市&lt;script&gt;alert作风建设大会上的讲话" in page
     assert "<script>" not in page
 
 

@@ -54,8 +54,15 @@ def reuse_freed_memory() -> None:
 def _parser() -> argparse.ArgumentParser:
     from jianghua.registry import STAGES
 
-    parser = argparse.ArgumentParser(prog="jianghua", description="raw scraped Chinese speeches -> clean, "
-                                     "traceable, validated parquet datasets (run by the Snakemake workflow)")
+    parser = argparse.ArgumentParser(
+        prog="jianghua", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Raw scraped Chinese speeches -> clean, traceable, validated parquet datasets.\n\n"
+                    "The pipeline is run by Snakemake from the repository root:\n"
+                    "  snakemake --cores 2 --config input_dir=/path/to/raw/files\n"
+                    "and read back in Python with jianghua.load(\"documents\"). These commands are what its jobs call.",
+        epilog="examples:\n"
+               "  jianghua sample /tmp/sample --files 100    write a generated corpus and its truth\n"
+               "  jianghua run decode --help                 the options of one job")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run one job of a stage, as jianghua/registry.py declares it")
@@ -66,9 +73,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="an input: a table and one of its shard files (repeat, in shard order), or another named file")
     p.add_argument("--out", dest="outputs", action="append", metavar="NAME=PATH",
                    help="an output: a table and the file to write, or another named file")
-    p.add_argument("--shard", type=int, help="the shard of a per-shard job")
+    p.add_argument("--shard", type=int, metavar="N", help="the shard number of a per-shard job (0-based)")
     p.add_argument("--table", help="the table of a per-table job (sort_table)")
-    p.add_argument("--entries-per-shard", type=_counts, help="input entries hashed to each shard, in shard order "
+    p.add_argument("--entries-per-shard", type=_counts, metavar="COUNTS", help="input entries hashed to each shard, in shard order "
                    "(validation checks that each became a source or a reject)")
 
     p = sub.add_parser("write-config", help="write the resolved config as canonical JSON")

@@ -19,9 +19,37 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "<top level>"
 
 
+def _coerce(value: Any, schema: Mapping[str, Any]) -> Any:
+    """``value`` with the strings the schema wants as numbers or booleans read as YAML scalars: Snakemake
+    passes the values inside a nested ``--config "publish={keep_versions: 5}"`` as strings."""
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        for key, item in value.items():
+            if key in properties:
+                value[key] = _coerce(item, properties[key])
+        return value
+    types = schema.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    if isinstance(value, str) and set(types) & {"integer", "number", "boolean"}:
+        try:
+            read = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+        fits = {"integer": isinstance(read, int) and not isinstance(read, bool),
+                "number": isinstance(read, (int, float)) and not isinstance(read, bool),
+                "boolean": isinstance(read, bool)}
+        if any(fits.get(t, False) for t in types):
+            return read
+    return value
+
+
 def validate_config(config: dict[str, Any], schema_path: Path = SCHEMA_PATH) -> dict[str, Any]:
-    """Validate ``config`` (with defaults already merged) and return it; raise ConfigError naming the key."""
+    """Validate ``config`` (with defaults already merged) and return it; raise ConfigError naming the key.
+
+    Strings where the schema wants a number or a boolean are read in place first (``config`` is Snakemake's
+    own dict), so that overrides work as users type them."""
     schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
+    _coerce(config, schema)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (list(e.absolute_path), e.message))
     if not errors:
@@ -36,7 +64,8 @@ def validate_config(config: dict[str, Any], schema_path: Path = SCHEMA_PATH) -> 
                 allowed = ", ".join(sorted(error.schema.get("properties", {})))
                 lines.append(f"unknown key '{name}': remove it or use one of: {allowed}")
         else:
-            lines.append(f"key '{where}': {error.message}; see its description in {schema_path.name}")
+            lines.append(f"key '{where}': {error.message}. It is: {error.schema.get('description', '')} "
+                         f"(see {schema_path.name})")
     raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
 
 

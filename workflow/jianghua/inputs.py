@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 from pathlib import Path
@@ -16,8 +17,9 @@ def walk(input_dir: str | os.PathLike) -> list[str]:
     """Every entry below ``input_dir`` that is not a folder, as sorted relative '/'-paths; links not followed."""
     root = Path(input_dir)
     if not root.is_dir():
-        raise InputError(f"input_dir '{input_dir}' is not a folder: set input_dir in config/config.yaml "
-                         "or pass --config input_dir=PATH")
+        where = "" if root.is_absolute() else f" (relative to the working directory {os.getcwd()})"
+        raise InputError(f"input_dir '{input_dir}'{where} is not a folder: set input_dir in config/config.yaml "
+                         "or pass --config input_dir=PATH, an absolute path")
     found = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs.sort()
@@ -30,9 +32,19 @@ def walk(input_dir: str | os.PathLike) -> list[str]:
     return sorted(found)
 
 
+def path_bytes(relative_path: str) -> bytes:
+    """The exact bytes of an entry's name (names that are not UTF-8 come from ``os.walk`` surrogate-escaped)."""
+    return relative_path.encode("utf-8", "surrogateescape")
+
+
+def shown_path(relative_path: str) -> str:
+    """An entry's name as text, losslessly: bytes that are not UTF-8 as ``\\xNN``, a backslash as ``\\\\``."""
+    return path_bytes(relative_path).replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
+
+
 def shard_of(relative_path: str, shards: int) -> int:
     """The shard of a file, from its relative path (stable across runs and machines)."""
-    digest = hashlib.blake2b(relative_path.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    digest = hashlib.blake2b(path_bytes(relative_path), digest_size=8).digest()
     return int.from_bytes(digest, "big") % shards
 
 
@@ -46,3 +58,32 @@ def shard_count(setting: int | str, shard_megabytes: float, sizes: list[int]) ->
 def shard_files(input_dir: str | os.PathLike, shard: int, shards: int) -> list[str]:
     """Relative paths of the entries of one shard."""
     return [p for p in walk(input_dir) if shard_of(p, shards) == shard]
+
+
+def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes: float,
+               cache: str | os.PathLike, reuse: bool = False) -> dict:
+    """The shard count, and per shard the number of entries and a digest of their lstat facts (name, size,
+    mtime), from one walk of ``input_dir``; written to ``cache``. With ``reuse`` (a cluster job, which parses
+    the workflow again) the plan the main process wrote for the same settings is read instead: walking a
+    million files in every job would cost minutes each."""
+    key = {"input_dir": os.path.abspath(input_dir), "shards": setting, "shard_megabytes": shard_megabytes}
+    cache = Path(cache)
+    if reuse and cache.exists():
+        plan = json.loads(cache.read_text(encoding="utf-8"))
+        if plan["key"] == key:
+            return plan
+    entries = walk(input_dir)
+    stats = [os.lstat(os.path.join(input_dir, entry)) for entry in entries]  # links are never followed
+    shards = shard_count(setting, shard_megabytes, [stat.st_size for stat in stats])
+    digests = [hashlib.sha256() for _ in range(shards)]
+    counts = [0] * shards
+    for entry, stat in zip(entries, stats):
+        shard = shard_of(entry, shards)
+        counts[shard] += 1
+        digests[shard].update(path_bytes(f"{entry}\0{stat.st_size}\0{stat.st_mtime_ns}\0"))
+    plan = {"key": key, "entries": counts, "digests": [d.hexdigest()[:16] for d in digests]}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(plan), encoding="utf-8")
+    os.replace(tmp, cache)
+    return plan

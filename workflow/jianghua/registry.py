@@ -10,8 +10,10 @@ the standard library, since Snakemake reads it whenever it parses the workflow.
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import importlib.util
 import json
+import platform
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -70,7 +72,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
           writes=("normalized", "edits", "repairs"), config=("normalize", "repair"),
           data=("boilerplate.tsv", *T2S, *CHARACTER_MODEL)),
     Stage("segment", reads={"normalized": None, "edits": None},
-          writes=("documents", "sections", "paragraphs", "sentences")),
+          writes=("documents", "sections", "paragraphs", "sentences"), data=("surnames.tsv",)),
     Stage("extract",
           reads={"documents": None, "sentences": ("doc_id", "sentence_id", "start"),
                  "edits": ("source_id", "operation", "start", "end", "out_start", "out_end", "before"),
@@ -80,7 +82,9 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
     # the steps: validation of every table, publishing, the report
     Stage("validate", config=("validate",), data=T2S, scope="step"),
     Stage("sort_table", config=("publish.part_megabytes",), scope="step", in_module="publish"),
-    Stage("publish", config=("publish.keep_versions",), scope="step"),
+    Stage("version", scope="step", in_module="publish"),
+    Stage("publish", scope="step"),
+    Stage("latest", config=("publish.keep_versions",), scope="step", in_module="publish"),
     Stage("report", scope="step",
           reads={"sources": None, "rejects": None, "documents": ("doc_id",), "paragraphs": ("doc_id",),
                  "sentences": ("doc_id",), "repairs": ("source_id", "status"),
@@ -199,6 +203,21 @@ def schema_files(stage: str) -> tuple[Path, ...]:
 def dependencies(stage: str) -> tuple[Path, ...]:
     """Every file whose edit must rerun ``stage``: its code, its data files and its schemas."""
     return (*code_files(stage), *(data_path(name) for name in STAGES[stage].data), *schema_files(stage))
+
+
+# the libraries whose versions shape the published bytes (polars writes its own into every parquet file)
+LIBRARIES = ("polars", "pyarrow", "numpy", "great-expectations", "opencc-python-reimplemented", "pypinyin", "snakemake")
+
+
+def library_versions() -> dict[str, str]:
+    """The installed versions of ``LIBRARIES`` and of Python."""
+    found = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
 
 
 def all_dependencies() -> tuple[Path, ...]:

@@ -8,9 +8,11 @@ the declared tables. In process, ``process`` chains the shard stages on one fold
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import polars as pl
@@ -52,7 +54,11 @@ class Settings(Mapping[str, Any]):
 
 
 def run(stage_name: str, inputs: Mapping[str, list[str]], outputs: Mapping[str, str], settings: Settings) -> None:
-    """Run one job of a stage: ``inputs`` name -> paths (a table's shards), ``outputs`` name -> path."""
+    """Run one job of a stage: ``inputs`` name -> paths (a table's shards), ``outputs`` name -> path.
+
+    A table stage's job prints what it did in figures (rows read and written, tallies, seconds) and one
+    ``STATS_PREFIX`` line of JSON holding them, which the run's summary gathers from the logs."""
+    started = time.perf_counter()
     stage = registry.STAGES[stage_name]
     module = importlib.import_module(stage.module)
     if stage.scope == "step":
@@ -62,8 +68,11 @@ def run(stage_name: str, inputs: Mapping[str, list[str]], outputs: Mapping[str, 
         if missing:
             raise ConfigError(f"stage '{stage_name}' needs --in or --out for {missing}")
         if stage.scope == "shard":
-            result = module.run(_read(stage, inputs), settings)
+            frames = _read(stage, inputs)
+            rows_in = {table: frame.height for table, frame in frames.items()}
+            result = module.run(frames, settings)
         else:
+            rows_in = {}
             result = module.run(_shards(stage, inputs), settings)
             for name, (table, columns) in registry.projections().items():
                 if table in stage.writes:
@@ -71,12 +80,63 @@ def run(stage_name: str, inputs: Mapping[str, list[str]], outputs: Mapping[str, 
                     tables.write(projected, table, outputs[name], columns=list(columns))
         for table in stage.writes:
             tables.write(result[table], table, outputs[table])
+        print(job_summary(stage_name, settings.shard, rows_in, {t: result[t] for t in stage.writes},
+                          time.perf_counter() - started))
     _record_dependencies(stage_name)
+
+
+STATS_PREFIX = "jianghua-stats "
+
+
+def job_summary(stage: str, shard: int | None, rows_in: Mapping[str, int], written: Mapping[str, pl.DataFrame],
+                seconds: float) -> str:
+    """Lines for a job's log: rows read per table, rows written per table with the tallies its schema
+    declares (rejects by reason, edits by operation, ...), the seconds taken; then the same as JSON."""
+    stats = {"stage": stage, "shard": shard, "seconds": round(seconds, 3), "read": dict(rows_in),
+             "wrote": {t: frame.height for t, frame in written.items()}, "tallies": {}}
+    lines = [f"{stage}{'' if shard is None else f' shard {shard:03d}'}: "
+             + (f"read {', '.join(f'{t} {n:,}' for t, n in rows_in.items())}; " if rows_in else "")
+             + f"wrote {', '.join(f'{t} {n:,}' for t, n in stats['wrote'].items())} rows in {seconds:.2f} s"]
+    for table, frame in written.items():
+        for column in tables.spec(table).get("tally", []):
+            counts = dict(frame[column].fill_null("(none)").value_counts(sort=True).rows()) if frame.height else {}
+            stats["tallies"][f"{table}.{column}"] = counts
+            if counts:
+                lines.append(f"  {table} by {column}: " + ", ".join(f"{value} {n:,}" for value, n in counts.items()))
+    return "\n".join([*lines, STATS_PREFIX + json.dumps(stats, ensure_ascii=False, sort_keys=True)])
 
 
 def _columns(stage: registry.Stage, table: str) -> list[str] | None:
     columns = stage.reads[table]
     return list(columns) if columns else None
+
+
+def run_summary(logs: Iterable[str | os.PathLike]) -> str:
+    """A table of the figures the given job logs hold, summed per stage (jobs, rows read and written,
+    seconds): what the run ends with."""
+    totals: dict[str, dict[str, Any]] = {}
+    for log in logs:
+        try:
+            text = open(log, encoding="utf-8").read()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith(STATS_PREFIX):
+                stats = json.loads(line[len(STATS_PREFIX):])
+                total = totals.setdefault(stats["stage"], {"jobs": 0, "seconds": 0.0, "read": {}, "wrote": {}})
+                total["jobs"] += 1
+                total["seconds"] += stats["seconds"]
+                for kind in ("read", "wrote"):
+                    for table, rows in stats[kind].items():
+                        total[kind][table] = total[kind].get(table, 0) + rows
+    order = [s.name for s in registry.TABLE_STAGES]
+    rows = [f"{'stage':<10} {'jobs':>4} {'seconds':>8}  rows written (read)"]
+    for stage in sorted(totals, key=order.index):
+        total = totals[stage]
+        read = ", ".join(f"{t} {n:,}" for t, n in total["read"].items())
+        rows.append(f"{stage:<10} {total['jobs']:>4} {total['seconds']:>8.2f}  "
+                    + ", ".join(f"{t} {n:,}" for t, n in total["wrote"].items()) + (f" ({read})" if read else ""))
+    return "\n".join(rows)
 
 
 def _read(stage: registry.Stage, inputs: Mapping[str, list[str]]) -> dict[str, pl.DataFrame]:

@@ -22,6 +22,7 @@ _ARROW_TYPES = {
     "float64": pa.float64(),
     "bool": pa.bool_(),
     "list<string>": pa.large_list(pa.large_string()),
+    "binary": pa.large_binary(),
 }
 
 ALL_TABLES = registry.ALL_TABLES

@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from jianghua import tables
-from jianghua.inputs import shard_files
+from jianghua.inputs import path_bytes, shard_files, shown_path
 from jianghua.text.charmodel import plausibility, unigram_plausibility
 from jianghua.text.chars import HAN_RANGES, is_han, is_latin
 
@@ -57,11 +57,12 @@ class Reject(Exception):
 
 @dataclass(frozen=True)
 class Decoding:
-    """The chosen decoding of one file."""
+    """The chosen decoding of one file; ``replaced``: byte sequences it replaced by U+FFFD."""
 
     encoding: str
     text: str
     evidence: str
+    replaced: int = 0
 
 
 def source_id(data: bytes) -> str:
@@ -148,7 +149,7 @@ def _truncated_utf8(data: bytes) -> Decoding | None:
             head = _strict(data[:error.start], "utf-8")
             if head is not None and "\x00" not in head:
                 return Decoding("utf-8", head + "\ufffd", f"utf-8 truncated inside its last character: "
-                                f"{len(data) - error.start} bytes at offset {error.start} replaced by U+FFFD")
+                                f"{len(data) - error.start} bytes at offset {error.start} replaced by U+FFFD", 1)
     return None
 
 
@@ -158,7 +159,8 @@ def _decode_lines(data: bytes) -> Decoding | None:
         text = _strict(raw, "utf-8")
         encoding = "utf-8"
         if text is None:
-            best = [s for s in _scored(raw) if not s[1].startswith("utf-16")]
+            # a line that reads only as mojibake is no line of another encoding but stray bytes
+            best = [s for s in _scored(raw) if not s[1].startswith("utf-16") and s[0] >= MIN_PLAUSIBILITY]
             if not best:
                 return None
             _, encoding, text = best[0]
@@ -170,17 +172,47 @@ def _decode_lines(data: bytes) -> Decoding | None:
     return Decoding("mixed", "".join(lines), f"per-line decoding ({detail})")
 
 
+# A text file with a few stray bytes (a flipped bit, a NUL, a cut last character) is decoded with them
+# replaced by U+FFFD, rather than lost: at most this many, or this share of its bytes.
+MAX_REPLACED = 4
+MAX_REPLACED_SHARE = 0.002
+LOSSY_ENCODINGS = ("utf-8", "gb18030", "big5", "utf-16-le", "utf-16-be")
+
+
+def _lossy(data: bytes, encodings: tuple[str, ...] = LOSSY_ENCODINGS) -> Decoding | None:
+    """The most plausible reading of ``data`` that replaces a few bad byte sequences (NULs among them) by
+    U+FFFD, or None when every reading needs more, or reads as no text (a binary file)."""
+    allowed = max(MAX_REPLACED, MAX_REPLACED_SHARE * len(data))
+    found = []
+    for encoding in encodings:
+        cut = len(data) % 2 if encoding.startswith("utf-16") else 0  # a lone last byte of UTF-16
+        text = data[:len(data) - cut].decode(encoding, errors="replace").replace("\x00", "\ufffd") + "\ufffd" * cut
+        replaced = text.count("\ufffd")
+        if 0 < replaced <= allowed and (score := plausibility(text)) >= MIN_PLAUSIBILITY:
+            found.append((score, encoding, text, replaced))
+    if not found:
+        return None
+    score, encoding, text, replaced = max(found, key=lambda item: (item[0], -encodings.index(item[1])))
+    at = [i for i, c in enumerate(text) if c == "\ufffd"][:MAX_REPLACED]
+    return Decoding(encoding, text,
+                    f"{encoding} with {replaced} bad byte sequences (NUL or invalid) replaced by U+FFFD at characters "
+                    f"{', '.join(map(str, at))}{' ...' if replaced > len(at) else ''}; scored {score:.3f}", replaced)
+
+
 def detect(data: bytes) -> Decoding:
     """Choose the decoding of ``data`` and say why; raise Reject for empty, binary or undecodable bytes."""
     if not data:
         raise Reject("empty", "the file has no bytes")
     for bom, encoding in BOMS:
         if data.startswith(bom):
-            text = _strict(data, encoding)
-            if text is None:
-                raise Reject("undecodable", f"starts with a {encoding} BOM but is not valid {encoding}")
             name = encoding if encoding != "utf-16" else ("utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be")
-            return Decoding(name, text.lstrip("\ufeff"), f"BOM {bom.hex()}")
+            text = _strict(data[len(bom):], name)
+            if text is not None and "\x00" not in text:
+                return Decoding(name, text, f"BOM {bom.hex()}")
+            lossy = _lossy(data[len(bom):], (name,))
+            if lossy is None:
+                raise Reject("undecodable", f"starts with a {encoding} BOM but is not {encoding} text")
+            return Decoding(lossy.encoding, lossy.text, f"BOM {bom.hex()}; {lossy.evidence}", lossy.replaced)
     text = _strict(data, "utf-8")
     if text is not None and "\x00" not in text:
         # GBK or Big5 bytes can happen to be valid UTF-8, read as two-byte letters of other scripts
@@ -205,11 +237,15 @@ def detect(data: bytes) -> Decoding:
     if scored and scored[0][0] >= MIN_PLAUSIBILITY and "\x00" not in scored[0][2]:
         score, encoding, text = scored[0]
         return Decoding(encoding, text, f"{utf8_error}; scored {evidence}; chose {encoding}")
-    if b"\x00" in data:
-        raise Reject("binary", f"NUL bytes and no plausible text decoding ({evidence or 'none strict'})")
-    mixed = _decode_lines(data)
+    mixed = _decode_lines(data) if b"\x00" not in data else None
     if mixed is not None:
         return mixed
+    lossy = _lossy(data)
+    if lossy is not None:
+        return Decoding(lossy.encoding, lossy.text, f"{utf8_error}; strict readings {evidence or 'none'}; "
+                        f"{lossy.evidence}", lossy.replaced)
+    if b"\x00" in data:
+        raise Reject("binary", f"NUL bytes and no plausible text decoding ({evidence or 'none strict'})")
     if scored:
         raise Reject("binary", f"decodes only as implausible text ({evidence}); not a text file")
     raise Reject("undecodable", "no candidate encoding (utf-8, gb18030, big5, utf-16) decodes every line; "
@@ -250,15 +286,17 @@ def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int)
             data = read_entry(root, relative, max_bytes)
             decoding = detect(data)
         except Reject as reject:
-            rejects.append({"path": relative, "sha256": hashlib.sha256(data).hexdigest() if data is not None else None,
+            rejects.append({"path": shown_path(relative), "path_bytes": path_bytes(relative),
+                            "sha256": hashlib.sha256(data).hexdigest() if data is not None else None,
                             "bytes": len(data) if data is not None else None,
                             "reason": reject.reason, "detail": reject.detail})
             continue
         digest, sid = content_ids(data)
         status = "duplicate" if sid in decoded else "ok"
         decoded.setdefault(sid, decoding.text)
-        sources.append({"source_id": sid, "path": relative, "sha256": digest, "bytes": len(data),
-                        "encoding": decoding.encoding, "evidence": decoding.evidence, "status": status})
+        sources.append({"source_id": sid, "path": shown_path(relative), "path_bytes": path_bytes(relative),
+                        "sha256": digest, "bytes": len(data), "encoding": decoding.encoding,
+                        "evidence": decoding.evidence, "replaced": decoding.replaced, "status": status})
     return {
         "sources": pl.DataFrame(sources, schema=tables.polars_schema("sources")),
         "decoded": pl.DataFrame({"source_id": list(decoded), "text": list(decoded.values())},

@@ -14,10 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import shutil
 from collections.abc import Iterator
-from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 
 import polars as pl
@@ -26,7 +24,7 @@ import pyarrow as pa
 from jianghua import __version__, registry, tables
 from jianghua.errors import ValidationFailed
 
-LIBRARIES = ("polars", "pyarrow", "great-expectations", "opencc-python-reimplemented", "snakemake")
+
 
 
 def schema_fingerprint(table: str) -> str:
@@ -59,11 +57,13 @@ def gate(results: dict[str, dict]) -> None:
 
 
 def version_id(sources: pl.DataFrame, rejects: pl.DataFrame, config_text: str) -> str:
-    """The version id: inputs, config, code and schemas; the same for the same of all four, never the clock."""
+    """The version id: the corpus (each file's path in it and content), the config, the code, the schemas and
+    the library versions; never the clock, nor where the corpus lies (``input_dir``)."""
     inputs = sorted([(p, h) for p, h in zip(sources["path"], sources["sha256"])] +
                     [(p, h or r) for p, h, r in zip(rejects["path"], rejects["sha256"], rejects["reason"])])
-    payload = {"inputs": inputs, "config": json.loads(config_text), "package": __version__,
-               "code": code_fingerprint(), "schemas": {t: schema_fingerprint(t) for t in tables.ALL_TABLES}}
+    config = {key: value for key, value in json.loads(config_text).items() if key != "input_dir"}
+    payload = {"inputs": inputs, "config": config, "package": __version__,
+               "libraries": registry.library_versions(), "code": code_fingerprint(), "schemas": {t: schema_fingerprint(t) for t in tables.ALL_TABLES}}
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -129,31 +129,83 @@ def _key_ranges(table: str, shard_paths: list[str], canonical: pl.DataFrame, scr
             pieces, size = [], 0
 
 
-def _library_versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            found[name] = package_version(name)
-        except PackageNotFoundError:
-            found[name] = "not installed"
-    return found
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                   (10_000_000, "1M<n<10M"))
+LISTED_AT_MOST = 20  # documents named in the card's limitations; the rest are counted
 
 
-def dataset_card(version: str, manifest: dict, warnings: list[str]) -> str:
-    """A Markdown card describing every table and column, and the warnings of this version."""
-    lines = [f"# jianghua dataset {version}", "",
-             f"Built by jianghua {__version__}. Offsets are half-open [start, end) in Unicode code points.", "",
+def tallies(table: str, paths: list[Path]) -> dict[str, dict[str, int]]:
+    """Rows per value of each column the table's schema tallies (rejects by reason, edits by operation, ...)."""
+    columns = tables.spec(table).get("tally", [])
+    if not columns or not paths:
+        return {}
+    frame = pl.scan_parquet(paths).select(columns).collect()
+    return {c: dict(sorted(frame[c].fill_null("(none)").value_counts().rows(), key=lambda vc: (-vc[1], vc[0])))
+            for c in columns}
+
+
+def _front_matter(version: str, manifest: dict) -> list[str]:
+    """Hugging Face dataset card metadata: every table a config of its parts."""
+    documents = manifest["tables"]["documents"]["rows"]
+    size = next((name for bound, name in SIZE_CATEGORIES if documents < bound), "n>10M")
+    configs = [f"- config_name: {t}\n  data_files: \"{t}/*.parquet\"" + ("\n  default: true" if t == "documents" else "")
+               for t in tables.ALL_TABLES]
+    return ["---", f"pretty_name: \"jianghua: Chinese official speeches, version {version}\"", "language:", "- zh",
+            "license: other", "license_name: source-terms",
+            "license_details: the texts keep the terms of the sites they were collected from", "size_categories:",
+            f"- {size}", "tags:", "- chinese", "- political-discourse", "- speeches", "configs:", *configs, "---", ""]
+
+
+def dataset_card(version: str, manifest: dict, warnings: list[str], flagged_paths: list[str] = ()) -> str:
+    """A Markdown card (with Hugging Face front matter): what the version holds in figures, where it comes
+    from, its limitations (warnings with counts, documents whose damage was flagged), every table and
+    column, and how to cite it."""
+    rows = {t: entry["rows"] for t, entry in manifest["tables"].items()}
+    tallied = {t: entry.get("tallies", {}) for t, entry in manifest["tables"].items()}
+    reasons = ", ".join(f"{n} {r}" for r, n in tallied["rejects"].get("reason", {}).items())
+    lines = [*_front_matter(version, manifest), f"# jianghua dataset {version}", "",
+             "## Summary", "",
+             f"{rows['documents']:,} documents ({rows['sentences']:,} sentences, {rows['sections']:,} outline "
+             f"sections) from {rows['sources']:,} decoded files, with {rows['formulations']:,} formulation mentions, "
+             f"{rows['quotes']:,} quotes, {rows['citations']:,} citations and {rows['masks']:,} masked spans. "
+             f"{rows['rejects']:,} input files were rejected" + (f" ({reasons})" if reasons else "") + ".", "",
+             f"Built by jianghua {__version__}. Offsets are half-open [start, end) in Unicode code points; every "
+             "table traces back to a span of the decoded source through `edits`.", "",
              "Read with `jianghua.load(table)`, `pl.scan_parquet('<table>/*.parquet')`, DuckDB or pyarrow.", ""]
-    lines += ["## Validation warnings", ""] + ([f"- {w}" for w in warnings] or ["- none"]) + [""]
+    if not rows["documents"]:
+        lines += [f"**This version is empty**: the input held no document ({rows['sources']} "
+                  f"files decoded, {rows['rejects']} rejected: see the rejects table).", ""]
+    lines += ["## Source data", "",
+              "Pages of Chinese official speeches and reports as scraped from their sites, in whatever encoding "
+              "they were served: " + (", ".join(f"{n} {e}" for e, n in tallied["sources"].get("encoding", {}).items())
+                                      or "none") + ". "
+              "They were decoded, repaired where GBK damage could be undone, stripped of inline pinyin and site "
+              "boilerplate, converted to Simplified Chinese with OpenCC's tables, and segmented.", "",
+              "Edits by operation: " + (", ".join(f"{o} {n:,}" for o, n in tallied["edits"].get("operation", {}).items())
+                                       or "none") + ".", "",
+              "## Limitations", "",
+              "GBK damage repairs: " + (", ".join(f"{n:,} {s}" for s, n in tallied["repairs"].get("status", {}).items())
+                                        or "none") + ". A flagged span is left as the site served it.", ""]
+    if flagged_paths:
+        shown = [f"- `{p}`" for p in flagged_paths[:LISTED_AT_MOST]]
+        more = len(flagged_paths) - len(shown)
+        lines += ["Files with flagged damage:", "", *shown] + ([f"- and {more} more (see `repairs`)"] if more else []) + [""]
+    lines += ["Validation warnings (expectations some rows failed, with the rows):", ""] + (
+        [f"- {w}" for w in warnings] or ["- none"]) + [""]
+    lines += ["Outline levels, formulations and metadata are extracted by rules, not annotated by hand: measure "
+              "them against your own sample before relying on a count.", "", "## Tables", ""]
     for table in tables.ALL_TABLES:
         spec = tables.spec(table)
         entry = manifest["tables"][table]
-        lines += [f"## {table}", "", f"Stage `{spec['stage']}`, schema version {spec['schema_version']}, "
+        lines += [f"### {table}", "", f"Stage `{spec['stage']}`, schema version {spec['schema_version']}, "
                   f"{entry['rows']} rows in {len(entry['files'])} parts, sorted by {', '.join(spec['keys'])}.", "",
                   "| column | type | nullable | description |", "|---|---|---|---|"]
         lines += [f"| {c['name']} | {c['type']} | {'yes' if c['nullable'] else 'no'} | {c['description']} |"
                   for c in spec["columns"]]
         lines.append("")
+    lines += ["## Citation", "", "```bibtex", f"@misc{{jianghua_{version},",
+              f"  title = {{jianghua: Chinese official speeches, dataset version {version}}},",
+              f"  note = {{Built with jianghua {__version__}; version id {version}}}", "}", "```", ""]
     return "\n".join(lines)
 
 
@@ -198,48 +250,75 @@ def _link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def publish(sorted_dirs: list[str], source_paths: list[str], reject_paths: list[str], validation: list[str],
-            config_path: str, root: str | os.PathLike, keep: int) -> str:
-    """Gate on the validation results, then write the version folder (the parts of ``sort_table`` for each
-    table, linked), its manifest and card, and ``LATEST``."""
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def build_version(target: str | os.PathLike, version: str, sorted_dirs: list[str], validation: list[str]) -> None:
+    """Gate on the validation results, then write the version folder ``target``: the parts of ``sort_table``
+    for each table (linked), the manifest and the card. Built beside it and renamed, so that a reader never
+    sees half a version, and a failed gate writes nothing."""
     results = {summary["table"]: summary
                for summary in (json.loads(Path(p).read_text(encoding="utf-8")) for p in validation)}
     gate(results)
-    version = version_id(tables.read("sources", source_paths), tables.read("rejects", reject_paths),
-                         Path(config_path).read_text(encoding="utf-8"))
+    target = Path(target)
+    staging = target.with_name(f".staging-{target.name}")
+    shutil.rmtree(staging, ignore_errors=True)
+    manifest = {"version": version, "package_version": __version__, "libraries": registry.library_versions(),
+                "tables": {}}
+    parts = {Path(d).name: Path(d) for d in sorted_dirs}  # results/publish/<table>
+    for table in tables.ALL_TABLES:
+        sorted_dir = parts[table]
+        files = json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))
+        (staging / table).mkdir(parents=True)
+        for part in files:
+            _link(sorted_dir / Path(part["path"]).name, staging / part["path"])
+        manifest["tables"][table] = {
+            "files": files, "rows": sum(f["rows"] for f in files),
+            "schema_version": tables.spec(table)["schema_version"], "schema_fingerprint": schema_fingerprint(table),
+            "tallies": tallies(table, [staging / part["path"] for part in files])}
+    warnings = [_warning(t, s, w) for t, s in sorted(results.items()) for w in s["failed_warning"]]
+    manifest["validation"] = {"warnings": warnings}
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                          encoding="utf-8")
+    (staging / "README.md").write_text(dataset_card(version, manifest, warnings, _flagged_paths(staging, manifest)),
+                                       encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
+
+
+def _warning(table: str, summary: dict, expectation: str) -> str:
+    """A failed warning expectation as the card shows it: which, and on how many rows."""
+    found = next((e for e in summary["expectations"] if e["id"] == expectation), {})
+    count = found.get("unexpected_count")
+    return f"{table}: {expectation}" + (f" ({count:,} of {summary['rows']:,} rows)" if count is not None else "")
+
+
+def _flagged_paths(version_dir: Path, manifest: dict) -> list[str]:
+    """The files of the version whose GBK damage repair flagged at least one span, sorted."""
+    parts = {t: [version_dir / f["path"] for f in manifest["tables"][t]["files"]] for t in ("repairs", "sources")}
+    if not parts["repairs"] or not parts["sources"]:
+        return []
+    repairs = pl.scan_parquet(parts["repairs"]).filter(pl.col("status") == "flagged").select("source_id").unique()
+    sources = pl.scan_parquet(parts["sources"]).select("source_id", "path")
+    return sorted(repairs.join(sources, on="source_id").collect()["path"].to_list())
+
+
+def point_latest(root: str | os.PathLike, version: str, keep: int) -> list[str]:
+    """Make ``version`` the newest in ``HISTORY`` and ``LATEST`` (each written under another name, then
+    renamed), removing the versions beyond the ``keep`` newest; return the history."""
     root = Path(root)
-    target = root / version
-    if not target.exists():
-        staging = root / f".staging-{version}"
-        shutil.rmtree(staging, ignore_errors=True)
-        manifest = {"version": version, "package_version": __version__, "libraries": _library_versions(),
-                    "tables": {}}
-        parts = {Path(d).name: Path(d) for d in sorted_dirs}  # results/publish/<table>
-        for table in tables.ALL_TABLES:
-            sorted_dir = parts[table]
-            files = json.loads((sorted_dir / PARTS_FILE).read_text(encoding="utf-8"))
-            (staging / table).mkdir(parents=True)
-            for part in files:
-                _link(sorted_dir / Path(part["path"]).name, staging / part["path"])
-            manifest["tables"][table] = {
-                "files": files, "rows": sum(f["rows"] for f in files),
-                "schema_version": tables.spec(table)["schema_version"], "schema_fingerprint": schema_fingerprint(table)}
-        warnings = [f"{t}: {w}" for t, s in sorted(results.items()) for w in s["failed_warning"]]
-        manifest["validation"] = {"warnings": warnings}
-        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                                              encoding="utf-8")
-        (staging / "README.md").write_text(dataset_card(version, manifest, warnings), encoding="utf-8")
-        os.replace(staging, target)
     history_path = root / "HISTORY"
     history = [v for v in (history_path.read_text().split() if history_path.exists() else []) if v != version]
-    history.append(version)
+    history = [*history, version]
     for old in history[:-keep]:
         shutil.rmtree(root / old, ignore_errors=True)
     history = history[-keep:]
-    history_path.write_text("\n".join(history) + "\n")
-    (root / ".LATEST.tmp").write_text(version + "\n")
-    os.replace(root / ".LATEST.tmp", root / "LATEST")
-    return version
+    _write_atomically(history_path, "\n".join(history) + "\n")
+    _write_atomically(root / "LATEST", version + "\n")
+    return history
 
 
 def sort_table(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
@@ -248,9 +327,22 @@ def sort_table(inputs: dict[str, list[str]], outputs: dict[str, str], settings) 
                int(settings["publish.part_megabytes"] * 1e6))
 
 
+def version(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
+    """The version step: the id of the version these inputs, config and code make, into ``outputs["version"]``."""
+    version = version_id(tables.read("sources", inputs["sources"]), tables.read("rejects", inputs["rejects"]),
+                         Path(inputs["config"][0]).read_text(encoding="utf-8"))
+    _write_atomically(Path(outputs["version"]), json.dumps({"version": version}) + "\n")
+
+
 def run(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
-    """Gate on the validation results and publish a version beside ``outputs["latest"]``."""
-    root = Path(outputs["latest"]).parent
-    version = publish(inputs["sorted"], inputs.get("sources", []), inputs.get("rejects", []), inputs["validation"],
-                      inputs["config"][0], root, settings["publish.keep_versions"])
-    print(f"published version {version} under {root}")
+    """The publish step: gate on the validation results and build the version folder ``outputs["version"]``."""
+    version = json.loads(Path(inputs["version"][0]).read_text(encoding="utf-8"))["version"]
+    build_version(outputs["version"], version, inputs["sorted"], inputs["validation"])
+    print(f"built version {version} in {outputs['version']}")
+
+
+def latest(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
+    """The latest step: point ``LATEST`` and ``HISTORY`` at the version just built, keeping the newest few."""
+    folder = Path(inputs["version"][0])
+    history = point_latest(folder.parent, folder.name, settings["publish.keep_versions"])
+    print(f"published version {folder.name}; kept {', '.join(history)}")

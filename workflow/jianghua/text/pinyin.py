@@ -44,3 +44,12 @@ def annotations(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, character, reading) of each annotation; the span is the bracketed reading only."""
     return [(m.start(2), m.end(2), m.group(1), m.group(3).lower()) for m in CANDIDATE.finditer(text)
             if is_reading(m.group(1), m.group(3))]
+
+
+def strip_annotations(text: str) -> str:
+    """``text`` without its annotations (the bracketed readings; the characters they annotate stay)."""
+    kept, last = [], 0
+    for start, end, _, _ in annotations(text):
+        kept.append(text[last:start])
+        last = end
+    return "".join(kept) + text[last:]

@@ -1,0 +1,32 @@
+"""The shard plan: one walk of the input, the count, per shard its entries and the digest that reruns it."""
+
+from jianghua.inputs import shard_of, shard_plan
+
+
+def _corpus(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(6):
+        (corpus / f"{i}.txt").write_text("同志们：今天开会。\n" * (i + 1), encoding="utf-8")
+    return corpus
+
+
+def test_the_plan_counts_each_shards_entries_and_a_changed_file_changes_only_its_digest(tmp_path):
+    corpus = _corpus(tmp_path)
+    first = shard_plan(corpus, 3, 32, tmp_path / "plan.json")
+    assert sum(first["entries"]) == 6 and len(first["digests"]) == 3
+    with open(corpus / "4.txt", "a", encoding="utf-8") as handle:
+        handle.write("散会。\n")
+    second = shard_plan(corpus, 3, 32, tmp_path / "plan.json")
+    changed = [i for i in range(3) if first["digests"][i] != second["digests"][i]]
+    assert changed == [shard_of("4.txt", 3)] and second["entries"] == first["entries"]
+    assert len(shard_plan(corpus, "auto", 32, tmp_path / "plan.json")["entries"]) == 1
+
+
+def test_a_cluster_job_reads_the_main_processs_plan_for_the_same_settings_only(tmp_path):
+    corpus = _corpus(tmp_path)
+    written = shard_plan(corpus, 2, 32, tmp_path / "plan.json")
+    (corpus / "new.txt").write_text("新文件。\n", encoding="utf-8")
+    assert shard_plan(corpus, 2, 32, tmp_path / "plan.json", reuse=True) == written  # no walk
+    assert sum(shard_plan(corpus, 4, 32, tmp_path / "plan.json", reuse=True)["entries"]) == 7  # other settings
+    assert sum(shard_plan(corpus, 2, 32, tmp_path / "plan.json")["entries"]) == 7
