@@ -61,7 +61,7 @@ class Stage:
 
 
 T2S = ("t2s_overrides.tsv", "opencc:TSCharacters.txt", "opencc:TSPhrases.txt")  # text/t2s.py's tables
-CHARACTER_MODEL = ("char_unigrams.tsv", "char_bigrams.tsv", "opencc:TSCharacters.txt")
+CHARACTER_MODEL = ("char_unigrams.tsv", "char_bigrams.tsv", "char_trigrams.tsv", "opencc:TSCharacters.txt")
 
 STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("decode", writes=("sources", "decoded", "rejects"), config=("input_dir", "shards", "decode"),
