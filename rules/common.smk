@@ -11,10 +11,11 @@ validate_config(config)
 
 INPUT_DIR = config["input_dir"]
 # The input files are not declared as inputs: at every scheduling round Snakemake sizes each input of every
-# ready job, and a million files make that minutes of idle cores. Instead, a digest of the lstat facts
-# (name, size, mtime) of a shard's entries is a parameter of its decode job, so that a changed, added or
-# removed file (or link, or a name Snakemake would read as a wildcard) reruns exactly its shard. The decode
-# job lists the folder itself and rejects what must be rejected. A cluster job reads the main process's plan.
+# ready job, and a million files make that minutes of idle cores. Instead, a digest of the names and contents
+# of a shard's entries is a parameter of its decode job, so that a changed, added or removed file (or link,
+# or a name Snakemake would read as a wildcard) reruns exactly its shard, and a touched one nothing. Only
+# files whose size or mtime changed are read again. The decode job lists the folder itself and rejects what
+# must be rejected. A cluster job reads the main process's plan.
 PLAN = shard_plan(INPUT_DIR, config["shards"], config["shard_megabytes"], ".snakemake/jianghua/shard-plan.json",
                   reuse=not workflow.is_main_process)
 SHARDS = [f"{i:03d}" for i in range(len(PLAN["entries"]))]
@@ -29,7 +30,7 @@ ENTRIES_PER_SHARD = ",".join(map(str, PLAN["entries"]))
 
 
 def shard_entries(wildcards):
-    """Digest of the lstat facts of the shard's input entries."""
+    """Digest of the names and contents of the shard's input entries."""
     return PLAN["digests"][int(wildcards.shard)]
 
 

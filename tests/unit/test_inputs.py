@@ -1,4 +1,6 @@
-"""The shard plan: one walk of the input, the count, per shard its entries and the digest that reruns it."""
+"""The shard plan: one walk of the input, the count, per shard its entries and the digest of their contents that reruns it."""
+
+import os
 
 from jianghua.inputs import shard_of, shard_plan
 
@@ -21,6 +23,8 @@ def test_the_plan_counts_each_shards_entries_and_a_changed_file_changes_only_its
     changed = [i for i in range(3) if first["digests"][i] != second["digests"][i]]
     assert changed == [shard_of("4.txt", 3)] and second["entries"] == first["entries"]
     assert len(shard_plan(corpus, "auto", 32, tmp_path / "plan.json")["entries"]) == 1
+    os.utime(corpus / "4.txt", ns=(1, 1))  # touched, not changed: nothing reruns
+    assert shard_plan(corpus, 3, 32, tmp_path / "plan.json")["digests"] == second["digests"]
 
 
 def test_a_cluster_job_reads_the_main_processs_plan_for_the_same_settings_only(tmp_path):

@@ -148,3 +148,20 @@ def test_a_failure_names_its_first_five_rows(paths, tmp_path, sample_frames):
     first = broken.filter(pl.col("sentence_no") == 3).sort("doc_id").head(5)
     assert outcome["unexpected_count"] > 5
     assert outcome["example_rows"] == first.select("doc_id", "sentence_no").to_dicts()
+
+
+def test_a_document_with_a_title_and_no_sentence_passes_with_null_sentence_ids(tmp_path):
+    from jianghua.runner import process
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "title-only.txt").write_text("关于深入落实“两个维护”的讲话\n", encoding="utf-8")
+    frames = process(corpus)
+    assert frames["documents"].height == 1 and frames["sentences"].height == 0
+    mentions = frames["formulations"]
+    assert mentions.height and mentions["sentence_id"].is_null().all()
+    paths = {}
+    for name in ("formulations", "documents", "sentences", "normalized"):
+        tables.write(frames[name], name, tmp_path / f"{name}.parquet")
+        paths[name] = [str(tmp_path / f"{name}.parquet")]
+    summary = validate.validate_table("formulations", paths)
+    assert summary["failed_critical"] == [], summary["failed_critical"]

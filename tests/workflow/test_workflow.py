@@ -11,6 +11,7 @@ import pytest
 import jianghua
 from jianghua import tables
 from jianghua.inputs import walk
+from jianghua.runner import STATS_PREFIX
 
 from conftest import SAMPLE, snakemake
 
@@ -48,6 +49,24 @@ def test_every_table_is_published_with_manifest_and_card(published):
     card = (version_dir / "README.md").read_text(encoding="utf-8")
     assert all(f"| {c['name']} |" in card for t in tables.ALL_TABLES for c in tables.spec(t)["columns"])
     assert not list(version_dir.glob("*/*.json")), "no manifest inside a table folder"
+
+
+def test_the_job_logs_figures_add_up_to_the_published_rows(published):
+    workdir, _, version_dir = published
+    manifest = json.loads((version_dir / "manifest.json").read_text(encoding="utf-8"))
+    wrote, tallies = {}, {}
+    for log in sorted((workdir / "results" / "logs").rglob("*.log")):
+        for line in log.read_text(encoding="utf-8").splitlines():
+            if line.startswith(STATS_PREFIX):
+                stats = json.loads(line[len(STATS_PREFIX):])
+                for table, rows in stats["wrote"].items():
+                    wrote[table] = wrote.get(table, 0) + rows
+                for name, counts in stats["tallies"].items():
+                    for value, n in counts.items():
+                        tallies.setdefault(name, {})[value] = tallies.setdefault(name, {}).get(value, 0) + n
+    assert wrote == {table: entry["rows"] for table, entry in manifest["tables"].items()}
+    assert tallies["rejects.reason"] == manifest["tables"]["rejects"]["tallies"]["reason"]
+    assert tallies["edits.operation"] == manifest["tables"]["edits"]["tallies"]["operation"]
 
 
 def test_nothing_is_lost(published):

@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 from pathlib import Path
 
 from jianghua.errors import InputError
@@ -60,29 +61,59 @@ def shard_files(input_dir: str | os.PathLike, shard: int, shards: int) -> list[s
     return [p for p in walk(input_dir) if shard_of(p, shards) == shard]
 
 
+def _content_digests(input_dir: str, entries: list[str], index_path: Path) -> list[tuple[int, str]]:
+    """The size and a digest of each entry's contents (of a link or a special file, its kind and size: never read), reusing
+    the one the index holds for an unchanged size and mtime, so that only new and changed files are read and a
+    touched file digests the same. The index is rewritten for these entries."""
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        index = {}
+    known = index.get("entries", {}) if index.get("input_dir") == input_dir else {}
+    digests, fresh = [], {}
+    for entry in entries:
+        path = os.path.join(input_dir, entry)
+        facts = os.lstat(path)  # links are never followed
+        seen = known.get(entry)
+        if seen and seen[:2] == [facts.st_size, facts.st_mtime_ns]:
+            digest = seen[2]
+        elif stat.S_ISREG(facts.st_mode):
+            with open(path, "rb") as handle:
+                digest = hashlib.file_digest(handle, "blake2b").hexdigest()[:32]
+        else:
+            digest = f"{stat.S_IFMT(facts.st_mode):o}:{facts.st_size}"
+        fresh[entry] = [facts.st_size, facts.st_mtime_ns, digest]
+        digests.append((facts.st_size, digest))
+    tmp = index_path.with_name(f".{index_path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps({"input_dir": input_dir, "entries": fresh}), encoding="utf-8")
+    os.replace(tmp, index_path)
+    return digests
+
+
 def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes: float,
                cache: str | os.PathLike, reuse: bool = False) -> dict:
-    """The shard count, and per shard the number of entries and a digest of their lstat facts (name, size,
-    mtime), from one walk of ``input_dir``; written to ``cache``. With ``reuse`` (a cluster job, which parses
-    the workflow again) the plan the main process wrote for the same settings is read instead: walking a
-    million files in every job would cost minutes each."""
+    """The shard count, and per shard the number of entries and a digest of their names and contents, from
+    one walk of ``input_dir``; written to ``cache`` (with an index of the contents' digests beside it, so that a
+    file is read again only when its size or mtime changed). With ``reuse`` (a cluster job, which parses the
+    workflow again) the plan the main process wrote for the same settings is read instead: walking a million
+    files in every job would cost minutes each."""
     key = {"input_dir": os.path.abspath(input_dir), "shards": setting, "shard_megabytes": shard_megabytes}
     cache = Path(cache)
     if reuse and cache.exists():
         plan = json.loads(cache.read_text(encoding="utf-8"))
         if plan["key"] == key:
             return plan
+    cache.parent.mkdir(parents=True, exist_ok=True)
     entries = walk(input_dir)
-    stats = [os.lstat(os.path.join(input_dir, entry)) for entry in entries]  # links are never followed
-    shards = shard_count(setting, shard_megabytes, [stat.st_size for stat in stats])
+    contents = _content_digests(key["input_dir"], entries, cache.with_name("content-index.json"))
+    shards = shard_count(setting, shard_megabytes, [size for size, _ in contents])
     digests = [hashlib.sha256() for _ in range(shards)]
     counts = [0] * shards
-    for entry, stat in zip(entries, stats):
+    for entry, (_, content) in zip(entries, contents):
         shard = shard_of(entry, shards)
         counts[shard] += 1
-        digests[shard].update(path_bytes(f"{entry}\0{stat.st_size}\0{stat.st_mtime_ns}\0"))
+        digests[shard].update(path_bytes(entry) + b"\0" + content.encode() + b"\0")
     plan = {"key": key, "entries": counts, "digests": [d.hexdigest()[:16] for d in digests]}
-    cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
     tmp.write_text(json.dumps(plan), encoding="utf-8")
     os.replace(tmp, cache)

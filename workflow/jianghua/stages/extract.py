@@ -476,8 +476,8 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
         doc_id, text, sid = doc["doc_id"], doc["text"], doc["source_id"]
         starts, ids = sentence_index.get(doc_id, ([], []))
 
-        def sentence_of(pos: int) -> str:
-            return ids[max(bisect.bisect_right(starts, pos) - 1, 0)] if ids else f"{doc_id}-t00000"
+        def sentence_of(pos: int) -> str | None:
+            return ids[max(bisect.bisect_right(starts, pos) - 1, 0)] if ids else None
 
         title, body_start = doc["title"], doc["body_start"]
         head = [line.text for line in lines_of(text, 0, body_start)]

@@ -61,7 +61,9 @@ def _spans(slice_column: str | None, wrap: tuple = ("", ""), in_sentence: bool =
         if slice_column:
             checks.append(_slices_back(frame, other["documents"], slice_column, wrap))
         if in_sentence:
-            checks.append(pl.col("sentence_id").is_in(other["sentences"]["sentence_id"].implode())
+            # null only for a mention in the title of a document without sentences
+            checks.append((pl.col("sentence_id").is_in(other["sentences"]["sentence_id"].implode())
+                           | (pl.col("sentence_id").is_null() & ~pl.col("doc_id").is_in(other["sentences"]["doc_id"].implode())))
                           .alias("check_sentence_exists"))
         return _with_lengths(frame, other["documents"]).with_columns(checks).drop("doc_len")
     return derive
