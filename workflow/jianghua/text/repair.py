@@ -669,6 +669,8 @@ def _punctuation(text: str, match: re.Match, annotated: Annotated, min_confidenc
     """``?`` and a sign, or ``?`` alone (its sign swallowed): the sign's bytes were spelled across two characters."""
     start = match.start()
     sign = match.group("sign")
+    if not sign and _reads_as_it_stands(text, match.end()):
+        return None  # every damage hypothesis reads the text after the "?" one byte out of step: it would not read
     signs = [sign] if sign else list(SIGN_BYTES)
     hypotheses = []
     for s in signs:
@@ -685,6 +687,14 @@ def _punctuation(text: str, match: re.Match, annotated: Annotated, min_confidenc
 
 
 PLAUSIBLE_LOGP = -9.0  # mean log-probability per character of text that reads as it stands (garbage: below -11)
+PLAUSIBLE_RUN = 4  # characters after a "?" alone that tell whether the text there reads as it stands
+
+
+def _reads_as_it_stands(text: str, pos: int) -> bool:
+    """True when the ``PLAUSIBLE_RUN`` characters from ``pos`` (past annotations, before any ASCII) read as
+    prose: a run read one byte out of step does not."""
+    following = _plain_after(text, pos, PLAUSIBLE_RUN)
+    return len(following) == PLAUSIBLE_RUN and default_model().text_logp(following) / len(following) > PLAUSIBLE_LOGP
 
 
 def _bare_sign(text: str, match: re.Match, annotated: Annotated, min_confidence: float) -> Repair | None:
