@@ -2,8 +2,8 @@
 #
 # Path conventions (all outputs under results/, which git ignores):
 #   results/<stage>/<table>/<shard>.parquet   one file per shard and table; shards are 000, 001, ...
-#   results/<stage>/<table>.parquet            the corpus-wide tables (survey: annotations, boilerplate lines,
-#                                              damage context; reuse: doc_clusters, shared_passages)
+#   results/<stage>/<table>.parquet            the corpus-wide tables (survey: annotations, boilerplate lines;
+#                                              reuse: doc_clusters, shared_passages)
 #   results/config.json                        the resolved config, canonical JSON (hashed into the version)
 #   results/validation/<table>.json            great-expectations results per table (deterministic summary)
 #   results/validation/data_docs/<table>/      their Data Docs (gx/uncommitted/data_docs/local_site/index.html)

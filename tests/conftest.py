@@ -26,8 +26,7 @@ def normalize_texts(texts: list[str], protected=(), min_files: int = 3, min_shar
 
     decoded = pl.DataFrame({"source_id": [f"s{i}" for i in range(len(texts))], "text": list(texts)})
     corpus = survey(iter([{"decoded": decoded}]), min_files, min_share, list(protected))
-    return corpus | normalize_frame(decoded, corpus["annotations"], corpus["boilerplate_lines"],
-                                    corpus["damage_context"], "×", 2.0)
+    return corpus | normalize_frame(decoded, corpus["annotations"], corpus["boilerplate_lines"], "×", 0.9)
 
 
 @pytest.fixture(scope="session")

@@ -64,10 +64,10 @@ def test_shards_auto_is_valid_other_words_are_not(config):
 
 
 def test_nested_overrides_typed_as_strings_are_read_as_the_schema_wants(config):
-    # what Snakemake makes of --config "publish={keep_versions: 5}" and --config "repair={min_margin: 2.5}"
+    # what Snakemake makes of --config "publish={keep_versions: 5}" and --config "repair={min_confidence: 0.95}"
     typed = validate_config({**config, "publish": {**config["publish"], "keep_versions": "5"},
-                             "repair": {**config["repair"], "min_margin": "2.5"}})
-    assert typed["publish"]["keep_versions"] == 5 and typed["repair"]["min_margin"] == 2.5
+                             "repair": {**config["repair"], "min_confidence": "0.95"}})
+    assert typed["publish"]["keep_versions"] == 5 and typed["repair"]["min_confidence"] == 0.95
     assert validate_config({**config, "shards": "4"})["shards"] == 4
     with pytest.raises(ConfigError, match=r"key 'publish.keep_versions': 'five' is not of type 'integer'\. It is: "):
         validate_config({**config, "publish": {**config["publish"], "keep_versions": "five"}})

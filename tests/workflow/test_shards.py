@@ -28,8 +28,7 @@ def runs(tmp_path_factory) -> dict[int, dict[str, pl.DataFrame]]:
 
 
 def test_published_rows_do_not_depend_on_the_shard_count(runs):
-    """Every table holds the same rows: repairs too, whose character model adapts to the corpus's damaged texts
-    (the survey's damage_context), not to a shard's."""
+    """Every table holds the same rows: repairs too, whose character model is fixed, never built from a shard."""
     for table in registry.PUBLISHED_TABLES:
         for shards in SHARD_COUNTS[1:]:
             assert runs[shards][table].equals(runs[1][table]), f"{table}: {shards} shards differ from 1"

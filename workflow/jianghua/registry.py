@@ -61,16 +61,15 @@ class Stage:
 
 
 T2S = ("t2s_overrides.tsv", "opencc:TSCharacters.txt", "opencc:TSPhrases.txt")  # text/t2s.py's tables
-CHARACTER_MODEL = ("char_unigrams.tsv", "char_bigrams.tsv", "opencc:TSCharacters.txt")
+CHARACTER_MODEL = ("char_unigrams.tsv", "char_bigrams.tsv", "char_trigrams.tsv", "opencc:TSCharacters.txt")
 
 STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("decode", writes=("sources", "decoded", "rejects"), config=("input_dir", "shards", "decode"),
           data=CHARACTER_MODEL),
     Stage("survey", reads={"decoded": None, "sources": ("source_id", "status")},
-          writes=("annotations", "boilerplate_lines", "damage_context"), config=("boilerplate",),
+          writes=("annotations", "boilerplate_lines"), config=("boilerplate",),
           data=T2S, scope="corpus"),
-    Stage("normalize", reads={"decoded": None, "annotations": ("char", "reading"), "boilerplate_lines": ("line",),
-                              "damage_context": ("chars", "count")},
+    Stage("normalize", reads={"decoded": None, "annotations": ("char", "reading"), "boilerplate_lines": ("line",)},
           writes=("normalized", "edits", "repairs"), config=("normalize", "repair"),
           data=("boilerplate.tsv", *T2S, *CHARACTER_MODEL)),
     Stage("segment", reads={"normalized": None, "edits": None},

@@ -29,7 +29,6 @@ import pyarrow as pa
 
 from jianghua import tables
 from jianghua.text import boilerplate
-from jianghua.text.charmodel import CharModel
 from jianghua.text.chars import codepoints, invisible_points, is_han_points, text_of
 from jianghua.text.outline import OUTLINE_START
 from jianghua.text.pinyin import LOST, annotations, orphan_annotations
@@ -355,16 +354,18 @@ def strip_pinyin(text: str) -> Edits:
 
 # ---- repair ---------------------------------------------------------------------------------------
 
-def repair_damage(texts: Sequence[str], source_ids: Sequence[str], annotated: Annotated, model: CharModel,
-                  min_margin: float) -> tuple[Edits, pl.DataFrame]:
-    """The GBK-damage repairs of a shard's texts with ``model`` (adapted to the corpus's damaged texts, the
-    survey's ``damage_context``, not to the shard's): the edits of the repaired spans (in the shard's text, whose
-    texts open after one separator each), and the ``repairs`` rows, repaired or flagged."""
+def repair_damage(texts: Sequence[str], source_ids: Sequence[str], annotated: Annotated,
+                  min_confidence: float) -> tuple[Edits, pl.DataFrame]:
+    """The GBK-damage repairs of a shard's texts: the edits of the repaired spans (in the shard's text, whose
+    texts open after one separator each), and the ``repairs`` rows, repaired or flagged.
+
+    The candidates are ranked by the fixed character model, never one built from the shard: a text repairs
+    alike in any shard."""
     damaged = [k for k, text in enumerate(texts) if has_anchor(text)]
     rows, spans, afters = [], [], []
     base = text_starts(texts)
     for k in damaged:
-        for r in find_repairs(texts[k], model, min_margin, annotated):
+        for r in find_repairs(texts[k], annotated, min_confidence):
             rows.append((source_ids[k], r.start, r.end, texts[k][r.start:r.end], r.after, r.mechanism, r.score,
                          r.status, r.reason))
             if r.status == "repaired":
@@ -541,14 +542,13 @@ def clean_space(points: np.ndarray) -> Edits:
 # ---- the stage -----------------------------------------------------------------------------------
 
 def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token: str, annotated: Annotated,
-                    boilerplate_lines: Sequence[str], model: CharModel,
-                    min_margin: float) -> tuple[TracedShard, pl.DataFrame]:
+                    boilerplate_lines: Sequence[str], min_confidence: float) -> tuple[TracedShard, pl.DataFrame]:
     """Normalize a shard's texts; the result holds the texts, the trace of every change and counts, and the
     ``repairs`` rows."""
     shard = TracedShard(texts)
     # found on the decoded lines: repair, pinyin and T->S keep every line break
     mined = boilerplate.mined_lines(shard.text, shard.current, list(boilerplate_lines))
-    repairs, repair_rows = repair_damage(texts, source_ids, annotated, model, min_margin)
+    repairs, repair_rows = repair_damage(texts, source_ids, annotated, min_confidence)
     shard.replace("repair", repairs)
     flagged = flagged_spans(texts, source_ids, repair_rows)
     shard.replace("invisible", remove_invisible(shard.current))
@@ -564,13 +564,12 @@ def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token:
 
 
 def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplate_lines: pl.DataFrame,
-                    damage_context: pl.DataFrame, mask_token: str, min_margin: float) -> dict[str, pl.DataFrame]:
+                    mask_token: str, min_confidence: float) -> dict[str, pl.DataFrame]:
     """``decoded`` (source_id, text) and the survey's tables -> ``normalized``, ``edits`` and ``repairs``."""
     ids = decoded["source_id"].to_list()
     annotated = Annotated(annotations.select("char", "reading").iter_rows())
-    model = CharModel(counts=(damage_context["chars"].to_list(), damage_context["count"].to_list()))
     shard, repairs = normalize_texts(decoded["text"].to_list(), ids, mask_token, annotated,
-                                     boilerplate_lines["line"].to_list(), model, min_margin)
+                                     boilerplate_lines["line"].to_list(), min_confidence)
     normalized = pl.DataFrame(
         {"source_id": ids, "text": shard.texts(), **{f"n_{op}": shard.counts[op] for op in OPERATIONS}},
         schema=tables.polars_schema("normalized"))
@@ -580,4 +579,4 @@ def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplat
 def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
     """Normalize a shard's ``decoded`` texts with the survey's corpus tables."""
     return normalize_frame(frames["decoded"], frames["annotations"], frames["boilerplate_lines"],
-                           frames["damage_context"], settings["normalize.mask_token"], settings["repair.min_margin"])
+                           settings["normalize.mask_token"], settings["repair.min_confidence"])

@@ -3,9 +3,7 @@ on the number of shards.
 
 - ``annotations``: the characters the corpus's sites annotate with inline pinyin, with which reading, how
   often and in how many files (repair takes its candidates from it);
-- ``boilerplate_lines``: lines repeated in many files of the corpus (site furniture), which normalize removes;
-- ``damage_context``: the characters and neighbouring pairs of every text that may hold GBK damage (one with
-  a ``?``), which repair's character model adapts to: the same model for every shard.
+- ``boilerplate_lines``: lines repeated in many files of the corpus (site furniture), which normalize removes.
 
 A map-reduce over the shards: each shard is counted on its own (per source, so a file found in two shards
 counts once), then the counts add up.
@@ -18,10 +16,8 @@ from collections.abc import Iterable, Sequence
 import polars as pl
 
 from jianghua import tables
-from jianghua.text.charmodel import corpus_counts
 from jianghua.text.outline import OUTLINE_START
 from jianghua.text.pinyin import CANDIDATE, is_reading
-from jianghua.text.repair import has_anchor
 from jianghua.text.t2s import convert_t2s
 
 MIN_LINE_CHARS = 4  # shorter lines recur by chance (a name, 附件, 谢谢)
@@ -39,16 +35,6 @@ def annotation_pairs(decoded: pl.DataFrame) -> pl.DataFrame:
     valid = pairs.filter(pl.Series([is_reading(c, r) for c, r in pairs.iter_rows()], dtype=pl.Boolean))
     return (found.join(valid, on=["char", "reading"]).group_by("source_id", "char", "reading")
             .agg(count=pl.len()))
-
-
-def damage_context(decoded: pl.DataFrame, seen: set[str]) -> pl.DataFrame:
-    """(chars, count): the characters and pairs of a shard's texts that may hold damage, but for the sources in
-    ``seen`` (a file that another shard found too is counted once), which it adds to."""
-    texts = [text for source_id, text in decoded.select("source_id", "text").iter_rows()
-             if source_id not in seen and has_anchor(text)]
-    seen.update(decoded["source_id"])
-    chars, counts = corpus_counts(texts)
-    return pl.DataFrame({"chars": chars, "count": counts}, schema={"chars": pl.String, "count": pl.Int64})
 
 
 def line_files(decoded: pl.DataFrame) -> pl.DataFrame:
@@ -86,22 +72,19 @@ def mine_lines(pairs: pl.DataFrame, n_files: int, min_files: int, min_share: flo
 def survey(shards: Iterable[dict[str, pl.DataFrame]], min_files: int, min_share: float,
            protected: Sequence[str]) -> dict[str, pl.DataFrame]:
     """The corpus tables from every shard's ``decoded`` texts."""
-    annotation_parts, line_parts, context_parts, n_files, seen = [], [], [], 0, set()
+    annotation_parts, line_parts, n_files = [], [], 0
     for frames in shards:
         decoded = frames["decoded"]
         n_files += decoded.height
         annotation_parts.append(annotation_pairs(decoded))
         line_parts.append(line_files(decoded))
-        context_parts.append(damage_context(decoded, seen))
     if not annotation_parts:  # no shard at all
-        return {table: tables.empty(table) for table in ("annotations", "boilerplate_lines", "damage_context")}
+        return {table: tables.empty(table) for table in ("annotations", "boilerplate_lines")}
     annotations = (pl.concat(annotation_parts).group_by("char", "reading")
                    .agg(count=pl.col("count").sum(), files=pl.col("source_id").n_unique()).sort("char", "reading"))
     lines = mine_lines(pl.concat(line_parts), n_files, min_files, min_share, protected)
-    context = pl.concat(context_parts).group_by("chars").agg(pl.col("count").sum()).sort("chars")
     return {"annotations": annotations.cast(dict(tables.polars_schema("annotations"))),
-            "boilerplate_lines": lines.cast(dict(tables.polars_schema("boilerplate_lines"))),
-            "damage_context": context.cast(dict(tables.polars_schema("damage_context")))}
+            "boilerplate_lines": lines.cast(dict(tables.polars_schema("boilerplate_lines")))}
 
 
 def run(shards: Iterable[dict[str, pl.DataFrame]], settings) -> dict[str, pl.DataFrame]:

@@ -1,41 +1,36 @@
 """A character bigram model of Chinese text, for scoring decodings and ranking repair candidates.
 
-Counts come from ``data/char_unigrams.tsv`` and ``data/char_bigrams.tsv`` (derived from jieba's word
-list, Simplified) and, optionally, from the corpus being processed (which adds the punctuation context
-the word list lacks). Traditional characters are folded to Simplified with OpenCC's character table
-before lookup, so one model serves both scripts.
+Counts come from ``data/char_unigrams.tsv`` and ``data/char_bigrams.tsv`` (``tools/build_char_model.py``
+derives them from jieba's word list and the People's Daily corpus of January 1998): fixed data, never the
+corpus being processed, so every shard scores alike. Traditional characters are folded to Simplified with
+OpenCC's character table before lookup, so one model serves both scripts.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
-from functools import cache, cached_property
+from functools import cache
 
 import numpy as np
 
-from jianghua.text.chars import CJK_PUNCTUATION
-from jianghua.text.data import read_tsv
+from jianghua.text.chars import CJK_PUNCTUATION, is_han
+from jianghua.text.data import read_text
 from jianghua.text.t2s import t2s_characters
 
-CORPUS_WEIGHT = 100_000  # one corpus occurrence weighs like this many word-list counts
-BIGRAM_WEIGHT = 0.8
+# The interpolation weights of the corpus bigrams, the word-list model and the unigrams: the lowest held-out
+# cross-entropy on the corpus among those ``tools/build_char_model.py --held-out`` tries.
+WEIGHTS = (0.5, 0.45, 0.05)
+# The weights of the corpus trigrams, the word-list trigrams and the bigram estimate: of those the held-out check
+# tries ((0.3, 0.4, 0.3) has the lowest held-out cross-entropy), the one whose repairs are best calibrated on
+# bench/repair.py's unseen prose (more weight on the bigram: fewer confident errors where a trigram is unseen)
+TRIGRAM_WEIGHTS = (0.2, 0.3, 0.5)
+SORTED_LOOKUP = 20_000  # queries from which sorting them first pays
 CODE_POINTS = 0x110000
 
 
-def _pair_keys(points: np.ndarray) -> np.ndarray:
-    """The key of each pair of neighbouring code points: the first shifted past the 21 bits of the second."""
-    return (points[:-1].astype(np.int64) << 21) | points[1:]
-
-
-@cache
-def _word_list_counts() -> tuple[dict[str, int], np.ndarray, np.ndarray]:
-    """Unigram counts, and sorted bigram keys with their counts, of the shipped word list (read once)."""
-    unigrams = {c: int(n) for c, n in read_tsv("char_unigrams.tsv")}
-    rows = read_tsv("char_bigrams.tsv")
-    keys = np.array([(ord(b[0]) << 21) | ord(b[1]) for b, _ in rows], np.int64)
-    order = np.argsort(keys, kind="stable")
-    return unigrams, keys[order], np.array([int(n) for _, n in rows], np.float64)[order]
+def _totals(name: str) -> dict[str, int]:
+    """The ``# totals:`` line of a table's header (``name=count`` pairs)."""
+    line = next(line for line in read_text(name).splitlines() if line.startswith("# totals:"))
+    return {key: int(value) for key, value in (item.split("=") for item in line.removeprefix("# totals:").split())}
 
 
 @cache
@@ -48,115 +43,148 @@ def _fold_points() -> np.ndarray:
     return fold
 
 
-def corpus_counts(texts: Iterable[str]) -> tuple[list[str], np.ndarray]:
-    """The characters and neighbouring pairs of ``texts`` (Traditional folded to Simplified; no pair across two
-    texts), each once, with how often it occurs: what a model adapts to (``CharModel(counts=...)``), and what
-    the survey counts over the whole corpus."""
-    texts = list(texts)
-    if not texts:
-        return [], np.zeros(0, np.int64)
-    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
-    points = _fold_points()[points].astype(np.int64)  # Traditional characters count as Simplified
-    chars, char_counts = np.unique(points, return_counts=True)
-    inside = np.ones(max(points.size - 1, 0), bool)  # a pair across two texts is no bigram
-    starts = np.cumsum([len(text) for text in texts])[:-1]
-    inside[starts[(starts > 0) & (starts < points.size)] - 1] = False
-    pairs, pair_counts = np.unique(_pair_keys(points)[inside], return_counts=True)
-    keys = [*map(chr, chars.tolist()), *(chr(k >> 21) + chr(k & 0x1FFFFF) for k in pairs.tolist())]
-    return keys, np.concatenate((char_counts, pair_counts)).astype(np.int64)
-
-
 class CharModel:
-    """Interpolated character bigram model with add-one unigram smoothing.
+    """A character trigram model of Chinese prose from fixed, well-kept counts (the same for every corpus).
 
-    It adapts to a corpus given as ``extra_texts``, or as ``counts``: characters and pairs with how often they
-    occur, folded to Simplified (``corpus_counts``, or the survey's table of them)."""
+    P(b | a) interpolates (``WEIGHTS``) three estimates: the corpus bigram ``C(ab) / C(a)`` (running text,
+    punctuation included); the word-list model, which reads text as words drawn by their frequencies:
+    ``(W(ab) + E(a) q(b)) / W(a)``, where ``W(ab)`` counts ``ab`` inside words, ``E(a)`` the words ending in
+    ``a`` and ``q(b)`` is the chance that the next token opens with ``b`` (a word opening with ``b``, or the
+    mark ``b`` at its share of the corpus's tokens); and the unigram. An estimate that knows nothing of ``a``
+    (the word list after a mark, the corpus after a character it never saw) gives its weight to the others.
+    P(c | a b) likewise interpolates (``TRIGRAM_WEIGHTS``) the corpus trigram, the word-list trigram
+    ``(W(abc) + E(ab) q(c)) / W(ab)`` (which knows that ``ab`` closes a word: 確保 before 科技) and P(c | b).
+    Traditional characters are folded to Simplified first. Every lookup is vectorised over code-point arrays.
+    """
 
-    def __init__(self, extra_texts: Iterable[str] = (), counts: tuple[Iterable[str], Iterable[int]] | None = None):
-        self.fold = t2s_characters()
-        unigrams, keys, counts_ = _word_list_counts()
-        self.unigrams = dict(unigrams)
-        grams, occurrences = corpus_counts(extra_texts) if counts is None else counts
-        grams, occurrences = list(grams), np.asarray(list(occurrences), np.float64)
-        if grams:
-            # corpus counts are scaled so that a few thousand characters weigh like the word list
-            single = np.fromiter(map(len, grams), np.int64, len(grams)) == 1
-            for char, n in zip(np.array(grams, dtype=object)[single].tolist(), occurrences[single].tolist()):
-                self.unigrams[char] = self.unigrams.get(char, 0) + CORPUS_WEIGHT * int(n)
-            pair_points = np.array([[ord(g[0]), ord(g[1])] for g in np.array(grams, dtype=object)[~single].tolist()],
-                                   np.int64).reshape(-1, 2)
-            pairs = (pair_points[:, 0] << 21) | pair_points[:, 1]
-            keys, inverse = np.unique(np.concatenate((keys, pairs)), return_inverse=True)
-            counts_ = np.bincount(inverse, np.concatenate((counts_, CORPUS_WEIGHT * occurrences[~single])))
-        self._bigram_keys, self._bigram_counts = keys, counts_
-        self.total = sum(self.unigrams.values())
+    def __init__(self, unigram_rows: Table, bigram_rows: Table, trigram_rows: Table, totals: dict[str, int]):
+        """Each table as rows of text (``read_tsv``) or as arrays (``_table_arrays``)."""
+        chars, counts = _arrays(unigram_rows, 1, 4)
+        chars = chars[:, 0]
+        self.slot = np.zeros(CODE_POINTS, np.int32)  # slot 0: a character neither source has
+        self.slot[chars] = np.arange(1, chars.size + 1)
+        corpus, words, starts, ends = (np.concatenate(([0.0], column)) for column in counts.T)
+        han = np.concatenate(([False], [is_han(chr(c)) for c in chars.tolist()]))
+        tokens, word_total = totals["corpus_tokens"], totals["word_list"]
+        marks = np.where(han, 0.0, corpus / tokens)  # marks, digits and letters: their share of the tokens
+        self.opens = np.where(han, (1.0 - marks.sum()) * starts / word_total, marks)  # q(b)
+        self.corpus, self.words, self.ends = corpus, words, ends
+        self.unigram = 0.5 * corpus / corpus.sum() + 0.5 * words / words.sum()
+        self.unigram[0] = 0.1 / corpus.sum()  # an unknown character: rarer than any seen once
+        points, counts = _arrays(bigram_rows, 2, 3)
+        self._pairs = _keyed((points[:, 0] << 21) | points[:, 1], counts)
+        points, counts = _arrays(trigram_rows, 3, 2)
+        self._triples = _keyed((points[:, 0] << 42) | (points[:, 1] << 21) | points[:, 2], counts)
+        self.fold = _fold_points()
         self._memo: dict[str, float] = {}
-        self.vocabulary = len(self.unigrams) + 1
+
+    def unigram_logp_array(self, chars: np.ndarray) -> np.ndarray:
+        """log P(char) of many code points at once."""
+        return np.log(self.unigram[self.slot[self.fold[chars]]])
 
     def unigram_logp(self, char: str) -> float:
-        """log P(char) with add-one smoothing."""
-        char = self.fold.get(char, char)
-        return math.log((self.unigrams.get(char, 0) + 1) / (self.total + self.vocabulary))
+        """log P(char)."""
+        return float(self.unigram_logp_array(np.array([ord(char)]))[0])
+
+    def logp_array(self, prev: np.ndarray, chars: np.ndarray, weights: tuple[float, float, float] = WEIGHTS) -> np.ndarray:
+        """log P(char | prev) of many (prev, char) code-point pairs at once."""
+        return np.log(self._p2(self.fold[prev], self.fold[chars], weights))
+
+    def _p2(self, prev: np.ndarray, chars: np.ndarray, weights: tuple[float, float, float] = WEIGHTS) -> np.ndarray:
+        """P(char | prev) of folded code points."""
+        a, b = self.slot[prev], self.slot[chars]
+        pair_corpus, pair_words, _ = _lookup(self._pairs, (prev << 21) | chars)
+        corpus_a, words_a = self.corpus[a], self.words[a]
+        in_corpus, in_words = corpus_a > 0, words_a > 0  # the word list knows only what follows a Han character
+        p_corpus = np.where(in_corpus, pair_corpus / np.maximum(corpus_a, 1.0), 0.0)
+        p_words = np.where(in_words, (pair_words + self.ends[a] * self.opens[b]) / np.maximum(words_a, 1.0), 0.0)
+        w_corpus, w_words, w_unigram = weights
+        mixed = w_corpus * p_corpus + w_words * np.minimum(p_words, 1.0) + w_unigram * self.unigram[b]
+        return mixed / (w_corpus * in_corpus + w_words * in_words + w_unigram)
+
+    def logp3_array(self, first: np.ndarray, prev: np.ndarray, chars: np.ndarray,
+                    weights: tuple[float, float, float] = TRIGRAM_WEIGHTS) -> np.ndarray:
+        """log P(char | first prev) of many triples at once; a negative ``first`` (no such character) gives
+        log P(char | prev)."""
+        known = first >= 0
+        first, prev, chars = self.fold[np.where(known, first, 0)], self.fold[prev], self.fold[chars]
+        bigram = self._p2(prev, chars)
+        triple_corpus, triple_words = _lookup(self._triples, (first << 42) | (prev << 21) | chars)
+        context_corpus, context_words, context_ends = _lookup(self._pairs, (first << 21) | prev)
+        in_corpus, in_words = known & (context_corpus > 0), known & (context_words > 0)
+        p_corpus = np.where(in_corpus, triple_corpus / np.maximum(context_corpus, 1.0), 0.0)
+        p_words = np.where(in_words, (triple_words + context_ends * self.opens[self.slot[chars]])
+                           / np.maximum(context_words, 1.0), 0.0)
+        w_corpus, w_words, w_bigram = weights
+        mixed = w_corpus * p_corpus + w_words * np.minimum(p_words, 1.0) + w_bigram * bigram
+        return np.log(mixed / (w_corpus * in_corpus + w_words * in_words + w_bigram))
 
     def logp(self, prev: str, char: str) -> float:
-        """log P(char | prev), interpolating bigram and unigram estimates (memoised: repairs ask often)."""
+        """log P(char | prev) (memoised: repairs ask often)."""
         key = prev + char
         value = self._memo.get(key)
         if value is None:
-            value = self._memo[key] = self._logp(prev, char)
+            value = self._memo[key] = float(self.logp_array(np.array([ord(prev)]), np.array([ord(char)]))[0])
         return value
-
-    def _bigram_count(self, prev: str, char: str) -> float:
-        key = (ord(prev) << 21) | ord(char)
-        at = int(np.searchsorted(self._bigram_keys, key))
-        found = at < self._bigram_keys.size and self._bigram_keys[at] == key
-        return float(self._bigram_counts[at]) if found else 0.0
-
-    def _logp(self, prev: str, char: str) -> float:
-        prev, char = self.fold.get(prev, prev), self.fold.get(char, char)
-        p_uni = (self.unigrams.get(char, 0) + 1) / (self.total + self.vocabulary)
-        prev_count = self.unigrams.get(prev, 0)
-        p_bi = self._bigram_count(prev, char) / prev_count if prev_count else 0.0
-        return math.log(BIGRAM_WEIGHT * min(p_bi, 1.0) + (1 - BIGRAM_WEIGHT) * p_uni)
-
-    @cached_property
-    def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(fold per code point, unigram count per code point, sorted bigram keys, their counts)."""
-        unigrams = np.zeros(CODE_POINTS, np.float64)
-        chars = [(ord(c), n) for c, n in self.unigrams.items() if len(c) == 1]
-        unigrams[[c for c, _ in chars]] = [n for _, n in chars]
-        return _fold_points(), unigrams, self._bigram_keys, self._bigram_counts
-
-    def unigram_logp_array(self, chars: np.ndarray) -> np.ndarray:
-        """``unigram_logp`` of many code points at once."""
-        fold, unigrams, _, _ = self._tables
-        return np.log((unigrams[fold[chars]] + 1) / (self.total + self.vocabulary))
-
-    def logp_array(self, prev: np.ndarray, chars: np.ndarray) -> np.ndarray:
-        """``logp`` of many (prev, char) code-point pairs at once."""
-        fold, unigrams, keys, counts = self._tables
-        prev, chars = fold[prev], fold[chars]
-        p_uni = (unigrams[chars] + 1) / (self.total + self.vocabulary)
-        prev_count = unigrams[prev]
-        key = (prev << 21) | chars
-        order = np.argsort(key)  # sorted queries walk the key table in order: several times faster
-        at = np.empty(key.size, np.int64)
-        at[order] = np.minimum(np.searchsorted(keys, key[order]), keys.size - 1)
-        pair_count = np.where(keys[at] == key, counts[at], 0.0)
-        p_bi = np.where(prev_count > 0, pair_count / np.maximum(prev_count, 1.0), 0.0)
-        return np.log(BIGRAM_WEIGHT * np.minimum(p_bi, 1.0) + (1 - BIGRAM_WEIGHT) * p_uni)
 
     def text_logp(self, text: str, before: str = "", after: str = "") -> float:
         """log-probability of ``text`` between its neighbours ``before`` and ``after`` (one char each)."""
         chars = before[-1:] + text + after[:1]
-        score = 0.0 if before else self.unigram_logp(chars[0]) if chars else 0.0
-        return score + sum(self.logp(a, b) for a, b in zip(chars, chars[1:]))
+        if not chars:
+            return 0.0
+        points = np.array([ord(c) for c in chars], np.int64)
+        score = 0.0 if before else self.unigram_logp(chars[0])
+        return score + float(self.logp_array(points[:-1], points[1:]).sum())
+
+
+Table = list[list[str]] | tuple[np.ndarray, np.ndarray]  # rows of text, or (code points, counts) arrays
+
+
+def _arrays(table: Table, key_length: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(code points of each key, one row per key; its ``width`` count columns) of a table."""
+    if isinstance(table, tuple):
+        return table
+    keys = "".join(row[0] for row in table)
+    points = np.frombuffer(keys.encode("utf-32-le"), np.uint32).astype(np.int64).reshape(-1, key_length)
+    return points, np.array([row[1:1 + width] for row in table], np.float64).reshape(-1, width)
+
+
+def _table_arrays(name: str, key_length: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """A shipped table as arrays, parsed by polars (the same rows as ``read_tsv``, several times faster)."""
+    import polars as pl
+
+    frame = pl.read_csv(read_text(name).encode("utf-8"), separator="\t", has_header=False, comment_prefix="#",
+                        quote_char=None, schema={"key": pl.String, **{f"n{k}": pl.Float64 for k in range(width)}})
+    keys = "".join(frame["key"].to_list())
+    points = np.frombuffer(keys.encode("utf-32-le"), np.uint32).astype(np.int64).reshape(-1, key_length)
+    return points, frame.select(pl.exclude("key")).to_numpy().astype(np.float64).reshape(-1, width)
+
+
+def _keyed(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys and their count columns."""
+    order = np.argsort(keys, kind="stable")
+    return keys[order], counts[order]
+
+
+def _lookup(table: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> list[np.ndarray]:
+    """The count columns of each key (zeros for a key the table lacks)."""
+    sorted_keys, counts = table
+    flat = keys.reshape(-1)
+    if flat.size > SORTED_LOOKUP:  # sorted queries walk the key table in order: several times faster
+        order = np.argsort(flat)
+        at = np.empty(flat.size, np.int64)
+        at[order] = np.minimum(np.searchsorted(sorted_keys, flat[order]), sorted_keys.size - 1)
+    else:
+        at = np.minimum(np.searchsorted(sorted_keys, flat), sorted_keys.size - 1)
+    found = sorted_keys[at] == flat
+    return [np.where(found, counts[at, k], 0.0).reshape(keys.shape) for k in range(counts.shape[1])]
 
 
 @cache
 def default_model() -> CharModel:
-    """The model from the shipped counts only."""
-    return CharModel()
+    """The model of the shipped tables (``CHARACTER_MODEL`` in ``jianghua.registry``)."""
+    return CharModel(_table_arrays("char_unigrams.tsv", 1, 4), _table_arrays("char_bigrams.tsv", 2, 3),
+                     _table_arrays("char_trigrams.tsv", 3, 2), _totals("char_unigrams.tsv"))
 
 
 ASCII_ONLY = -10.0

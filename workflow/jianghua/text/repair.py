@@ -1,14 +1,29 @@
 """Repair the GBK damage of shared/notes/gbk-damage.md in decoded text, or flag what cannot be repaired.
 
-Anchors: ``?reading)`` (an annotation that landed inside a character: the ``?`` is the lead byte whose
-``(`` was swallowed) and ``?`` followed by an ASCII sign (the punctuation pass spelled ，；！？ across two
-characters). From an anchor the damaged run is re-encoded to GBK, re-aligned by one byte, the unknown
-bytes are enumerated, and the candidates that decode are ranked with a character model. A repair is
-accepted only when it is unique or beats the runner-up by ``min_margin``; otherwise the span is flagged.
-When no plain reading is plausible, the run may have lost one or two pairs the decoder dropped without a
-trace (GBK's user-defined areas): those are put back where the plain reading goes wrong, and the restored
-readings, weighed by the prior of such a drop, are ranked together with the plain ones. Any other ``?`` next
-to a Han character is flagged as unexplained damage.
+The damage is a byte stream read one byte out of step. Every hypothesis below re-encodes the damaged run to
+GBK, puts the lost bytes back and re-aligns it, which gives a lattice of candidate readings; the lattices are
+scored with the fixed character model (``charmodel.default_model``), and the confidence of the best reading
+is its posterior among every reading of every hypothesis of the span (the text as it stands among them,
+where it may be undamaged). A repair is accepted only at ``min_confidence``; otherwise the span is flagged
+and left as it is.
+
+Mechanisms (the ``mechanism`` of a ``repairs`` row):
+
+- ``straddled-annotation``: ``?reading)`` (or ``?(reading)``): the site annotated a character spelled by the
+  trail byte of one character and the lead byte of the next, and the decoder turned that lead byte and the
+  ``(`` into ``?``. The straddled character has that reading and opens with the trail byte of the character
+  before the ``?``: one of the corpus's annotated characters (the survey's table), or, where none fits, any
+  character pypinyin gives that reading.
+- ``punctuation-pass``: the bytes of ，；！？： spelled across two characters became an ASCII sign: ``?`` and the
+  sign (the lead byte before it became ``?``), or ``?`` alone (the decoder swallowed the sign with that lead
+  byte). The character before the sign ends in A3; the one after opens with the sign's second byte.
+- ``lost-indentation``: ``??…`` opening a line: indentation the GBK encoder could not write (no-break spaces).
+- ``unexplained``: any other ``?`` next to a Han character, flagged.
+
+Inside a run: an ASCII byte from 0x40 is a trail byte, which ends the run (the next pair is aligned again); a
+sign stands for the two bytes it replaced; ``?`` is a lost trail byte (the pair it opened did not decode, so
+the decoder went on one byte later, in step again); pairs in GBK's user-defined areas were dropped without a
+trace, so one or two of them may be missing between any two characters of the run.
 """
 
 from __future__ import annotations
@@ -20,31 +35,23 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from jianghua.text.charmodel import IS_PUNCTUATION, CharModel
-from jianghua.text.chars import CJK_PUNCTUATION, is_han
-from jianghua.text.gbk import FULLWIDTH_TO_ASCII, is_user_defined
+from jianghua.text.charmodel import default_model
+from jianghua.text.chars import is_han
+from jianghua.text.gbk import FULLWIDTH_TO_ASCII, is_trail, vanishes
+from jianghua.text.pinyin import SYLLABLE_LETTERS, is_reading, readings
+from jianghua.text.t2s import t2s_characters
 
-MAX_RUN = 40
-# The byte before a spelled ，；！？ is A3; in the seeds it is always the trail of 。 (A1 A3), which the
-# character model alone underrates next to common Han characters ending in A3 (保 = B1 A3). The prior holds
-# only where the text goes on with a word: before a mark (保” in 確保”) it would beat the right reading.
-PUNCTUATION_PRIOR = {"。": 8.0}
-# A reading whose least likely character bigram (with its neighbours) falls below this is not taken: the
-# run most likely lost a pair the decoder dropped silently (GBK's user-defined areas), so the dropped pairs
-# are put back, or the span is flagged. On simulated damage, right repairs stayed above -14 and wrong ones
-# below -15.
-MIN_BIGRAM_LOGP = -14.5
-# The log prior of a run's dropped pairs, by their count: on simulated damage, of 4,598 anchors 120 lost one
-# pair and 66 two in a row (once a run is out of step in a user-defined area, the next pair often is too).
-DROPPED_LOGP = {0: 0.0, 1: math.log(120 / 4598), 2: math.log(66 / 4598)}
-# The floor for a plain reading that beat every restoration: right ones stayed above -16 (敢首創: -15.5).
-MIN_BIGRAM_LOGP_TESTED = -17.0
-MAX_OPTIONS = 40  # options kept per unknown character, the most frequent first
+MAX_RUN = 40  # characters of a shifted run; damage resynchronises long before (a trail byte below 0x80)
+MAX_OPTIONS = 40  # options kept per unknown character, the commonest first: rarer ones cannot win in context
+WIDE_AREA = 1000  # pairs: the user-defined areas and the FE row, of the areas of dropped pairs
 SIGN_BYTES = {ascii_sign: wide.encode("gbk") for wide, ascii_sign in FULLWIDTH_TO_ASCII.items()}
+SIGNS = "".join(SIGN_BYTES)
+WIDE_SIGN = {ascii_sign: wide for wide, ascii_sign in FULLWIDTH_TO_ASCII.items()}
+QUOTE_PRIOR = 3.0  # the quote mark that closes the open quote, against the other marks
+QUOTE_LOOKBACK = 300
 
 
 @dataclass(frozen=True)
@@ -60,20 +67,6 @@ class Repair:
     reason: str
 
 
-class Annotated:
-    """The characters a corpus's sites annotate, by reading, and the anchors of damage they leave."""
-
-    def __init__(self, pairs: Iterable[tuple[str, str]]):
-        by_reading: dict[str, list[str]] = defaultdict(list)
-        for char, reading in sorted(set(pairs)):
-            by_reading[reading].append(char)
-        self.readings = dict(by_reading)
-        # a reading followed by ")"; with no annotation at all, a group that never matches
-        alternatives = "|".join(sorted(map(re.escape, self.readings), key=len, reverse=True)) or "(?!)"
-        self.reading_pattern = re.compile(rf"({alternatives})\)")
-        self.anchor_pattern = re.compile(rf"\?(?:{self.reading_pattern.pattern}|([,;!?]))")
-
-
 def _gbk(char: str) -> bytes | None:
     try:
         code = char.encode("gbk")
@@ -84,7 +77,8 @@ def _gbk(char: str) -> bytes | None:
 
 @cache
 def _decode_pair(lead: int, trail: int) -> str | None:
-    if is_user_defined(lead, trail):
+    """The character of a GBK pair, or None where the sites' decoder gave none (invalid, or mapped to nothing)."""
+    if vanishes(lead, trail):
         return None
     try:
         char = bytes((lead, trail)).decode("gbk")
@@ -93,220 +87,432 @@ def _decode_pair(lead: int, trail: int) -> str | None:
     return char if len(char) == 1 else None
 
 
-def _realign(text: str, pos: int, lead: int, annotated: Annotated) -> tuple[tuple[bytes, list[str] | None] | None, int]:
-    """Re-align the one-byte-shifted run starting at ``pos`` whose first byte ``lead`` is known.
+@cache
+def _pinyin_index() -> dict[tuple[str, int], tuple[str, ...]]:
+    """(reading, lead byte) -> the GBK characters pypinyin gives that reading (tone-marked or toneless)."""
+    from pypinyin.pinyin_dict import pinyin_dict
 
-    Returns the run as its whole byte pairs and the options of a last, enumerated character (or None), and
-    the end of the run in ``text``.
-    The run ends after the first ASCII character (the resynchronising trail byte, which closes the last
-    character), or at a ``?`` followed by ASCII: that ``?`` is one lost trail byte (the decoder met an
-    ASCII byte where a trail byte should be), so the last character is enumerated. Anything else (a
-    ``?`` mid-run, a line end, the text end) means pairs may have been lost: None, to be flagged.
-    """
-    stream = bytearray((lead,))
-    end = pos
+    index: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for point in sorted(pinyin_dict):
+        char = chr(point)
+        code = _gbk(char)
+        if code is not None and _decode_pair(*code) == char:
+            for reading in readings(char):
+                index[reading, code[0]].append(char)
+    return {key: tuple(chars) for key, chars in index.items()}
+
+
+class Annotated:
+    """The characters a corpus's sites annotate, by reading (the survey's table), and the anchors of damage."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]):
+        by_reading: dict[str, list[str]] = defaultdict(list)
+        for char, reading in sorted(set(pairs)):
+            by_reading[reading].append(char)
+        self.readings = dict(by_reading)
+
+
+    def straddled(self, reading: str, lead: int) -> tuple[str, ...]:
+        """The characters of ``reading`` opening with byte ``lead``: the annotated ones, or where none fits,
+        every one pypinyin gives that reading (the corpus may show a character only where it was split)."""
+        listed = tuple(c for c in self.readings.get(reading, ()) if (_gbk(c) or b"  ")[0] == lead)
+        return listed or _pinyin_index().get((reading, lead), ())
+
+    def annotates(self, char: str, reading: str) -> bool:
+        """True when the corpus annotates ``char`` with ``reading``."""
+        return char in self.readings.get(reading, ())
+
+
+# "?reading)"; "?" and an ASCII sign; "?" alone before a non-ASCII character; "??" opening a line; an ASCII sign
+# between two non-ASCII characters (a decoder that dropped the lead byte before it)
+ANCHOR = re.compile(rf"(?P<indent>(?<![^\n])\?{{2,}}(?=[^?\s]))|\?(?:(?P<reading>[{SYLLABLE_LETTERS}]{{1,7}})\)"
+                    rf"|(?P<sign>[{re.escape(SIGNS)}])|(?=[^\x00-\x7f]))|(?<=[^\x00-\x7f])(?P<bare>[,;!:])(?=[^\x00-\x7f])")
+READING_AFTER = re.compile(rf"\(([{SYLLABLE_LETTERS}]{{1,7}})\)")  # an annotation
+READING_BEFORE = re.compile(rf"\(([{SYLLABLE_LETTERS}]{{1,7}})\)$")  # an annotation ending where searched
+READING_CLOSED = re.compile(rf"\(?([{SYLLABLE_LETTERS}]{{1,7}})\)")  # its rest after a "?" (the "(" may be lost)
+
+
+# ---- runs: the damaged text after an anchor, as the bytes it was read from ----------------------------------
+
+@dataclass(frozen=True)
+class Run:
+    """A shifted run as bytes: ``stream`` holds, after the known lead byte, each character's trail and the next
+    one's lead; ``last`` is how the run ended: ``("closed",)`` (the last byte of ``stream`` is a trail),
+    ``("ascii",)`` (the last byte is an ASCII character that a shifted pair took as its trail),
+    ``("lost", next_byte)`` (the last trail byte was lost; ``next_byte`` the byte that followed it, or -2) or
+    ``("annotated", reading, swallowed)`` (the last character is annotated with ``reading``; its trail byte,
+    read as a lead, became ``?``, with the ``(`` if that byte is a lead byte). ``end`` is where the run ends in
+    the text."""
+
+    stream: bytes
+    last: tuple
+    end: int
+
+
+def _runs(text: str, pos: int, annotated: Annotated) -> list[Run]:
+    """Every reading of the run starting at ``pos`` as bytes (a ``?`` inside a run is a lost trail byte, or the
+    sign of ？ spelled across two pairs, so a run can branch)."""
+    found, stream, end = [], bytearray(), pos
     while end < len(text) and end - pos < MAX_RUN:
         char = text[end]
-        annotation = annotated.reading_pattern.match(text, end + 1) if char == "?" else None
-        if annotation:
-            # "?reading)": the lost trail byte and the swallowed "(" of the last character's own annotation,
-            # so the last character is the annotated one with that reading whose lead byte is known
-            last = [c + "(" for c in annotated.readings[annotation.group(1)] if (_gbk(c) or b"  ")[0] == stream[-1]]
-            return (bytes(stream[:-1]), last), end + 1
-        if char == "?" and text[end + 1:end + 2] not in ("", "?", "\n") and text[end + 1] < "\x80":
-            last = [c for t in range(0x40, 0xFF) if (c := _decode_pair(stream[-1], t))]
-            return (bytes(stream[:-1]), last), end + 1
-        if char < "\x80" and char not in "\n\r?":
+        if char == "?":
+            annotation = READING_CLOSED.match(text, end + 1)
+            if annotation and readings_exist(annotation.group(1)):
+                swallowed = text[end + 1] != "("
+                found.append(Run(bytes(stream), ("annotated", annotation.group(1), swallowed), end + 1))
+                break
+            following = _gbk(text[end + 1]) if end + 1 < len(text) else None
+            if end + 1 < len(text):  # a line break after it is a byte below 0x80 like any other
+                next_byte = following[0] if following else ord(text[end + 1]) if text[end + 1] < "\x80" else -2
+                if next_byte != -2:
+                    found.append(Run(bytes(stream), ("lost", next_byte), end + 1))
+            stream += SIGN_BYTES["?"]  # or the sign of ？, spelled across two pairs: the run goes on
+            end += 1
+            continue
+        if char in SIGN_BYTES:
+            stream += SIGN_BYTES[char]
+            end += 1
+            continue
+        if "\x40" <= char < "\x7f":
             stream.append(ord(char))
-            return (bytes(stream), None), end + 1
+            found.append(Run(bytes(stream), ("closed",), end + 1))
+            break
         code = _gbk(char)
-        if code is None or char in "?\n":
+        if code is None:
             break
         stream += code
         end += 1
-    return None, end
-
-
-def _positions(pairs: bytes, last: list[str] | None) -> list[list[str]] | None:
-    """The characters of whole byte ``pairs``, then the ``last`` character's options; None if any fails."""
-    fixed = [_decode_pair(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2)]
-    if None in fixed or last == []:
-        return None
-    return [[c] for c in fixed] + ([last] if last is not None else [])
-
-
-# The shifted pairs the sites' decoder dropped without a trace: (first bytes, second bytes) of GBK's
-# user-defined areas, where the first byte is the trail of one character and the second the lead of the next.
-DROPPED_PAIRS = (([*range(0xAA, 0xB0), *range(0xF8, 0xFF)], range(0xA1, 0xFF)), (range(0xA1, 0xA8), range(0x81, 0xA1)))
-DROP_SHAPES = [[0], [1], [0, 0], [0, 1], [1, 0], [1, 1]]  # one or two dropped pairs, by area
+        if code[1] < 0x80:  # that byte was an ASCII character of the text: the next pair is aligned again
+            found.append(Run(bytes(stream), ("ascii",), end))
+            break
+        # a shifted pair that spells an annotated character kept its annotation: part of the damage
+        annotation = READING_AFTER.match(text, end)
+        if annotation and annotated.annotates(char, annotation.group(1)):
+            end = annotation.end()
+    return found
 
 
 @cache
-def _with_trail(lead: int, area: int) -> list[str]:
+def readings_exist(reading: str) -> bool:
+    """True when some GBK character has ``reading``."""
+    return any(key[0] == reading for key in _pinyin_index())
+
+
+# ---- lattices: the candidate readings of a run -------------------------------------------------------------
+
+@cache
+def _dropped_areas() -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
+    """The shifted pairs the sites' decoder dropped without a trace (``vanishes``), as areas (first bytes,
+    second bytes) where every first byte goes with every second: the first byte is the trail of one character,
+    the second the lead of the next (GBK's user-defined areas, its unassigned codes such as FE 8C)."""
+    by_seconds: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for first in range(0x81, 0xFF):
+        seconds = tuple(v for v in range(0x81, 0xFF) if vanishes(first, v))
+        if seconds:
+            by_seconds[seconds].append(first)
+    return tuple((tuple(firsts), seconds) for seconds, firsts in by_seconds.items())
+
+
+@cache
+def _wide_areas() -> tuple[int, ...]:
+    """The areas that hold a whole character between two dropped pairs often enough to be worth reading: those
+    of at least ``WIDE_AREA`` pairs (a character between two pairs of a narrow area is rarer than a miss)."""
+    return tuple(k for k, (firsts, seconds) in enumerate(_dropped_areas()) if len(firsts) * len(seconds) >= WIDE_AREA)
+
+
+@cache
+def _with_trail(lead: int, area: int) -> tuple[str, ...]:
     """Characters of ``lead`` whose trail byte opens a dropped pair of ``area``."""
-    return [c for t in DROPPED_PAIRS[area][0] if (c := _decode_pair(lead, t))]
+    return tuple(c for t in _dropped_areas()[area][0] if (c := _decode_pair(lead, t)))
 
 
 @cache
-def _with_lead(area: int, trail: int) -> list[str]:
+def _with_lead(area: int, trail: int) -> tuple[str, ...]:
     """Characters ending in ``trail`` whose lead byte closes a dropped pair of ``area``."""
-    return [c for u in DROPPED_PAIRS[area][1] if (c := _decode_pair(u, trail))]
+    return tuple(c for u in _dropped_areas()[area][1] if (c := _decode_pair(u, trail)))
 
 
 @cache
-def _between(first: int, second: int) -> list[str]:
+def _between(first: int, second: int) -> tuple[str, ...]:
     """Characters made of the end of a dropped pair of area ``first`` and the start of one of ``second``."""
-    return [c for u in DROPPED_PAIRS[first][1] for t in DROPPED_PAIRS[second][0] if (c := _decode_pair(u, t))]
+    areas = _dropped_areas()
+    return tuple(c for u in areas[first][1] for t in areas[second][0] if (c := _decode_pair(u, t)))
 
 
-Run = tuple[list[list[str]], bytes, list[str] | None]  # positions before the run, its byte pairs, its last options
+def _undecodable(byte: int, following: int) -> bool:
+    """True when the decoder, reading ``byte`` as a lead, gave ``?`` and went on at ``following`` (a pair that
+    maps to nothing vanishes whole instead)."""
+    return byte >= 0x80 and (byte in (0x80, 0xFF) or not is_trail(following))
 
 
-def _lattices(runs: list[Run], dropped: bool, near: range | None = None) -> list[tuple[int, list[list[str]]]]:
-    """The runs as lattices of options; with ``dropped``, every way one or two dropped pairs fit back in.
+@cache
+def _lost_trail(lead: int, following: int) -> tuple[str, ...]:
+    """Characters of ``lead`` whose trail byte, read as a lead before ``following``, gave ``?``."""
+    return tuple(c for t in range(0x40, 0xFF) if (c := _decode_pair(lead, t)) and _undecodable(t, following))
 
-    Dropped pairs sit between two characters of the shifted reading: the true character before them lost
-    its trail byte, the one after them its lead byte, and with two pairs a whole character lies between.
-    One and two are ranked together, so that a plausible reading with one pair cannot hide a better one
-    with two. The pairs of a byte stream keep their parity across a drop, so only the characters next to it
-    read wrong: ``near`` (lattice positions) limits the places tried to where the plain reading went wrong.
-    """
-    lattices = []
-    for prefix, pairs, last in runs:
-        if not dropped:
-            lattice = _positions(pairs, last)
-            lattices += [(0, prefix + lattice)] if lattice else []
+
+@cache
+def _ending_in(trail: int) -> tuple[str, ...]:
+    """The characters whose GBK code ends with the byte ``trail``."""
+    return tuple(c for u in range(0x81, 0xFF) if (c := _decode_pair(u, trail)))
+
+
+Positions = tuple[tuple[str, ...], ...]  # the options of each character of a reading
+Segment = tuple[tuple[float, Positions], ...]  # the ways to read one piece of a run, each with its log prior
+
+
+def _last_options(lead: int, last: tuple, annotated: Annotated) -> tuple[str, ...]:
+    """The options of a run's last character, whose trail byte is lost, from its ``lead`` byte."""
+    if last[0] == "lost":
+        return _lost_trail(lead, last[1]) if last[1] >= 0 else ()
+    _, reading, swallowed = last
+    return tuple(c for c in annotated.straddled(reading, lead) if (0x81 <= _gbk(c)[1] <= 0xFE) == swallowed)
+
+
+@cache
+def _pair_segment(lead: int, trail: int) -> Segment:
+    """The readings of a pair of the re-aligned stream: the character it spells, or, with one or two dropped
+    pairs between them, a character of ``lead`` whose trail vanished, then (a whole character between two
+    dropped pairs, then) a character ending in ``trail`` whose lead vanished."""
+    ways = []
+    plain = _decode_pair(lead, trail)
+    if plain:
+        ways.append((0.0, ((plain,),)))
+    areas = range(len(_dropped_areas()))
+    for first in areas:
+        before = _with_trail(lead, first)
+        if not before:
             continue
-        for k in range(0, len(pairs), 2):
-            if near is not None and len(prefix) + k // 2 not in near:
-                continue
-            head, tail = _positions(pairs[:k], None), _positions(pairs[k + 2:], last)
-            if head is None or tail is None:
-                continue
-            for first, *second in DROP_SHAPES:
-                before = _with_trail(pairs[k], first)
-                after = _with_lead(second[0] if second else first, pairs[k + 1])
-                between = [_between(first, second[0])] if second else []
-                if before and after and all(between):
-                    lattices.append((1 + len(second), prefix + head + [before, *between, after] + tail))
-    return lattices
+        if after := _with_lead(first, trail):
+            ways.append((0.0, (before, after)))
+        for second in _wide_areas():
+            after, between = _with_lead(second, trail), _between(first, second)
+            if after and between:
+                ways.append((0.0, (before, between, after)))
+    return _likely(tuple(ways))
 
 
-def _best_path(positions: list[list[str]], before: str, after: str, model: CharModel,
-               prior: dict[str, float], quotes: dict[str, float]) -> tuple[float, str, float]:
-    """Viterbi over the positions' options between two known characters: (score, text, margin).
-
-    The margin is the smallest gap, at any position with several options, between the chosen character
-    and the runner-up given the chosen neighbours. The transitions between two option lists are scored once
-    per model (``_transitions``).
-    """
-    def bonus(options: list[str], following: np.ndarray) -> np.ndarray:
-        # the prior of the first character holds only where a sentence goes on: not before another mark
-        if not prior:
-            return np.zeros((len(options), following.size))
-        opens = ~((following < 0x10000) & IS_PUNCTUATION[following & 0xFFFF])
-        return np.array([prior.get(c, 0.0) for c in options])[:, None] * opens[None, :]
-
-    positions = [tuple(options) if len(options) <= MAX_OPTIONS
-                 else _commonest(model, tuple(options), tuple(prior.items())) for options in positions]
-    heads = [_codes(options, 0) for options in positions]
-    emits = [np.array([quotes.get(c[0], 0.0) for c in options]) if quotes else np.zeros(len(options))
-             for options in positions]
-    tail = _codes((after[0],), 0) if after else np.zeros(0, np.int64)
-    # before -> first, each position -> the next, last -> after
-    steps = [((before,) if before else (), positions[0]), *zip(positions, positions[1:]),
-             (positions[-1], (after[0],) if after else ())]
-    matrices = [_transitions(model, left, right) for left, right in steps]
-
-    firsts = (matrices[0][0] if before else model.unigram_logp_array(heads[0])) + emits[0]
-    scores, pointers = firsts, []
-    for k in range(1, len(positions)):
-        through = scores[:, None] + matrices[k] + emits[k][None, :]
-        if k == 1:
-            through += bonus(positions[0], heads[1])
-        pointers.append(through.argmax(axis=0))
-        scores = through.max(axis=0)
-    final = scores + (matrices[-1][:, 0] if after else 0.0)
-    if len(positions) == 1 and after:
-        final = final + bonus(positions[0], tail)[:, 0]
-    chosen = [int(final.argmax())]
-    for pointer in reversed(pointers):
-        chosen.append(int(pointer[chosen[-1]]))
-    chosen.reverse()
-    margin = math.inf
-    for k, options in enumerate(positions):
-        if len(options) < 2:
-            continue
-        inner = k + 1 < len(positions)
-        right = heads[k + 1][[chosen[k + 1]]] if inner else tail
-        local = (matrices[k][chosen[k - 1]] + emits[k] if k else
-                 firsts + (bonus(options, right)[:, 0] if right.size else 0.0))
-        if right.size:  # matrices[k + 1] scores position k against what follows it
-            local = local + matrices[k + 1][:, chosen[k + 1] if inner else 0]
-        ranked = np.sort(local)
-        margin = min(margin, float(ranked[-1] - ranked[-2]))
-    return float(final[chosen[-1]]), "".join(options[c] for options, c in zip(positions, chosen)), margin
+def _segments(lead: int, run: Run, annotated: Annotated) -> list[Segment] | None:
+    """The run read from its known ``lead`` byte, piece by piece; None when some piece has no reading."""
+    stream = bytes((lead,)) + run.stream
+    kind = run.last[0]
+    pairs = len(stream) - (0 if kind == "closed" else 1)
+    if pairs % 2:
+        return None
+    segments = [_pair_segment(stream[i], stream[i + 1]) for i in range(0, pairs, 2)]
+    if kind == "ascii":
+        segments.append(((0.0, ((chr(stream[-1]),),)),))
+    elif kind != "closed":
+        ways = []
+        last = _last_options(stream[-1], run.last, annotated)
+        if last:
+            ways.append((0.0, (last,)))
+        for area, (_, seconds) in enumerate(_dropped_areas()):
+            # the pair before the last character was dropped, with that character's lead
+            before = _with_trail(stream[-1], area)
+            anywhere = tuple(dict.fromkeys(c for v in seconds for c in _last_options(v, run.last, annotated)))
+            if before and anywhere:
+                ways.append((0.0, (before, anywhere)))
+        segments.append(_likely(tuple(ways)) if ways else ())
+    return None if any(not ways for ways in segments) else segments
 
 
-# per model: a shard's damage repeats (the same readings between the same characters), so lattices recur
-_PATHS: WeakKeyDictionary[CharModel, dict] = WeakKeyDictionary()
-MAX_PATHS = 1 << 16
+# ---- scoring ------------------------------------------------------------------------------------------------
 
-
-def _best_path_memo(positions: list[list[str]], before: str, after: str, model: CharModel,
-                    prior: dict[str, float], quotes: dict[str, float]) -> tuple[float, str, float]:
-    """``_best_path``, remembered per model."""
-    known = _PATHS.setdefault(model, {})
-    key = (tuple(map(tuple, positions)), before, after, tuple(prior.items()), tuple(quotes.items()))
-    if key not in known:
-        if len(known) >= MAX_PATHS:
-            known.clear()
-        known[key] = _best_path(positions, before, after, model, prior, quotes)
-    return known[key]
-
-
-@lru_cache(maxsize=4096)
-def _codes(options: tuple[str, ...], index: int) -> np.ndarray:
-    """The code points of each option's character at ``index``."""
-    codes = np.array([ord(c[index]) for c in options], np.int64)
+@lru_cache(maxsize=8192)
+def _codes(options: tuple[str, ...]) -> np.ndarray:
+    codes = np.array([ord(c) for c in options], np.int64)
     codes.flags.writeable = False  # shared by every lattice that holds these options
     return codes
 
 
-# per model: lattices of a shard are made of a few hundred option lists, so the same transitions recur
-_TRANSITIONS: WeakKeyDictionary[CharModel, dict] = WeakKeyDictionary()
-MAX_TRANSITIONS = 4096  # matrices kept per model (at most 40 x 40 floats each)
-
-
-def _transitions(model: CharModel, left: tuple[str, ...], right: tuple[str, ...]) -> np.ndarray:
-    """``model.logp_array`` of every (last character of a left option, first of a right option)."""
-    known = _TRANSITIONS.setdefault(model, {})
-    matrix = known.get((left, right))
-    if matrix is None:
-        if len(known) >= MAX_TRANSITIONS:
-            known.clear()
-        tails, heads = _codes(left, -1), _codes(right, 0)
-        matrix = known[left, right] = model.logp_array(np.repeat(tails, heads.size),
-                                                       np.tile(heads, tails.size)).reshape(tails.size, heads.size)
-        matrix.flags.writeable = False
+@lru_cache(maxsize=8192)
+def _transitions(left: tuple[str, ...], right: tuple[str, ...]) -> np.ndarray:
+    """log P(right option | left option) for every pair: the lattices of a corpus share most option lists."""
+    tails, heads = _codes(left), _codes(right)
+    matrix = default_model().logp_array(np.repeat(tails, heads.size), np.tile(heads, tails.size))
+    matrix = matrix.reshape(tails.size, heads.size)
+    matrix.flags.writeable = False
     return matrix
 
 
-_COMMONEST: WeakKeyDictionary[CharModel, dict] = WeakKeyDictionary()  # per model: the same lists recur
+@lru_cache(maxsize=8192)
+def _commonest(options: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``MAX_OPTIONS`` commonest options (in their order)."""
+    if len(options) <= MAX_OPTIONS:
+        return options
+    scores = default_model().unigram_logp_array(_codes(options))
+    keep = np.sort(np.argsort(-scores, kind="stable")[:MAX_OPTIONS])
+    return tuple(options[k] for k in keep)
 
 
-def _commonest(model: CharModel, options: tuple[str, ...], prior: tuple[tuple[str, float], ...]) -> tuple[str, ...]:
-    """The ``MAX_OPTIONS`` commonest options: the rarest cannot win against common ones in context."""
-    known = _COMMONEST.setdefault(model, {})
-    if (options, prior) not in known:
-        weights = dict(prior)
-        scores = model.unigram_logp_array(np.array([ord(c[0]) for c in options])) + [weights.get(c, 0.0) for c in options]
-        known[options, prior] = tuple(options[k] for k in np.argsort(scores, kind="stable")[-MAX_OPTIONS:])
-    return known[options, prior]
+def _logsumexp(values: np.ndarray, axis: int) -> np.ndarray:
+    top = values.max(axis=axis)
+    return top + np.log(np.exp(values - np.expand_dims(top, axis)).sum(axis=axis))
 
 
-QUOTE_PRIOR = 3.0  # the quote mark that closes the open quote, against the other marks
-QUOTE_LOOKBACK = 300
+@lru_cache(maxsize=8192)
+def _gain(position: tuple[str, ...], priors: tuple[tuple[str, float], ...], other: str) -> np.ndarray | float:
+    """The priors of a position's options: quote marks (``quote_prior``) and the other script (``other_script``)."""
+    if not priors and not other:
+        return 0.0
+    weights, excluded = dict(priors), _script_only()[other] if other else frozenset()
+    return np.array([weights.get(c, 0.0) + (OTHER_SCRIPT_LOGP if c in excluded else 0.0) for c in position])
+
+
+def _grouped(prev: np.ndarray, cur: np.ndarray, best: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct (prev, cur): the index of its best entry, and the log-sum of its entries' totals."""
+    distinct, inverse = np.unique((prev << 21) | cur, return_inverse=True)
+    if distinct.size == prev.size:  # every entry its own state
+        return np.arange(prev.size), total
+    order = np.lexsort((-best, inverse))
+    first = order[np.searchsorted(inverse[order], np.arange(distinct.size))]
+    top = np.full(distinct.size, -np.inf)
+    np.maximum.at(top, inverse, total)
+    return first, top + np.log(np.bincount(inverse, np.exp(total - top[inverse]), distinct.size))
+
+
+class _Trellis:
+    """Viterbi and forward passes of the trigram model over readings, the state being the last two characters.
+
+    ``prev``, ``cur`` (code points, -1 for none), ``best``, ``total`` and ``node`` (the path's last node in
+    ``chars``/``parents``, to read the best path back) hold one entry per state.
+    """
+
+    def __init__(self, context: str):
+        codes = [ord(c) for c in context[-2:]]
+        self.chars: list[str] = []
+        self.parents: list[int] = []
+        node = -1
+        for c in context[-2:]:
+            self.chars.append(c)
+            self.parents.append(node)
+            node = len(self.chars) - 1
+        self.roots = len(self.chars)
+        self.prev = np.array([codes[-2] if len(codes) == 2 else -1], np.int64)
+        self.cur = np.array([codes[-1] if codes else -1], np.int64)
+        self.best = self.total = np.zeros(1)
+        self.node = np.array([node], np.int64)
+
+    def state(self) -> tuple[np.ndarray, ...]:
+        return self.prev, self.cur, self.best, self.total, self.node
+
+    def step(self, position: tuple[str, ...], gain: np.ndarray | float, prior: float = 0.0) -> None:
+        """Read one more character, one of ``position``'s options."""
+        model = default_model()
+        options = _codes(position)
+        prev, cur = self.prev[:, None], self.cur[:, None]
+        if cur[0, 0] < 0:  # no context at all: the first character of a text
+            logp = np.broadcast_to(model.unigram_logp_array(options)[None, :], (self.cur.size, options.size))
+        else:
+            logp = model.logp3_array(np.broadcast_to(prev, (prev.size, options.size)),
+                                     np.broadcast_to(cur, (cur.size, options.size)),
+                                     np.broadcast_to(options[None, :], (cur.size, options.size)))
+        best = (self.best[:, None] + logp + gain + prior).reshape(-1)
+        total = (self.total[:, None] + logp + gain + prior).reshape(-1)
+        came = np.repeat(np.arange(self.cur.size), options.size)
+        self._merge(np.repeat(self.cur, options.size), np.tile(options, self.cur.size), best, total,
+                    self.node[came], np.tile(np.arange(options.size), self.cur.size), position)
+
+    def _merge(self, prev, cur, best, total, parent, option, position) -> None:
+        """Keep one state per (prev, cur): its best path, and the sum over all paths into it; of those, the
+        states that hold some weight (``STATE_MARGIN``, ``MAX_STATES``)."""
+        first, total = _grouped(prev, cur, best, total)
+        kept = np.flatnonzero(total >= total.max() - STATE_MARGIN)
+        if kept.size > MAX_STATES:
+            kept = kept[np.argsort(-total[kept], kind="stable")[:MAX_STATES]]
+        first, self.total = first[kept], total[kept]
+        self.prev, self.cur, self.best = prev[first], cur[first], best[first]
+        start = len(self.chars)
+        self.chars.extend(position[k] for k in option[first].tolist())
+        self.parents.extend(parent[first].tolist())
+        self.node = np.arange(start, start + first.size)
+
+    def join(self, branches: list[tuple[np.ndarray, ...]]) -> None:
+        """Merge the states that several ways reached (``state()`` of each)."""
+        prev, cur, best, total, node = (np.concatenate(parts) for parts in zip(*branches))
+        first, self.total = _grouped(prev, cur, best, total)
+        self.prev, self.cur, self.best, self.node = prev[first], cur[first], best[first], node[first]
+
+    def restore(self, state: tuple[np.ndarray, ...]) -> None:
+        self.prev, self.cur, self.best, self.total, self.node = state
+
+    def reading(self) -> str:
+        """The best path's characters after the context."""
+        node, chars = int(self.node[int(self.best.argmax())]), []
+        while node >= self.roots:
+            chars.append(self.chars[node])
+            node = self.parents[node]
+        return "".join(reversed(chars))
+
+
+def _score(segments: list[Segment], before: str, after: str,
+           emit: tuple[tuple[tuple[str, float], ...], str] = ((), "")) -> tuple[float, str, float]:
+    """(best score, best reading, log of the summed probability of every reading) of a run's pieces between
+    the known characters ``before`` (up to two) and ``after``: Viterbi and forward passes over each piece's
+    ways with the trigram model, the states between pieces being the last two characters read."""
+    trellis = _Trellis(before)
+    for ways in segments:
+        entry, branches = trellis.state(), []
+        for prior, positions in ways:
+            trellis.restore(entry)
+            for k, raw in enumerate(positions):
+                position = _commonest(raw)
+                trellis.step(position, _gain(position, *emit), prior if k == 0 else 0.0)
+            branches.append(trellis.state())
+        if len(branches) > 1:
+            trellis.join(branches)
+    if after:  # the best reading is the best path into the known character that follows, read back from it
+        trellis.step((after,), 0.0)
+        return float(trellis.best.max()), trellis.reading()[:-1], float(_logsumexp(trellis.total, 0))
+    return float(trellis.best.max()), trellis.reading(), float(_logsumexp(trellis.total, 0))
+
+
+WAY_MARGIN = 12.0  # nats: a way whose own reading is this much less likely than the best way's carries no weight
+# States of the trellis whose summed weight is this far below the best state's carry no weight (e^-20); and
+# at most this many are kept, the heaviest (two unknown characters in a row make 60 x 60 states).
+STATE_MARGIN = 15.0
+MAX_STATES = 32
+
+
+def _likely(ways: Segment) -> Segment:
+    """The ways of a piece worth reading: those whose best reading on its own (unigram of its first character,
+    bigrams inside) is within ``WAY_MARGIN`` of the best way's. Context moves a way by far less."""
+    if len(ways) <= 1:
+        return ways
+    model = default_model()
+    scores = []
+    for prior, positions in ways:
+        options = [_commonest(p) for p in positions]
+        best = model.unigram_logp_array(_codes(options[0]))
+        for left, right in zip(options, options[1:]):
+            best = (best[:, None] + _transitions(left, right)).max(axis=0)
+        scores.append(prior + float(best.max()))
+    top = max(scores)
+    return tuple(way for way, score in zip(ways, scores) if score >= top - WAY_MARGIN)
+
+
+SCRIPT_WINDOW = 300  # characters either side of a span that tell its script
+OTHER_SCRIPT_LOGP = math.log(1e-3)  # a Simplified-only character in Traditional text, or the other way round
+
+
+@cache
+def _script_only() -> dict[str, frozenset[str]]:
+    """The characters only Traditional text writes, and those only Simplified text writes (OpenCC's table)."""
+    table = t2s_characters()
+    traditional = {t for t, s in table.items() if len(t) == len(s) == 1 and t != s}
+    simplified = {s for t, s in table.items() if len(t) == len(s) == 1 and t != s} - set(table)
+    return {"traditional": frozenset(traditional - simplified), "simplified": frozenset(simplified)}
+
+
+def other_script(text: str, start: int, end: int) -> str:
+    """The script that the text around a span is not written in ("" if it cannot tell): the sites converted
+    whole pages, so a Simplified-only candidate in Traditional text (创 among 創) is all but ruled out."""
+    window = text[max(0, start - SCRIPT_WINDOW):end + SCRIPT_WINDOW]
+    only = _script_only()
+    traditional = sum(c in only["traditional"] for c in window)
+    simplified = sum(c in only["simplified"] for c in window)
+    return "" if traditional == simplified else "simplified" if traditional > simplified else "traditional"
 
 
 def quote_prior(text: str, start: int) -> dict[str, float]:
@@ -322,121 +528,281 @@ def quote_prior(text: str, start: int) -> dict[str, float]:
     return {mark: QUOTE_PRIOR if mark == closing else -QUOTE_PRIOR for mark in "“”‘’"}
 
 
-def _choose(runs: list[Run], text: str, start: int, end: int, model: CharModel, min_margin: float,
-            prior: dict[str, float] | None = None) -> tuple[str | None, float | None, str]:
-    """The repair of a damaged span from its runs, or None and why not.
+@dataclass
+class Hypothesis:
+    """One way a span was damaged: the pieces of the readings of ``text[start:end]``, its log prior, and the
+    text ``suffix`` that the reading keeps after it (the ``(`` of a straddled character's own annotation)."""
 
-    When no plain reading of the runs is plausible, the one or two pairs the decoder may have dropped are
-    put back next to where it reads worst, at the cost of their prior ``DROPPED_LOGP``, and ranked together
-    with the plain readings: the repair must win among all of them. A plain reading that wins this way is
-    taken down to the lower floor ``MIN_BIGRAM_LOGP_TESTED``: the drops that would explain its weak pair
-    read worse.
+    segments: list[Segment]
+    end: int
+    prior: float = 0.0
+    suffix: str = ""
+    as_is: bool = False
+
+
+def _fixed(chars: Iterable[str]) -> list[Segment]:
+    """Pieces of known characters (a ``?`` of the text as it stands may be any character)."""
+    return [((0.0, (_wildcard() if c == "?" else (c,),)),) for c in chars]
+
+
+def _read_as(segments: list[Segment], reading: str) -> list[Segment] | None:
+    """The pieces with the last character limited to those that ``reading`` is a reading of (the annotation
+    that follows the span is that character's own); None if none is."""
+    ways = []
+    for prior, positions in segments[-1]:
+        last = tuple(c for c in positions[-1] if is_reading(c, reading))
+        if last:
+            ways.append((prior, positions[:-1] + (last,)))
+    return segments[:-1] + [tuple(ways)] if ways else None
+
+
+def _candidates(segments: list[Segment]) -> int:
+    return math.prod(sum(math.prod(map(len, positions)) for _, positions in ways) for ways in segments)
+
+
+def _decide(text: str, start: int, hypotheses: list[Hypothesis], mechanism: str, min_confidence: float) -> Repair | None:
+    """The repair of ``text[start:…]`` from its hypotheses: the best reading and its posterior among all.
+
+    Hypotheses ending at different places are compared over the same text: each reads on, as the text
+    stands, to the furthest end. None when the text as it stands is the likeliest reading.
     """
-    plain = _lattices(runs, False)
-    after, score, reason, suspect = _rank(plain, text, start, end, model, min_margin, prior, MIN_BIGRAM_LOGP)
-    if after is None and not reason.startswith("margin"):
-        near = range(suspect - 1, suspect + 1) if suspect is not None else None
-        restored = _lattices(runs, True, near)
-        if restored:
-            best, score, why, _ = _rank(plain + restored, text, start, end, model, min_margin, prior,
-                                        MIN_BIGRAM_LOGP_TESTED)
-            if best is not None:
-                return best, score, why
-    return after, score, reason
+    if not hypotheses:
+        return None
+    end = _compared_end(text, start, hypotheses)
+    before = _before(text, start)
+    after = _context_after(text, end)
+    annotation = READING_AFTER.match(text, end)
+    emit = (tuple(sorted(quote_prior(text, start).items())), other_script(text, start, end))
+    scored = []
+    for h in hypotheses:
+        if h.suffix and h.end < end:
+            continue  # a straddled character's annotation must close the compared text
+        if h.end > end:  # the text as it stands, compared only as far as the others
+            h = Hypothesis(h.segments[:end - start], end, h.prior, h.suffix, h.as_is)
+        segments = h.segments + _fixed(text[h.end:end])
+        if annotation and not h.suffix:
+            segments = _read_as(segments, annotation.group(1))
+            if segments is None:
+                continue
+        best, reading, total = _score(segments, before, after, emit)
+        kept = len(reading) - (end - h.end)
+        scored.append((best + h.prior, total + h.prior, reading[:kept] + h.suffix, h))
+    if not scored:
+        return None
+    log_total = float(_logsumexp(np.array([s[1] for s in scored]), 0))
+    best, _, reading, winner = max(scored, key=lambda s: s[0])
+    if winner.as_is:
+        return None
+    confidence = math.exp(best - log_total)
+    choices = sum(_candidates(h.segments) for h in hypotheses if not h.as_is)
+    if confidence < min_confidence:
+        return Repair(start, winner.end, text[start:winner.end], mechanism, None, "flagged",
+                      f"best reading {reading!r} has confidence {confidence:.3f}, below {min_confidence} "
+                      f"({choices} candidates)")
+    return Repair(start, winner.end, reading, mechanism, confidence, "repaired", f"{choices} candidates")
 
 
-def _rank(lattices: list[tuple[int, list[list[str]]]], text: str, start: int, end: int, model: CharModel,
-          min_margin: float, prior: dict[str, float] | None,
-          floor: float) -> tuple[str | None, float | None, str, int | None]:
-    """The best reading of the lattices (each with its count of restored pairs), its score and why, or None
-    and why not; with a reading whose weakest bigram is below ``floor``, also the lattice position where it
-    reads worst."""
-    if not lattices:
-        return None, None, "no candidate decodes as GBK, or the run ends without a resynchronising byte", None
-    before, after = text[start - 1:start], text[end:end + 1]
-    quotes = quote_prior(text, start)
-    ranked = []
-    for restored, lattice in lattices:
-        score, reading, margin = _best_path_memo(lattice, before, after, model, prior or {}, quotes)
-        ranked.append((score + DROPPED_LOGP[restored], reading, margin, restored))
-    ranked.sort(reverse=True)
-    score, best, margin, restored = ranked[0]
-    if len(ranked) > 1:
-        margin = min(margin, score - ranked[1][0])
-    choices = sum(math.prod(len(options) for options in lattice) for _, lattice in lattices)
-    if margin < min_margin:
-        return None, None, f"margin {margin:.2f} below {min_margin} among {choices} candidates", None
-    chars = before + best.rstrip("(") + after
-    # the word list behind the model has no punctuation, so pairs with a mark say nothing about a dropped pair
-    weakest, at = min(((model.logp(a, b), i) for i, (a, b) in enumerate(zip(chars, chars[1:]))
-                       if not (a.isascii() or b.isascii() or a in CJK_PUNCTUATION or b in CJK_PUNCTUATION)),
-                      default=(0.0, 0))
-    if weakest < (floor if not restored else MIN_BIGRAM_LOGP):
-        return (None, None, f"implausible repair {best!r} (bigram log-probability {weakest:.1f}): a pair may have "
-                "been dropped", at + 1 - len(before))
-    why = f"{choices} candidates"
-    if restored:
-        why += f"; restored {restored} pair(s) the decoder dropped (user-defined area)"
-    elif any(r[3] for r in ranked):
-        why += "; beat every restoration of dropped pairs"
-    return best, margin, why, None
+def _compared_end(text: str, start: int, hypotheses: list[Hypothesis]) -> int:
+    """How far the hypotheses of a span are compared: every one reads on, as the text stands, to the furthest
+    end; but once each has read two characters of the text as it stands, the trigram model scores what follows
+    alike for all, so the comparison stops there (where no annotation follows), which is exact and far cheaper
+    than reading on to the end of a long run of the text as it stands."""
+    end = max(h.end for h in hypotheses)
+    settled = start + 1
+    for h in hypotheses:
+        # the text as it stands is fixed after its last "?"; a hypothesis after its own end
+        settled = max(settled, text.rfind("?", start, h.end) + 1 if h.as_is else h.end)
+    while (question := text.rfind("?", settled, settled + 2)) >= 0:  # a "?" read as it stands may be anything
+        settled = question + 1
+    cut = settled + 2
+    while cut < end and READING_AFTER.match(text, cut):
+        cut += 1
+    return min(cut, end)
 
 
-def _straddled(text: str, match: re.Match, model: CharModel, min_margin: float, annotated: Annotated) -> Repair:
+def _context_after(text: str, end: int) -> str:
+    """The character that follows a span, past an annotation that follows it; "" at a line end or for ASCII."""
+    annotation = READING_CLOSED.match(text, end)
+    following = text[annotation.end() if annotation else end:][:1]
+    return following if following and _gbk(following) else ""
+
+
+def _run_hypotheses(lead: int, runs: list[Run], prefix: list[Segment], annotated: Annotated,
+                    prior: float = 0.0) -> list[Hypothesis]:
+    """The hypotheses of runs read from a known lead byte, after ``prefix`` (characters before the lead)."""
+    found = []
+    for run in runs:
+        segments = _segments(lead, run, annotated)
+        if segments is not None:
+            swallowed = run.last[0] == "annotated" and run.last[2]
+            found.append(Hypothesis(prefix + segments, run.end, prior, "(" if swallowed else ""))
+    return found
+
+
+def _before(text: str, start: int, count: int = 2) -> str:
+    """The (up to ``count``) GBK characters before ``start``, each past an annotation that ends there."""
+    found, at = "", start
+    while len(found) < count:
+        annotation = READING_BEFORE.search(text, max(0, at - 12), at)
+        at = annotation.start() if annotation else at
+        if not at or not _gbk(text[at - 1]):
+            break
+        found, at = text[at - 1] + found, at - 1
+    return found
+
+
+def _straddled(text: str, match: re.Match, annotated: Annotated, min_confidence: float) -> Repair | None:
     start = match.start()
-    prev = _gbk(text[start - 1]) if start else None
-    runs: list[Run] = []
-    end = match.end()
-    for char in annotated.readings[match.group(1)]:
-        code = _gbk(char)
-        if prev is None or code is None or prev[1] != code[0]:
+    previous = _gbk(_before(text, start, 1) or " ")
+    reading = match.group("reading")
+    if previous is None or not readings_exist(reading):
+        return None
+    runs = _runs(text, match.end(), annotated)
+    hypotheses = []
+    for char in annotated.straddled(reading, previous[1]):
+        hypotheses += _run_hypotheses(_gbk(char)[1], runs, [], annotated)
+    return _decide(text, start, hypotheses, "straddled-annotation", min_confidence) or _unrepaired(
+        text, start, match.end(), "straddled-annotation", "no candidate reading decodes as GBK")
+
+
+def _punctuation(text: str, match: re.Match, annotated: Annotated, min_confidence: float) -> Repair | None:
+    """``?`` and a sign, or ``?`` alone (its sign swallowed): the sign's bytes were spelled across two characters."""
+    start = match.start()
+    sign = match.group("sign")
+    if not sign and _reads_as_it_stands(text, match.end()):
+        return None  # every damage hypothesis reads the text after the "?" one byte out of step: it would not read
+    signs = [sign] if sign else list(SIGN_BYTES)
+    hypotheses = []
+    for s in signs:
+        wide = SIGN_BYTES[s]
+        runs = _runs(text, match.end(), annotated)
+        hypotheses += _run_hypotheses(wide[1], runs, [((0.0, (_ending_in(wide[0]),)),)], annotated)
+    if not sign:  # "?" alone may be a question mark, or a character the encoder could not write
+        following = _run_end(text, match.end())
+        hypotheses.append(Hypothesis(_fixed(text[start:following]), following, as_is=True))
+    repair = _decide(text, start, hypotheses, "punctuation-pass", min_confidence)
+    if repair is None and sign:
+        return _unrepaired(text, start, match.end(), "punctuation-pass", "no candidate reading decodes as GBK")
+    return repair
+
+
+PLAUSIBLE_LOGP = -9.0  # mean log-probability per character of text that reads as it stands (garbage: below -11)
+PLAUSIBLE_RUN = 4  # characters after a "?" alone that tell whether the text there reads as it stands
+
+
+def _reads_as_it_stands(text: str, pos: int) -> bool:
+    """True when the ``PLAUSIBLE_RUN`` characters from ``pos`` (past annotations, before any ASCII) read as
+    prose: a run read one byte out of step does not."""
+    following = _plain_after(text, pos, PLAUSIBLE_RUN)
+    return len(following) == PLAUSIBLE_RUN and default_model().text_logp(following) / len(following) > PLAUSIBLE_LOGP
+
+
+def _bare_sign(text: str, match: re.Match, annotated: Annotated, min_confidence: float) -> Repair | None:
+    """An ASCII sign between non-ASCII characters whose decoder dropped the lead byte before it: the character
+    before the sign ends in A3 and vanished, the run after it is one byte out of step. Tried only where the
+    text after the sign does not read as it stands (a sign the site meant is the common case)."""
+    start, end = match.span()
+    following = _plain_after(text, end)
+    if len(following) < 3 or default_model().text_logp(following, text[start - 1]) / len(following) > PLAUSIBLE_LOGP:
+        return None
+    wide = SIGN_BYTES[match.group("bare")]
+    hypotheses = _run_hypotheses(wide[1], _runs(text, end, annotated), [((0.0, (_ending_in(wide[0]),)),)], annotated)
+    if not hypotheses:
+        return None
+    limit = _run_end(text, end)
+    as_is = _fixed(WIDE_SIGN[match.group("bare")] + text[end:limit])
+    hypotheses.append(Hypothesis(as_is, limit, as_is=True))
+    return _decide(text, start, hypotheses, "punctuation-pass", min_confidence)
+
+
+def _plain_after(text: str, pos: int, count: int = 6) -> str:
+    """Up to ``count`` non-ASCII characters from ``pos``, past the annotations between them, up to the first
+    other ASCII character."""
+    chars, at = [], pos
+    while at < len(text) and len(chars) < count:
+        annotation = READING_AFTER.match(text, at)
+        if annotation:
+            at = annotation.end()
             continue
-        run, end = _realign(text, match.end(), code[1], annotated)
-        if run:
-            runs.append(([], *run))
-    after, score, reason = _choose(runs, text, start, end, model, min_margin)
-    return _result(text, start, end, after, "straddled-annotation", score, reason)
+        if text[at] < "\x80":
+            break
+        chars.append(text[at])
+        at += 1
+    return "".join(chars)
+
+
+def _run_end(text: str, pos: int) -> int:
+    """Where a run starting at ``pos`` could end at the latest (for the text-as-it-stands reading)."""
+    end = pos
+    while end < len(text) and end - pos < MAX_RUN and text[end] not in "\n\r" and not ("\x40" <= text[end] < "\x7f"):
+        end += 1
+    return min(end + 1, len(text)) if end < len(text) and "\x40" <= text[end] < "\x7f" else end
 
 
 @cache
-def _lead_characters(trail: int) -> list[str]:
-    """The characters whose GBK code ends with the byte ``trail``."""
-    return [c for u in range(0x81, 0xFF) if (c := _decode_pair(u, trail))]
+def _wildcard() -> tuple[str, ...]:
+    """What a ``?`` of the text as it stands may have been: a question mark, or a character the encoder could
+    not write (the commonest characters stand for them all: an undamaged reading is never underrated)."""
+    points = np.arange(0x4E00, 0xA000)
+    ranked = points[np.argsort(-default_model().unigram_logp_array(points), kind="stable")]
+    common = [c for c in map(chr, ranked[:2 * MAX_OPTIONS].tolist()) if _gbk(c)][:MAX_OPTIONS - 1]
+    return ("？", *sorted(common))
 
 
-def _punctuation(text: str, match: re.Match, model: CharModel, min_margin: float, annotated: Annotated) -> Repair:
-    start = match.start()
-    sign = SIGN_BYTES[match.group(2)]
-    run, end = _realign(text, match.end(), sign[1], annotated)
-    runs: list[Run] = [([_lead_characters(sign[0])], *run)] if run else []
-    after, score, reason = _choose(runs, text, start, end, model, min_margin, PUNCTUATION_PRIOR)
-    return _result(text, start, end, after, "punctuation-pass", score, reason)
+def _unrepaired(text: str, start: int, end: int, mechanism: str, reason: str) -> Repair:
+    return Repair(start, end, text[start:end], mechanism, None, "flagged", reason)
 
 
-def _result(text, start, end, after, mechanism, score, reason) -> Repair:
-    if after is None:
-        return Repair(start, end, text[start:end], mechanism, None, "flagged", reason)
-    return Repair(start, end, after, mechanism, score, "repaired", reason)
+def _indentation(text: str, match: re.Match, annotated: Annotated, min_confidence: float) -> Repair | None:
+    """``??…`` opening a line: lost indentation, unless its last two ``?`` read better as punctuation damage."""
+    start, end = match.span()
+    inner = ANCHOR.match(text, end - 2)
+    if inner and inner.group("sign") == "?" and end - start == 2:
+        damage = _punctuation(text, inner, annotated, min_confidence)
+        if damage is not None and damage.status == "repaired":
+            return damage
+    return Repair(start, end, "", "lost-indentation", 1.0, "repaired",
+                  "a run of ? opening a line: indentation the GBK encoder could not write")
 
 
-def find_repairs(text: str, model: CharModel, min_margin: float, annotated: Annotated) -> list[Repair]:
+# words that make a clause a question, Simplified and Traditional: a ? closing such a clause is the question
+# mark it looks like (一些领域?, 是否落实?), not a byte the encoder lost
+INTERROGATIVE = re.compile(r"什么|什麼|怎么|怎麼|怎样|怎樣|为何|為何|哪|吗|嗎|呢|谁|誰|多少|是否|难道|難道|是不是|能否|可否|几|幾")
+CLAUSE_END = re.compile(r"[，。！？；：,.!?;:\n]")
+
+
+def asks(text: str, i: int) -> bool:
+    """True where the clause that the ``?`` at ``i`` closes holds an interrogative word."""
+    opens = max((m.end() for m in CLAUSE_END.finditer(text, max(0, i - 40), i)), default=max(0, i - 40))
+    return INTERROGATIVE.search(text, opens, i) is not None
+
+
+def find_repairs(text: str, annotated: Annotated, min_confidence: float) -> list[Repair]:
     """All damaged spans of ``text``, repaired or flagged, sorted and non-overlapping."""
     found: list[Repair] = []
     covered_until = 0
-    for match in annotated.anchor_pattern.finditer(text):
+    for match in ANCHOR.finditer(text):
         if match.start() < covered_until:
             continue
-        handler = _straddled if match.group(1) else _punctuation
-        repair = handler(text, match, model, min_margin, annotated)
-        found.append(repair)
-        covered_until = repair.end
+        if match.group("indent"):
+            repair = _indentation(text, match, annotated, min_confidence)
+        elif match.group("bare"):
+            repair = _bare_sign(text, match, annotated, min_confidence)
+        elif match.group("reading"):
+            repair = _straddled(text, match, annotated, min_confidence)
+        else:
+            repair = _punctuation(text, match, annotated, min_confidence)
+        if repair is not None:
+            found.append(repair)
+            covered_until = repair.end
     starts = [r.start for r in found]  # in text order, not overlapping
     for question in re.finditer(r"\?", text):
         i = question.start()
         k = bisect.bisect_right(starts, i) - 1
         if k < 0 or i >= found[k].end:
             neighbours = text[i - 1:i] + text[i + 1:i + 2]
-            if any(is_han(c) for c in neighbours) and text[i + 1:i + 2] not in ("", "\n", "”", "\r"):
+            if any(is_han(c) for c in neighbours) and text[i + 1:i + 2] not in ("", "\n", "”", "\r") \
+                    and not asks(text, i):
                 found.append(Repair(i, i + 1, "?", "unexplained", None, "flagged",
                                     "a ? between Han characters that no damage mechanism explains"))
     return sorted(found, key=lambda r: r.start)
