@@ -64,10 +64,11 @@ def test_a_question_mark_in_flagged_damage_stays():
     # GBK damage the repair cannot decide (a ? of an annotation that straddles two characters) is flagged: its
     # ? stays half-width, and so does a ? no mechanism explains in a text that shows such damage; the orphan
     # annotation (its "(" swallowed into the ?) is stripped, the ? and it one lost character
-    result = normalize_texts(["會(huì)議召開，領(lǐng)導(dǎo)講話。在會上?huì)講話，為什么?為了發展。"])
+    # (but a ? closing a clause that asks is its question mark)
+    result = normalize_texts(["會(huì)議召開，領(lǐng)導(dǎo)講話。在会上?huì)講話，今天?為了發展，為什么?為了人民。"])
     assert result["repairs"].select("mechanism", "status").rows() == [("straddled-annotation", "flagged"),
                                                                        ("unexplained", "flagged")]
-    assert result["normalized"]["text"][0] == "会议召开，领导讲话。在会上\ufffd讲话，为什么?为了发展。"
+    assert result["normalized"]["text"][0] == "会议召开，领导讲话。在会上\ufffd讲话，今天?为了发展，为什么？为了人民。"
 
 
 @pytest.mark.parametrize("raw, clean", [
