@@ -51,6 +51,8 @@ def _breaker(table: str, expectation: str):
         "check_halfwidth_between_han": lambda f: {table: _first(f[table], "text", "发展!改革")},
         "check_not_rejected": lambda f: {"rejects": pl.concat([f["rejects"], f["rejects"].head(1).with_columns(
             path=pl.lit(f["sources"]["path"][0]))])},
+        "check_before_slices_back": lambda f: {table: _first(f[table], "before", "不是原文")},
+        "check_after_slices_back": lambda f: {table: _first(f[table], "after", "不是结果")},
         "span_ordered": lambda f: {table: _first(f[table], "end", -1)},
         "out_span_ordered": lambda f: {table: _first(f[table], "out_end", -1)},
         "date_iso": lambda f: {table: _first(f[table], "date", "2021/06/20")},

@@ -170,3 +170,36 @@ def test_a_document_with_a_title_and_no_sentence_passes_with_null_sentence_ids(t
         paths[name] = [str(tmp_path / f"{name}.parquet")]
     summary = validate.validate_table("formulations", paths)
     assert summary["failed_critical"] == [], summary["failed_critical"]
+
+
+def test_broken_tables_fail_their_expectation_never_the_job(paths, tmp_path, sample_frames):
+    """A null key, duplicated ids, a dangling reference and an edit that no longer rebuilds the decoded text each
+    fail a named critical expectation; the gate names table, expectation and rows."""
+    from jianghua.runner import Settings
+
+    sentences = sample_frames["sentences"]
+    nulled = sentences.with_columns(pl.when(pl.col("sentence_no") == 2).then(None).otherwise(pl.col("sentence_id"))
+                                    .alias("sentence_id"))
+    nulled.write_parquet(tmp_path / "nulled.parquet")  # as a foreign writer could: tables.write refuses nulls
+    out = tmp_path / "sentences.json"
+    validate.run({**paths, "sentences": [str(tmp_path / "nulled.parquet")]}, {"sentences": str(out)},
+                 Settings("validate", {"validate.batch_megabytes": 32}))
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    assert summary["failed_critical"] == ["schema_conforms"]
+    with pytest.raises(ValidationFailed, match=r"table 'sentences': expectation 'schema_conforms'.*nulled\.parquet"):
+        publish.gate({"sentences": summary})
+
+    tables.write(pl.concat([sentences, sentences.head(2)]), "sentences", tmp_path / "twice.parquet")
+    assert "keys_unique" in validate.validate_table("sentences", {**paths, "sentences": [str(tmp_path / "twice.parquet")]})["failed_critical"]
+
+    edits = sample_frames["edits"].with_columns(
+        pl.when(pl.col("edit_no") < 5).then(pl.lit("篡改")).otherwise(pl.col("before")).alias("before"))
+    edit_paths = {}
+    for name, frame in (("edits", edits), ("decoded", sample_frames["decoded"]), ("normalized", sample_frames["normalized"])):
+        tables.write(frame, name, tmp_path / f"{name}.parquet")
+        edit_paths[name] = [str(tmp_path / f"{name}.parquet")]
+    found = validate.validate_table("edits", edit_paths)
+    assert "check_before_slices_back" in found["failed_critical"]
+    assert "check_after_slices_back" not in found["failed_critical"]
+    corrupted = sample_frames["edits"].filter((pl.col("edit_no") < 5) & (pl.col("before") != "篡改")).height
+    assert next(e for e in found["expectations"] if e["id"] == "check_before_slices_back")["unexpected_count"] == corrupted

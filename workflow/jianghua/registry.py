@@ -133,6 +133,7 @@ SENTENCE_IDS = {"sentences": ("doc_id", "sentence_id")}
 CHECKS_READ: dict[str, dict[str, tuple[str, ...]]] = {
     "sources": {"rejects": ("path",)},
     "normalized": {"repairs": ("source_id", "status", "after")},
+    "edits": {"decoded": ("source_id", "text"), "normalized": ("source_id", "text")},
     "documents": {"normalized": ("source_id",)},
     "sentences": DOC_TEXTS | {"paragraphs": ("doc_id", "paragraph_id")},
     "paragraphs": DOC_TEXTS,

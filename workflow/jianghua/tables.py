@@ -127,7 +127,7 @@ def read_arrow(table: str, path: str | os.PathLike, columns: list[str] | None = 
     try:
         return pq.ParquetFile(path).read(columns=names).select(names).cast(
             pa.schema([schema.field(n) for n in names], metadata=schema.metadata))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, KeyError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, KeyError, ValueError) as exc:
         raise SchemaError(f"{path}: does not hold table '{table}' as schemas/tables/{table}.json declares it "
                           f"({exc}); rebuild it with the current code") from exc
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from jianghua import registry, tables
+from jianghua.errors import SchemaError
 from jianghua.text.chars import HAN
 from jianghua.text.t2s import traditional_only
 
@@ -97,6 +98,19 @@ def _normalized(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataF
             .drop("flagged"))
 
 
+def _edits(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    # each edit's before is its span of the decoded text and its after its span of the normalized text: the
+    # normalized text and its edits rebuild the decoded text
+    columns = [frame[c].to_list() for c in ("source_id", "start", "end", "before", "out_start", "out_end", "after")]
+    checks = {}
+    for name, table, (start, end, value) in (("check_before_slices_back", "decoded", (1, 2, 3)),
+                                             ("check_after_slices_back", "normalized", (4, 5, 6))):
+        texts = dict(zip(other[table]["source_id"].to_list(), other[table]["text"].to_list()))
+        checks[name] = pl.Series(name, [(text := texts.get(sid)) is not None and text[a:b] == v for sid, a, b, v in
+                                        zip(columns[0], columns[start], columns[end], columns[value])], pl.Boolean)
+    return frame.with_columns(**checks)
+
+
 def _documents(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return frame.with_columns(pl.col("source_id").is_in(other["normalized"]["source_id"].implode())
                               .alias("check_source_exists"))
@@ -166,6 +180,7 @@ CORPUS_DERIVED: dict[str, Callable] = {"doc_clusters": _doc_clusters, "shared_pa
 DERIVED: dict[str, Callable] = {
     "sources": _sources,
     "normalized": _normalized,
+    "edits": _edits,
     "documents": _documents,
     "sentences": _sentences,
     "paragraphs": _spans("text", in_sentence=False),
@@ -372,11 +387,27 @@ def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: l
     return run_suite(table, corpus() if table in registry.CORPUS_TABLES else checked(), docs_dir)
 
 
+def unreadable(table: str, error: SchemaError) -> dict:
+    """The summary of a table whose files do not hold its declared schema (a null key, a missing column, a
+    wrong type): one failed structural expectation, ``schema_conforms``, that says which file and why."""
+    failed = {"id": "schema_conforms", "type": "read with the declared Arrow schema", "severity": "critical",
+              "kind": "structural", "success": False, "unexpected_count": None, "observed_value": str(error),
+              "exception": None, "kwargs": {}, "example_rows": [{"error": str(error)}]}
+    return {"table": table, "suite": f"jianghua.{table}", "success": False, "rows": 0, "expectations": [failed],
+            "failed_critical": ["schema_conforms"], "failed_warning": []}
+
+
 def run(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
-    """Validate the tables named in ``outputs`` (each -> its result JSON, ``<table>_docs`` -> its Data Docs)."""
+    """Validate the tables named in ``outputs`` (each -> its result JSON, ``<table>_docs`` -> its Data Docs).
+    A table whose files cannot be read as declared fails validation, rather than the job."""
     for table in (name for name in outputs if name in tables.ALL_TABLES):
-        summary = validate_table(table, inputs, settings.entries_per_shard, outputs.get(f"{table}_docs"),
-                                 int(settings["validate.batch_megabytes"] * 1e6))
+        try:
+            summary = validate_table(table, inputs, settings.entries_per_shard, outputs.get(f"{table}_docs"),
+                                     int(settings["validate.batch_megabytes"] * 1e6))
+        except SchemaError as error:
+            summary = unreadable(table, error)
+            if outputs.get(f"{table}_docs"):
+                Path(outputs[f"{table}_docs"]).mkdir(parents=True, exist_ok=True)
         Path(outputs[table]).parent.mkdir(parents=True, exist_ok=True)
         Path(outputs[table]).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                         encoding="utf-8")
