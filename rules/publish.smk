@@ -85,13 +85,14 @@ rule publish:
         STAGE_SHELL
 
 
+# HISTORY is read and rewritten, not declared: Snakemake deletes a job's outputs before it runs, and the history
+# of versions kept must survive the job that adds one. While LATEST is rewritten, readers follow HISTORY.
 rule latest:
     input:
         code=depends("latest"),
         version=built_version,
     output:
         latest="results/published/LATEST",
-        history="results/published/HISTORY",
     params:
         settings=stage_settings("latest"),
         io=io_args,

@@ -200,3 +200,8 @@ def test_invisible_format_characters_go_as_recorded_edits():
                              ("s0", 8, 9, "\u202c", "", "invisible"), ("s0", 10, 11, "\u200d", "", "invisible"),
                              ("s0", 13, 14, "\ufeff", "", "invisible")]
     assert normalize_texts([raw])["normalized"]["n_invisible"][0] == 5
+
+
+def test_a_tone_marked_reading_after_the_wrong_character_is_still_pinyin():
+    # a site annotated the character it meant, not the one it wrote; a toneless bracket needs the reading
+    assert norm("青年(zhàn)士们，党(dang)的领导，青年(zhan)士") == "青年士们，党的领导，青年（zhan）士"

@@ -55,11 +55,15 @@ def is_reading(char: str, syllable: str) -> bool:
 
 def annotations(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, character, reading) of each annotation: the span covers its brackets (every repeated one
-    that holds a reading of the character); the reading is the first one's."""
+    that holds a reading of the character); the reading is the first one's.
+
+    A bracket holds an annotation when its syllable is a reading of the character before it, or when it is
+    tone-marked: nothing but pinyin is written so, even where a site annotated the wrong character (春(zhàn)
+    for 戰(zhàn)); a toneless one must be a reading (``(dang)`` after 黨, but ``(dsp)``, ``(ok)`` stay)."""
     found = []
     for match in CANDIDATE.finditer(text):
         char, first = match.group(1, 3)
-        if first not in readings(char):
+        if first not in readings(char) and first not in toned_readings():
             continue
         end, last = match.span(4)
         if last > end:  # repeated: as far as the brackets hold a reading
