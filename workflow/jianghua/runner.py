@@ -98,8 +98,7 @@ def job_summary(stage: str, shard: int | None, rows_in: Mapping[str, int], writt
              + (f"read {', '.join(f'{t} {n:,}' for t, n in rows_in.items())}; " if rows_in else "")
              + f"wrote {', '.join(f'{t} {n:,}' for t, n in stats['wrote'].items())} rows in {seconds:.2f} s"]
     for table, frame in written.items():
-        for column in tables.spec(table).get("tally", []):
-            counts = dict(frame[column].fill_null("(none)").value_counts(sort=True).rows()) if frame.height else {}
+        for column, counts in tables.tally(frame, table).items():
             stats["tallies"][f"{table}.{column}"] = counts
             if counts:
                 lines.append(f"  {table} by {column}: " + ", ".join(f"{value} {n:,}" for value, n in counts.items()))

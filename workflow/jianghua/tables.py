@@ -102,6 +102,13 @@ def write(df: pl.DataFrame, table: str, path: str | os.PathLike, columns: list[s
     os.replace(tmp, path)
 
 
+def tally(frame: pl.DataFrame, table: str) -> dict[str, dict[str, int]]:
+    """Rows per value of each column the table's schema tallies (``tally``: rejects by reason, edits by
+    operation, ...), commonest first; nulls count as "(none)"."""
+    return {column: dict(sorted(frame[column].fill_null("(none)").value_counts().rows(), key=lambda vc: (-vc[1], vc[0])))
+            for column in spec(table).get("tally", [])}
+
+
 def read(table: str, paths: str | os.PathLike | list, canonical: pl.DataFrame | None = None,
          columns: list[str] | None = None) -> pl.DataFrame:
     """Read one or several parquet files (shards, in shard order) of ``table`` with its declared schema.

@@ -167,13 +167,11 @@ LISTED_AT_MOST = 20  # documents named in the card's limitations; the rest are c
 
 
 def tallies(table: str, paths: list[Path]) -> dict[str, dict[str, int]]:
-    """Rows per value of each column the table's schema tallies (rejects by reason, edits by operation, ...)."""
+    """``tables.tally`` of a table's published parts."""
     columns = tables.spec(table).get("tally", [])
     if not columns or not paths:
         return {}
-    frame = pl.scan_parquet(paths).select(columns).collect()
-    return {c: dict(sorted(frame[c].fill_null("(none)").value_counts().rows(), key=lambda vc: (-vc[1], vc[0])))
-            for c in columns}
+    return tables.tally(pl.scan_parquet(paths).select(columns).collect(), table)
 
 
 def _front_matter(version: str, manifest: dict) -> list[str]:
