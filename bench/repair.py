@@ -37,7 +37,7 @@ from jianghua.testing.sample import clean_traditional_documents
 from jianghua.text import repair
 from jianghua.text.pinyin import CANDIDATE, annotations, is_reading
 
-THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
+THRESHOLDS = (0.5, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
 ORPHAN_READING = re.compile(r"(?<![(（a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü])[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
 HALF_TO_FULL = str.maketrans({",": "，", ";": "；", ":": "：", "!": "！", "(": "（", ")": "）"})
 
@@ -73,7 +73,7 @@ def unseen_prose(files: list[Path]) -> list[tuple[str, str]]:
     for path in files:
         lines = []
         for line in path.read_text(encoding="utf-8").splitlines():
-            if "?" in line or "\ufffd" in line:
+            if "?" in line or "\ufffd" in line or repair.residues(line):
                 continue
             line = strip_annotations(line).strip()
             if ORPHAN_READING.search(line) or len(re.findall(r"[\u4e00-\u9fff]", line)) < 8:

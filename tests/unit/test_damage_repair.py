@@ -178,3 +178,36 @@ def test_a_question_mark_closing_a_question_is_no_damage():
     rows = repair.find_repairs(damaged, ANNOTATED, THRESHOLD)
     unexplained = [damaged[r.start - 2:r.end] for r in rows if r.mechanism == "unexplained"]
     assert unexplained == ["會上?"]
+
+
+@pytest.mark.parametrize("damaged, repaired", [
+    ("大会于2019623日召开", "大会于2019年6月23日召开"),      # 年 and 月 gone: 6|23 is the only month|day
+    ("2019年623日", "2019年6月23日"),                           # 月 gone
+    ("20196月23日", "2019年6月23日"),                           # 年 gone
+    ("2019年6月23日召开", "2019年6月23日召开"),                 # a whole date
+    ("编号20191299日", "编号20191299日"),                       # 12|99, 1|299: no day fits, no date
+])
+def test_a_date_that_lost_its_units_gets_them_back_where_its_digits_split_one_way(damaged, repaired):
+    assert fix(damaged)[0] == repaired
+
+
+def test_a_date_whose_digits_split_two_ways_is_flagged():
+    text, rows = fix("2019112日")  # 1月12日 or 11月2日
+    assert text == "2019112日"
+    assert [(r["mechanism"], r["status"]) for r in rows] == [("lost-date-units", "flagged")]
+
+
+def test_a_lone_apostrophe_between_han_characters_is_residue_but_a_quoted_word_is_not():
+    assert fix("这就是它的'意义所在")[0] == "这就是它的意义所在"
+    assert fix("他说'好'和'坏'都要讲")[1] == []  # half-width quotes come in pairs: punctuation's job
+    assert fix("Xi'an 的发展")[1] == []  # between Latin letters: a pinyin syllable break
+
+
+def test_the_character_before_its_own_annotation_is_one_the_corpus_annotates():
+    # after the straddled 內, the run's last character is annotated chuàng: of pypinyin's characters with
+    # that reading only those the corpus annotates stand there (the sites annotate only their list)
+    with_creation = repair.Annotated([("內", "nèi"), ("創", "chuàng")])
+    rows = repair.find_repairs("我們?nèi)?chuàng)造", with_creation, 0.0)
+    assert rows[0].after.endswith("創(")
+    assert repair._annotated_first(("愴", "創", "闖"), ("annotated", "chuàng", True), with_creation) == ("創",)
+    assert repair._annotated_first(("愴", "闖"), ("annotated", "chuàng", True), with_creation) == ("愴", "闖")

@@ -18,6 +18,11 @@ Mechanisms (the ``mechanism`` of a ``repairs`` row):
   sign (the lead byte before it became ``?``), or ``?`` alone (the decoder swallowed the sign with that lead
   byte). The character before the sign ends in A3; the one after opens with the sign's second byte.
 - ``lost-indentation``: ``??…`` opening a line: indentation the GBK encoder could not write (no-break spaces).
+- ``stray-byte``: an ASCII apostrophe alone between two Han characters: 0x27 is no GBK trail byte, so no
+  shifted pair explains it, and Chinese prose never writes it there (quotes are ‘’, and come in pairs): the
+  residue of a pair the decoder dropped, removed.
+- ``lost-date-units``: a date whose 年 or 月 vanished with a dropped pair (``1941519日``): the units put back
+  where the digits split one way only into a month (1–12) and a day (1–31); flagged where they split several.
 - ``unexplained``: any other ``?`` next to a Han character, flagged.
 
 Inside a run: an ASCII byte from 0x40 is a trail byte, which ends the run (the next pair is aligned again); a
@@ -39,7 +44,7 @@ from functools import cache, lru_cache
 import numpy as np
 
 from jianghua.text.charmodel import default_model
-from jianghua.text.chars import is_han
+from jianghua.text.chars import HAN, is_han
 from jianghua.text.gbk import FULLWIDTH_TO_ASCII, is_trail, vanishes
 from jianghua.text.pinyin import SYLLABLE_LETTERS, is_reading, readings
 from jianghua.text.t2s import t2s_characters
@@ -269,6 +274,14 @@ def _last_options(lead: int, last: tuple, annotated: Annotated) -> tuple[str, ..
     return tuple(c for c in annotated.straddled(reading, lead) if (0x81 <= _gbk(c)[1] <= 0xFE) == swallowed)
 
 
+def _annotated_first(options: tuple[str, ...], last: tuple, annotated: Annotated) -> tuple[str, ...]:
+    """Of the options of an annotated last character, the ones the corpus annotates with its reading, if any:
+    the sites annotate only the characters of their list (pypinyin's others stand in where none is listed)."""
+    if last[0] != "annotated":
+        return options
+    return tuple(c for c in options if annotated.annotates(c, last[1])) or options
+
+
 @cache
 def _pair_segment(lead: int, trail: int) -> Segment:
     """The readings of a pair of the re-aligned stream: the character it spells, or, with one or two dropped
@@ -310,7 +323,8 @@ def _segments(lead: int, run: Run, annotated: Annotated) -> list[Segment] | None
         for area, (_, seconds) in enumerate(_dropped_areas()):
             # the pair before the last character was dropped, with that character's lead
             before = _with_trail(stream[-1], area)
-            anywhere = tuple(dict.fromkeys(c for v in seconds for c in _last_options(v, run.last, annotated)))
+            anywhere = _annotated_first(tuple(dict.fromkeys(
+                c for v in seconds for c in _last_options(v, run.last, annotated))), run.last, annotated)
             if before and anywhere:
                 ways.append((0.0, (before, anywhere)))
         segments.append(_likely(tuple(ways)) if ways else ())
@@ -545,12 +559,16 @@ def _fixed(chars: Iterable[str]) -> list[Segment]:
     return [((0.0, (_wildcard() if c == "?" else (c,),)),) for c in chars]
 
 
-def _read_as(segments: list[Segment], reading: str) -> list[Segment] | None:
+def _read_as(segments: list[Segment], reading: str, annotated: Annotated) -> list[Segment] | None:
     """The pieces with the last character limited to those that ``reading`` is a reading of (the annotation
-    that follows the span is that character's own); None if none is."""
+    that follows the span is that character's own): to the ones the corpus annotates with it where any of them
+    may stand there, since the sites annotate only the characters of their list; None if none is a reading."""
     ways = []
+    listed = set(annotated.readings.get(reading, ()))
+    options = {c for _, positions in segments[-1] for c in positions[-1]}
+    known = (lambda c: c in listed) if listed & options else (lambda c: is_reading(c, reading))
     for prior, positions in segments[-1]:
-        last = tuple(c for c in positions[-1] if is_reading(c, reading))
+        last = tuple(c for c in positions[-1] if known(c))
         if last:
             ways.append((prior, positions[:-1] + (last,)))
     return segments[:-1] + [tuple(ways)] if ways else None
@@ -560,7 +578,8 @@ def _candidates(segments: list[Segment]) -> int:
     return math.prod(sum(math.prod(map(len, positions)) for _, positions in ways) for ways in segments)
 
 
-def _decide(text: str, start: int, hypotheses: list[Hypothesis], mechanism: str, min_confidence: float) -> Repair | None:
+def _decide(text: str, start: int, hypotheses: list[Hypothesis], mechanism: str, annotated: Annotated,
+            min_confidence: float) -> Repair | None:
     """The repair of ``text[start:…]`` from its hypotheses: the best reading and its posterior among all.
 
     Hypotheses ending at different places are compared over the same text: each reads on, as the text
@@ -581,7 +600,7 @@ def _decide(text: str, start: int, hypotheses: list[Hypothesis], mechanism: str,
             h = Hypothesis(h.segments[:end - start], end, h.prior, h.suffix, h.as_is)
         segments = h.segments + _fixed(text[h.end:end])
         if annotation and not h.suffix:
-            segments = _read_as(segments, annotation.group(1))
+            segments = _read_as(segments, annotation.group(1), annotated)
             if segments is None:
                 continue
         best, reading, total = _score(segments, before, after, emit)
@@ -661,7 +680,7 @@ def _straddled(text: str, match: re.Match, annotated: Annotated, min_confidence:
     hypotheses = []
     for char in annotated.straddled(reading, previous[1]):
         hypotheses += _run_hypotheses(_gbk(char)[1], runs, [], annotated)
-    return _decide(text, start, hypotheses, "straddled-annotation", min_confidence) or _unrepaired(
+    return _decide(text, start, hypotheses, "straddled-annotation", annotated, min_confidence) or _unrepaired(
         text, start, match.end(), "straddled-annotation", "no candidate reading decodes as GBK")
 
 
@@ -680,7 +699,7 @@ def _punctuation(text: str, match: re.Match, annotated: Annotated, min_confidenc
     if not sign:  # "?" alone may be a question mark, or a character the encoder could not write
         following = _run_end(text, match.end())
         hypotheses.append(Hypothesis(_fixed(text[start:following]), following, as_is=True))
-    repair = _decide(text, start, hypotheses, "punctuation-pass", min_confidence)
+    repair = _decide(text, start, hypotheses, "punctuation-pass", annotated, min_confidence)
     if repair is None and sign:
         return _unrepaired(text, start, match.end(), "punctuation-pass", "no candidate reading decodes as GBK")
     return repair
@@ -712,7 +731,7 @@ def _bare_sign(text: str, match: re.Match, annotated: Annotated, min_confidence:
     limit = _run_end(text, end)
     as_is = _fixed(WIDE_SIGN[match.group("bare")] + text[end:limit])
     hypotheses.append(Hypothesis(as_is, limit, as_is=True))
-    return _decide(text, start, hypotheses, "punctuation-pass", min_confidence)
+    return _decide(text, start, hypotheses, "punctuation-pass", annotated, min_confidence)
 
 
 def _plain_after(text: str, pos: int, count: int = 6) -> str:
@@ -805,7 +824,61 @@ def find_repairs(text: str, annotated: Annotated, min_confidence: float) -> list
                     and not asks(text, i):
                 found.append(Repair(i, i + 1, "?", "unexplained", None, "flagged",
                                     "a ? between Han characters that no damage mechanism explains"))
-    return sorted(found, key=lambda r: r.start)
+    found.sort(key=lambda r: r.start)
+    for residue in residues(text):  # where no damage above covers it
+        k = bisect.bisect_right([r.start for r in found], residue.start)
+        if (k == 0 or found[k - 1].end <= residue.start) and (k == len(found) or residue.end <= found[k].start):
+            found.insert(k, residue)
+    return found
+
+
+# ---- residue: what the damage left with no byte to read again ---------------------------------------------
+
+STRAY_APOSTROPHE = re.compile(rf"(?<=[{HAN}])'(?=[{HAN}])")
+# a year of the corpus's century and the digits after it, up to 日, with 年 or 月 or both gone
+UNITLESS_DATE = re.compile(r"(?<![0-9０-９.．])((?:1[89]|20)[0-9]{2})(年?)([0-9]{1,4})(月?)([0-9]{0,2})日")
+
+
+def residues(text: str) -> list[Repair]:
+    """The residue repairs of ``text`` (``stray-byte``, ``lost-date-units``), in text order."""
+    return sorted(_stray_bytes(text) + _unitless_dates(text), key=lambda r: r.start)
+
+
+def _stray_bytes(text: str) -> list[Repair]:
+    found = []
+    for match in STRAY_APOSTROPHE.finditer(text):
+        line_start, line_end = text.rfind("\n", 0, match.start()) + 1, text.find("\n", match.end())
+        if text.count("'", line_start, line_end if line_end >= 0 else len(text)) == 1:  # not one of a pair
+            found.append(Repair(match.start(), match.end(), "", "stray-byte", 1.0, "repaired",
+                                "an ASCII apostrophe alone between Han characters: no GBK trail byte, no quote"))
+    return found
+
+
+def _date_splits(digits: str) -> list[tuple[str, str]]:
+    return [(digits[:k], digits[k:]) for k in (1, 2) if len(digits) - k in (1, 2)
+            and digits[0] != "0" and 1 <= int(digits[:k]) <= 12 and digits[k] != "0" and 1 <= int(digits[k:]) <= 31]
+
+
+def _unitless_dates(text: str) -> list[Repair]:
+    found = []
+    for match in UNITLESS_DATE.finditer(text):
+        year, year_unit, first, month_unit, second = match.groups()
+        if year_unit and month_unit:
+            continue  # a whole date
+        if month_unit:  # only 年 is gone: the digits before 月 are the month
+            splits = [(first, second)] if second and 1 <= int(first) <= 12 and 1 <= int(second) <= 31 else []
+        elif second:
+            continue  # digits both sides of nothing: not a date this mechanism explains
+        else:
+            splits = _date_splits(first)
+        if len(splits) == 1:
+            month, day = splits[0]
+            found.append(Repair(match.start(), match.end(), f"{year}年{month}月{day}日", "lost-date-units", 1.0,
+                                "repaired", "a date's 年 or 月 vanished; its digits split one way only"))
+        elif splits:
+            found.append(Repair(match.start(), match.end(), match.group(), "lost-date-units", None, "flagged",
+                                f"a date's 年 or 月 vanished; its digits split {len(splits)} ways"))
+    return found
 
 
 def apply(text: str, repairs: list[Repair]) -> tuple[str, list[dict]]:
@@ -825,5 +898,5 @@ def apply(text: str, repairs: list[Repair]) -> tuple[str, list[dict]]:
 
 
 def has_anchor(text: str) -> bool:
-    """Cheap pre-check: only texts with a ``?`` can hold damage."""
-    return "?" in text
+    """Cheap pre-check: only texts with a ``?``, an apostrophe or a date ending in 日 can hold damage."""
+    return "?" in text or "'" in text or ("日" in text and UNITLESS_DATE.search(text) is not None)
