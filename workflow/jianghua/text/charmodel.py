@@ -19,10 +19,11 @@ from jianghua.text.t2s import t2s_characters
 # The interpolation weights of the corpus bigrams, the word-list model and the unigrams: the lowest held-out
 # cross-entropy on the corpus among those ``tools/build_char_model.py --held-out`` tries.
 WEIGHTS = (0.5, 0.45, 0.05)
-# The weights of the corpus trigrams, the word-list trigrams and the bigram estimate: of those the held-out check
-# tries ((0.3, 0.4, 0.3) has the lowest held-out cross-entropy), the one whose repairs are best calibrated on
-# bench/repair.py's unseen prose (more weight on the bigram: fewer confident errors where a trigram is unseen)
-TRIGRAM_WEIGHTS = (0.2, 0.3, 0.5)
+# The weights of the corpus trigrams, the word-list trigrams and the bigram estimate: of the two with the lowest
+# held-out cross-entropy that ``tools/build_char_model.py --held-out`` prints ((0.4, 0.3, 0.3) 6.271 bits,
+# (0.3, 0.3, 0.4) 6.275), the one whose repairs are best calibrated on bench/repair.py's unseen prose (more
+# weight on the bigram: fewer confident errors where a trigram is unseen)
+TRIGRAM_WEIGHTS = (0.3, 0.3, 0.4)
 SORTED_LOOKUP = 20_000  # queries from which sorting them first pays
 CODE_POINTS = 0x110000
 
@@ -54,24 +55,27 @@ class CharModel:
     (the word list after a mark, the corpus after a character it never saw) gives its weight to the others.
     P(c | a b) likewise interpolates (``TRIGRAM_WEIGHTS``) the corpus trigram, the word-list trigram
     ``(W(abc) + E(ab) q(c)) / W(ab)`` (which knows that ``ab`` closes a word: 確保 before 科技) and P(c | b).
+    Where ``ab`` is inside no word, ``b`` opens one, and the word-list trigram reads on from the words opening
+    with ``b``: ``(S(bc) + L(b) q(c)) / S(b)``, ``S`` the words opening so, ``L(b)`` the word ``b`` alone (去 is a
+    word far more often than 取, which mostly opens 取得: 們去創造, not 們取創造).
     Traditional characters are folded to Simplified first. Every lookup is vectorised over code-point arrays.
     """
 
     def __init__(self, unigram_rows: Table, bigram_rows: Table, trigram_rows: Table, totals: dict[str, int]):
         """Each table as rows of text (``read_tsv``) or as arrays (``_table_arrays``)."""
-        chars, counts = _arrays(unigram_rows, 1, 4)
+        chars, counts = _arrays(unigram_rows, 1, 5)
         chars = chars[:, 0]
         self.slot = np.zeros(CODE_POINTS, np.int32)  # slot 0: a character neither source has
         self.slot[chars] = np.arange(1, chars.size + 1)
-        corpus, words, starts, ends = (np.concatenate(([0.0], column)) for column in counts.T)
+        corpus, words, starts, ends, alone = (np.concatenate(([0.0], column)) for column in counts.T)
         han = np.concatenate(([False], [is_han(chr(c)) for c in chars.tolist()]))
         tokens, word_total = totals["corpus_tokens"], totals["word_list"]
         marks = np.where(han, 0.0, corpus / tokens)  # marks, digits and letters: their share of the tokens
         self.opens = np.where(han, (1.0 - marks.sum()) * starts / word_total, marks)  # q(b)
-        self.corpus, self.words, self.ends = corpus, words, ends
+        self.corpus, self.words, self.ends, self.starts, self.alone = corpus, words, ends, starts, alone
         self.unigram = 0.5 * corpus / corpus.sum() + 0.5 * words / words.sum()
         self.unigram[0] = 0.1 / corpus.sum()  # an unknown character: rarer than any seen once
-        points, counts = _arrays(bigram_rows, 2, 3)
+        points, counts = _arrays(bigram_rows, 2, 4)
         self._pairs = _keyed((points[:, 0] << 21) | points[:, 1], counts)
         points, counts = _arrays(trigram_rows, 3, 2)
         self._triples = _keyed((points[:, 0] << 42) | (points[:, 1] << 21) | points[:, 2], counts)
@@ -90,10 +94,11 @@ class CharModel:
         """log P(char | prev) of many (prev, char) code-point pairs at once."""
         return np.log(self._p2(self.fold[prev], self.fold[chars], weights))
 
-    def _p2(self, prev: np.ndarray, chars: np.ndarray, weights: tuple[float, float, float] = WEIGHTS) -> np.ndarray:
-        """P(char | prev) of folded code points."""
+    def _p2(self, prev: np.ndarray, chars: np.ndarray, weights: tuple[float, float, float] = WEIGHTS,
+            pairs: list[np.ndarray] | None = None) -> np.ndarray:
+        """P(char | prev) of folded code points (``pairs``: their rows of the bigram table, if looked up)."""
         a, b = self.slot[prev], self.slot[chars]
-        pair_corpus, pair_words, _ = _lookup(self._pairs, (prev << 21) | chars)
+        pair_corpus, pair_words, _, _ = pairs or _lookup(self._pairs, (prev << 21) | chars)
         corpus_a, words_a = self.corpus[a], self.words[a]
         in_corpus, in_words = corpus_a > 0, words_a > 0  # the word list knows only what follows a Han character
         p_corpus = np.where(in_corpus, pair_corpus / np.maximum(corpus_a, 1.0), 0.0)
@@ -108,13 +113,18 @@ class CharModel:
         log P(char | prev)."""
         known = first >= 0
         first, prev, chars = self.fold[np.where(known, first, 0)], self.fold[prev], self.fold[chars]
-        bigram = self._p2(prev, chars)
+        pairs = _lookup(self._pairs, (prev << 21) | chars)
+        bigram = self._p2(prev, chars, pairs=pairs)
         triple_corpus, triple_words = _lookup(self._triples, (first << 42) | (prev << 21) | chars)
-        context_corpus, context_words, context_ends = _lookup(self._pairs, (first << 21) | prev)
-        in_corpus, in_words = known & (context_corpus > 0), known & (context_words > 0)
+        context_corpus, context_words, context_ends, _ = _lookup(self._pairs, (first << 21) | prev)
+        b, opens_c = self.slot[prev], self.opens[self.slot[chars]]
+        inside = context_words > 0
+        opening = pairs[3]  # the words opening with "prev char"
+        in_corpus, in_words = known & (context_corpus > 0), known & (inside | (self.starts[b] > 0))
         p_corpus = np.where(in_corpus, triple_corpus / np.maximum(context_corpus, 1.0), 0.0)
-        p_words = np.where(in_words, (triple_words + context_ends * self.opens[self.slot[chars]])
-                           / np.maximum(context_words, 1.0), 0.0)
+        p_words = np.where(inside, (triple_words + context_ends * opens_c) / np.maximum(context_words, 1.0),
+                           (opening + self.alone[b] * opens_c) / np.maximum(self.starts[b], 1.0))
+        p_words = np.where(in_words, p_words, 0.0)
         w_corpus, w_words, w_bigram = weights
         mixed = w_corpus * p_corpus + w_words * np.minimum(p_words, 1.0) + w_bigram * bigram
         return np.log(mixed / (w_corpus * in_corpus + w_words * in_words + w_bigram))
@@ -183,7 +193,7 @@ def _lookup(table: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> list[np.n
 @cache
 def default_model() -> CharModel:
     """The model of the shipped tables (``CHARACTER_MODEL`` in ``jianghua.registry``)."""
-    return CharModel(_table_arrays("char_unigrams.tsv", 1, 4), _table_arrays("char_bigrams.tsv", 2, 3),
+    return CharModel(_table_arrays("char_unigrams.tsv", 1, 5), _table_arrays("char_bigrams.tsv", 2, 4),
                      _table_arrays("char_trigrams.tsv", 3, 2), _totals("char_unigrams.tsv"))
 
 
