@@ -1,0 +1,304 @@
+"""HTML pages read as text: which texts are HTML, and the edits that turn one into its text and block structure.
+
+A text is HTML by evidence: a document's own tags (``<!DOCTYPE html>``, ``<html>``, ``<head>``, ``<body>``), or
+block tags dense enough to carry the page's structure (at least ``MIN_BLOCK_TAGS``, and one for every two of its
+non-blank lines). A text page with a stray ``<br>`` or ``</p>`` is no HTML page: the boilerplate's inline ``html``
+rule takes such leftovers.
+
+An HTML text is read by Python's own ``html.parser`` (the standard library's, maintained with the language: it
+recovers from broken markup as browsers do, and tells where each token starts). Every token becomes an edit of
+the text, so the text that is left plus the edits rebuild the page exactly:
+
+- tags, comments, declarations and processing instructions go; block-level tags (``BLOCK_TAGS``) become a line
+  break, table cells a space;
+- what ``SKIPPED`` elements hold goes with them (``<script>``, ``<style>``, ``<noscript>``, ``<nav>``…, and the
+  whole ``<head>``), unless the element is never closed (then only its tags go: a page is not lost to one
+  unclosed ``<nav>``);
+- character and entity references become the characters they stand for (``&amp;`` -> ``&``, ``&#20013;`` ->
+  ``中``); an unknown one stays as written;
+- in a document (or where block tags are as many as its line breaks), the layout whitespace of the source goes
+  as HTML reads it: a run of blanks holding a line break becomes a space, or nothing between two Chinese
+  characters; ``<pre>`` keeps its own.
+
+The page's ``<title>`` and first ``<h1>`` are kept as evidence of the title: their text, references decoded,
+blanks collapsed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from typing import NamedTuple
+
+import numpy as np
+import polars as pl
+
+# (patterns both engines read: no look-around, which polars' regex lacks)
+DOCUMENT = re.compile(r"(?i)<!doctype\s+html|<(?:html|head|body)[\s>/]")
+BLOCK_TAGS = frozenset((
+    "address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "dialog", "dir",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hgroup", "hr", "li", "main", "menu", "ol", "p", "pre", "section", "summary", "table", "tbody",
+    "tfoot", "thead", "tr", "ul", "body", "html"))
+CELL_TAGS = frozenset(("td", "th"))  # cells of one row stay on its line, a space apart
+SKIPPED = frozenset(("script", "style", "head", "noscript", "template", "nav", "iframe", "object", "svg", "canvas",
+                     "select", "button"))
+RAW = frozenset(("script", "style"))  # the parser reads their content as text until their end tag
+HEAD_ONLY = frozenset(("title", "meta", "link", "style", "script", "base", "noscript", "template"))
+_BLOCK_TAG = re.compile(rf"(?i)</?(?:{'|'.join(sorted(BLOCK_TAGS | CELL_TAGS, key=len, reverse=True))})[\s>/]")
+_NONBLANK_LINE = r"(?m)^[^\S\n]*\S"
+MIN_BLOCK_TAGS = 4
+_LAYOUT_SPACE = re.compile(r"[ \t\f]*[\r\n][ \t\r\n\f]*")
+_BLANKS = re.compile(r"\s+")
+
+
+def _wide(char: str) -> bool:
+    """A character written without spaces around it (Chinese, full-width forms): no space joins two of them."""
+    return char > "\u2e7f"
+
+
+def html_texts(texts: pl.Series) -> np.ndarray:
+    """Which of ``texts`` are HTML pages (see the module docstring for the evidence), found by polars over all
+    of them at once: the parser reads only these."""
+    text = pl.col("text")
+    blocks = text.str.count_matches(_BLOCK_TAG.pattern)
+    found = pl.DataFrame({"text": texts}, schema={"text": pl.String}).select(
+        text.str.contains("<", literal=True)
+        & (text.str.contains(DOCUMENT.pattern)
+           | ((blocks >= MIN_BLOCK_TAGS) & (2 * blocks >= text.str.count_matches(_NONBLANK_LINE)))))
+    return found.to_series().fill_null(False).to_numpy().astype(bool)
+
+
+def is_html(text: str) -> bool:
+    """Whether one text is an HTML page (``html_texts``)."""
+    return bool(html_texts(pl.Series([text]))[0])
+
+
+class Token(NamedTuple):
+    """A token the parser reported: its kind, its tag name (or data), and its span in the text."""
+
+    kind: str
+    value: str
+    start: int
+    end: int
+
+
+class _Tokens(HTMLParser):
+    """The parser's tokens with their offsets: each runs from where the parser reports it to the next one."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=False)  # references as tokens of their own, with their spans
+        self.text = text
+        self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self.found: list[tuple[str, str, int]] = []
+        self.feed(text)
+        self.close()
+
+    def _add(self, kind: str, value: str) -> None:
+        line, column = self.getpos()  # line from 1, column in characters
+        self.found.append((kind, value, self.line_starts[line - 1] + column))
+
+    def handle_starttag(self, tag, attrs):
+        self._add("start", tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self._add("void", tag)
+
+    def handle_endtag(self, tag):
+        self._add("end", tag)
+
+    def handle_data(self, data):
+        self._add("data", data)
+
+    def handle_entityref(self, name):
+        self._add("reference", name)
+
+    def handle_charref(self, name):
+        self._add("reference", name)
+
+    def handle_comment(self, data):
+        self._add("markup", data)
+
+    def handle_decl(self, decl):
+        self._add("markup", decl)
+
+    def handle_pi(self, data):
+        self._add("markup", data)
+
+    def unknown_decl(self, data):
+        self._add("markup", data)
+
+    def tokens(self) -> list[Token]:
+        """The tokens, covering the text end to end. What the parser passes over silently (``</>``) goes with
+        the token before it: a data token's span is split there, the rest being markup."""
+        ends = [start for _, _, start in self.found[1:]] + [len(self.text)]
+        out: list[Token] = []
+        if self.found and self.found[0][2] > 0:
+            out.append(Token("markup", "", 0, self.found[0][2]))
+        for (kind, value, start), end in zip(self.found, ends):
+            if kind == "data" and self.text[start:end] != value:
+                cut = start + len(value) if self.text.startswith(value, start) else start
+                if cut > start:
+                    out.append(Token("data", value, start, cut))
+                out.append(Token("markup", "", cut, end))
+            elif end > start:
+                out.append(Token(kind, value, start, end))
+        return out
+
+
+class Markup(NamedTuple):
+    """The edits that make an HTML text its text: sorted, disjoint ``(start, end, after)``; and its evidence."""
+
+    edits: list[tuple[int, int, str]]
+    title: str | None
+    heading: str | None
+
+
+def _closing(tokens: list[Token]) -> dict[int, int]:
+    """For each token opening a ``SKIPPED`` element, the index of the last token it holds (its end tag). One never
+    closed holds nothing (only its tags go), but ``<script>`` and ``<style>`` hold the rest of the page, as the
+    parser read it. ``<head>`` closes where the body begins too: at ``<body>``, at a tag that has no place in a
+    head, or at text outside its title, scripts and styles."""
+    closes: dict[int, int] = {}
+    open_at: dict[str, list[int]] = {}
+    head: int | None = None
+    in_title = False
+    for k, token in enumerate(tokens):
+        kind, name = token.kind, token.value
+        if head is not None and head not in closes:
+            inside = in_title or any(open_at.get(tag) for tag in SKIPPED)
+            if kind == "end" and name == "head":
+                closes[head] = k
+            elif (kind in ("start", "void") and name not in HEAD_ONLY and not inside) or (
+                    kind in ("data", "reference") and token.value.strip() and not inside):
+                closes[head] = k - 1
+        if kind == "start" and name == "title":
+            in_title = True
+        elif kind == "end" and name == "title":
+            in_title = False
+        if kind == "start" and name in SKIPPED:
+            if name == "head":
+                head = k if head is None else head
+            else:
+                open_at.setdefault(name, []).append(k)
+        elif kind == "end" and open_at.get(name):
+            closes[open_at[name].pop()] = k
+    for name in RAW:
+        for k in open_at.get(name, []):
+            closes[k] = len(tokens) - 1
+    if head is not None and head not in closes:
+        closes[head] = len(tokens) - 1  # a head never closed holds no body
+    return closes
+
+
+def _text_of(tokens: list[Token]) -> str:
+    """The text of data and reference tokens, references decoded, blanks collapsed."""
+    return _BLANKS.sub(" ", "".join(html.unescape(t.value) if t.kind == "data" else
+                                    html.unescape(f"&{t.value}") if t.kind == "reference" else "" for t in tokens)
+                       ).strip()
+
+
+def _with_entity_end(text: str, token: Token) -> str:
+    return html.unescape(text[token.start:token.end])
+
+
+def markup_edits(text: str) -> Markup:
+    """The edits that make the HTML ``text`` its text and line structure (see the module docstring), with its
+    ``<title>`` and first ``<h1>`` text."""
+    tokens = _Tokens(text).tokens()
+    # the closing token of each element whose content goes; <title> is read, not shown
+    closes = _closing(tokens)
+    layout = bool(DOCUMENT.search(text)) or len(_BLOCK_TAG.findall(text)) >= text.count("\n")
+    edits: list[tuple[int, int, str]] = []
+    title = heading = None
+    skip_until = -1
+    pre = 0
+    k = 0
+    while k < len(tokens):
+        token = tokens[k]
+        kind, name = token.kind, token.value
+        if k <= skip_until:
+            edits.append((token.start, token.end, ""))
+        elif kind == "start" and k in closes:
+            skip_until = closes[k]
+            if name == "head":  # the page's title sits in its head
+                title = title or _title_in(tokens[k + 1:skip_until + 1])
+            edits.append((token.start, token.end, ""))
+        elif kind in ("start", "end", "void"):
+            if name == "title" and kind == "start":
+                end = next((j for j in range(k + 1, len(tokens)) if tokens[j].kind == "end"
+                            and tokens[j].value == "title"), None)
+                if end is not None:
+                    title = title or _text_of(tokens[k + 1:end])
+                    edits += [(t.start, t.end, "") for t in tokens[k:end + 1]]
+                    k = end + 1
+                    continue
+            if name == "h1" and kind == "start" and heading is None:
+                end = next((j for j in range(k + 1, len(tokens)) if tokens[j].kind == "end"
+                            and tokens[j].value == "h1"), len(tokens))
+                heading = _text_of(tokens[k + 1:end]) or None
+            if name == "pre":
+                pre = max(pre + (1 if kind == "start" else -1 if kind == "end" else 0), 0)
+            after = "\n" if name in BLOCK_TAGS else " " if name in CELL_TAGS and kind == "start" else ""
+            edits.append((token.start, token.end, after))
+        elif kind == "markup":
+            edits.append((token.start, token.end, ""))
+        elif kind == "reference":
+            decoded = _with_entity_end(text, token)
+            if decoded != text[token.start:token.end]:
+                edits.append((token.start, token.end, decoded))
+        elif layout and not pre:
+            edits += _layout_edits(text, token)
+        k += 1
+    return Markup(_merged(edits), title or None, heading)
+
+
+def _title_in(tokens: list[Token]) -> str | None:
+    """The text of the first ``<title>`` among a head's tokens."""
+    opens = next((j for j, t in enumerate(tokens) if t.kind == "start" and t.value == "title"), None)
+    if opens is None:
+        return None
+    end = next((j for j in range(opens + 1, len(tokens)) if tokens[j].kind == "end" and tokens[j].value == "title"),
+               len(tokens))
+    return _text_of(tokens[opens + 1:end]) or None
+
+
+def _layout_edits(text: str, token: Token) -> list[tuple[int, int, str]]:
+    """The source's layout whitespace in a data token: a run of blanks holding a line break goes where Chinese
+    text (or a tag) stands on both sides of it, and becomes one space elsewhere (between Latin words)."""
+    edits = []
+    for m in _LAYOUT_SPACE.finditer(text, token.start, token.end):
+        start, end = m.span()
+        joined = (start == token.start or _wide(text[start - 1])) and (end == token.end or _wide(text[end]))
+        after = "" if joined else " "
+        if text[start:end] != after:
+            edits.append((start, end, after))
+    return edits
+
+
+_SPACING = ("", " ", "\n")  # what tags and layout whitespace become
+
+
+def _merged(edits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The edits sorted, touching removals and breaks as one: a line break where any of them makes one, else a
+    space where any makes one (blank lines are the text's paragraph breaks, cleaned later). A decoded reference
+    stays an edit of its own."""
+    out: list[tuple[int, int, str]] = []
+    for start, end, after in sorted(edits):
+        if out and out[-1][1] == start and out[-1][2] in _SPACING and after in _SPACING:
+            joined = out[-1][2] + after
+            out[-1] = (out[-1][0], end, "\n" if "\n" in joined else " " if " " in joined else "")
+        else:
+            out.append((start, end, after))
+    return out
+
+
+def plain_text(text: str) -> str:
+    """An HTML page's text: ``text`` with its markup edits applied."""
+    parts, cursor = [], 0
+    for start, end, after in markup_edits(text).edits:
+        parts += [text[cursor:start], after]
+        cursor = end
+    parts.append(text[cursor:])
+    return "".join(parts)
