@@ -2,8 +2,10 @@
 
 A text holds several documents when it is a compilation (parts marked 第N篇, 篇一, 【范例N】, 范文N), when a
 second speech opens with its own salutation, or when an article is repeated. Each document's title is chosen
-among its first lines by what a title looks like (``jianghua.text.titles``); its byline is kept apart; a
-document without a title line gets one derived from its first sentence, marked as derived.
+among its first lines by what a title looks like (``jianghua.text.titles``), or, in an HTML page, the line its
+``<title>`` or ``<h1>`` names (``normalized.page_title``, ``page_heading``: evidence for the text's first document);
+its byline is kept apart; a document without a title line gets one derived from its first sentence, marked as
+derived.
 
 The outline is read from the document as a whole. A marker opens a section at the start of a line (past the
 random ASCII some forums glue in front), or after a sentence in a line that holds a whole speech; enumerations
