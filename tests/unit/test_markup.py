@@ -83,6 +83,13 @@ def test_a_page_is_not_lost_to_an_unclosed_element():
     assert plain_text("<html><head><title>标题</title><meta name=x>正文第一段</p>") == "\n正文第一段\n"
 
 
+def test_a_broken_declaration_is_a_bogus_comment():
+    # the standard library's parser raises on "<![" without a section name; browsers skip up to ">"
+    assert plain_text("<html><body><p>正文</p><![中 坏的声明><p>下文</p></body></html>") == "\n正文\n下文\n"
+    assert plain_text("<html><body><p>正文</p><![CDATA[x]]><p>下文</p></body></html>") == "\n正文\n下文\n"
+    assert plain_text("<html><body><p>正文</p><![中") == "\n正文\n<![中"  # unclosed at the end: text
+
+
 def test_html_is_decided_by_evidence():
     pages = [PAGE, "<p>一</p><p>二</p>\n<p>三</p>\n<p>四</p>", "<BODY>正文</BODY>"]
     plain = ["第一行<br>\n第二行\n第三行\n第四行", "x<5且y>3，a<b>c", "没有标签的文本", "主要任务</p>部署工作。\n第二行\n第三行\n第四行"]
