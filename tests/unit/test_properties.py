@@ -92,7 +92,7 @@ MARKUP = ["<!DOCTYPE html>", "<html>", "<head>", "</head>", "<title>", "</title>
           "<br>", "<br/>", "<div class=\"nav\">", "</div>", "<li>", "<h1>", "</h1>", "<td>", "<pre>", "</pre>",
           "<script>var a = '<p>' < 1;", "</script>", "<style>p{}</style>", "<nav>", "</nav>", "<!-- 注释 -->",
           "&amp;", "&lt;", "&nbsp;", "&#20013;", "&#x4e2d;", "&ldquo;", "&madeup;", "&amp", "</>", "<", "\r\n",
-          "<b>", "</b>", "\u200b", "\u202e"]
+          "<b>", "</b>", "\u200b", "\u202e", "<![中", "<![CDATA[", "]]>", "<?xml ?>", "<!x>"]
 PAGE_TEXT = st.lists(st.one_of(st.sampled_from(MARKUP), st.sampled_from(PIECES), st.text(alphabet=st.characters(
     min_codepoint=0x4E00, max_codepoint=0x4E80), max_size=6)), max_size=50).map("".join)
 
