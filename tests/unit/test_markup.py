@@ -146,3 +146,12 @@ def test_the_line_the_page_names_is_the_title(evidence, title):
 def test_a_salutation_or_heading_is_never_the_named_title():
     text = "在全县大会上的讲话\n同志们：\n一、坚定信心狠抓落实\n今天我们召开会议。"
     assert read_head(text, evidence=Evidence(None, "一、坚定信心狠抓落实")).title == "在全县大会上的讲话"
+
+
+def test_the_survey_mines_the_lines_of_pages_as_text():
+    pages = [f"<html><body><h1>标题{i}</h1>\n<div class=\"brand\">某某范文网整理发布</div>\n<p>第{i}篇讲话的正文，内容各不相同。</p>"
+             "</body></html>" for i in range(4)]
+    frames = normalize_texts(pages)
+    assert set(frames["boilerplate_lines"]["line"]) == {"某某范文网整理发布"}
+    assert [t.splitlines() for t in frames["normalized"]["text"]] == [[f"标题{i}", f"第{i}篇讲话的正文，内容各不相同。"]
+                                                                       for i in range(4)]
