@@ -63,8 +63,11 @@ def test_references_are_decoded_and_unknown_ones_stay():
 
 
 def test_the_title_and_first_heading_are_extracted():
-    found = markup_edits("<html><head><title> 第一篇 &amp; 讲话 </title></head><body><h1>大标题</h1><h1>次标题</h1>")
-    assert (found.title, found.heading) == ("第一篇 & 讲话", "大标题")
+    found = markup_edits("<html><head><title> 第一篇 &amp; 讲话&#65306;&#x4e2d; </title></head><body><h1>大标题</h1>"
+                         "<h1>次标题</h1>")
+    assert (found.title, found.heading) == ("第一篇 & 讲话：中", "大标题")
+    found = markup_edits("<html><body><title>正文里的标题</title><p>正文</p><h1>未闭合的<b>大</b>标题")  # broken pages
+    assert (found.title, found.heading) == ("正文里的标题", "未闭合的大标题")
     assert markup_edits("<html><body><p>无标题</p></body></html>")[1:] == (None, None)
 
 

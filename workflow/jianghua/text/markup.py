@@ -26,6 +26,7 @@ blanks collapsed.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from html.parser import HTMLParser
@@ -212,15 +213,21 @@ def _closing(tokens: list[Token]) -> dict[int, int]:
     return closes
 
 
-def _text_of(tokens: list[Token]) -> str:
+def _text_of(text: str, tokens: list[Token]) -> str:
     """The text of data and reference tokens, references decoded, blanks collapsed."""
-    return _BLANKS.sub(" ", "".join(html.unescape(t.value) if t.kind == "data" else
-                                    html.unescape(f"&{t.value}") if t.kind == "reference" else "" for t in tokens)
-                       ).strip()
+    return _BLANKS.sub(" ", "".join(t.value if t.kind == "data" else html.unescape(text[t.start:t.end])
+                                    if t.kind == "reference" else "" for t in tokens)).strip()
 
 
-def _with_entity_end(text: str, token: Token) -> str:
-    return html.unescape(text[token.start:token.end])
+def _end_tags(tokens: list[Token], name: str) -> list[int]:
+    """The indices of the end tags ``</name>``, in order."""
+    return [k for k, t in enumerate(tokens) if t.kind == "end" and t.value == name]
+
+
+def _next(ends: list[int], k: int) -> int | None:
+    """The first of ``ends`` after ``k`` (None for none)."""
+    at = bisect.bisect_right(ends, k)
+    return ends[at] if at < len(ends) else None
 
 
 def markup_edits(text: str) -> Markup:
@@ -229,9 +236,11 @@ def markup_edits(text: str) -> Markup:
     tokens = _Tokens(text).tokens()
     # the closing token of each element whose content goes; <title> is read, not shown
     closes = _closing(tokens)
+    title_ends, heading_ends = _end_tags(tokens, "title"), _end_tags(tokens, "h1")
     layout = bool(DOCUMENT.search(text)) or len(_BLOCK_TAG.findall(text)) >= text.count("\n")
     edits: list[tuple[int, int, str]] = []
     title = heading = None
+    first_heading_read = False
     skip_until = -1
     pre = 0
     k = 0
@@ -243,21 +252,20 @@ def markup_edits(text: str) -> Markup:
         elif kind == "start" and k in closes:
             skip_until = closes[k]
             if name == "head":  # the page's title sits in its head
-                title = title or _title_in(tokens[k + 1:skip_until + 1])
+                title = title or _title_in(text, tokens, k, skip_until, title_ends)
             edits.append((token.start, token.end, ""))
         elif kind in ("start", "end", "void"):
             if name == "title" and kind == "start":
-                end = next((j for j in range(k + 1, len(tokens)) if tokens[j].kind == "end"
-                            and tokens[j].value == "title"), None)
+                end = _next(title_ends, k)
                 if end is not None:
-                    title = title or _text_of(tokens[k + 1:end])
+                    title = title or _text_of(text, tokens[k + 1:end])
                     edits += [(t.start, t.end, "") for t in tokens[k:end + 1]]
                     k = end + 1
                     continue
-            if name == "h1" and kind == "start" and heading is None:
-                end = next((j for j in range(k + 1, len(tokens)) if tokens[j].kind == "end"
-                            and tokens[j].value == "h1"), len(tokens))
-                heading = _text_of(tokens[k + 1:end]) or None
+            if name == "h1" and kind == "start" and not first_heading_read:
+                first_heading_read = True  # only the first counts (read once: a page of empty <h1> costs no more)
+                end = _next(heading_ends, k)
+                heading = _text_of(text, tokens[k + 1:len(tokens) if end is None else end]) or None
             if name == "pre":
                 pre = max(pre + (1 if kind == "start" else -1 if kind == "end" else 0), 0)
             after = "\n" if name in BLOCK_TAGS else " " if name in CELL_TAGS and kind == "start" else ""
@@ -265,7 +273,7 @@ def markup_edits(text: str) -> Markup:
         elif kind == "markup":
             edits.append((token.start, token.end, ""))
         elif kind == "reference":
-            decoded = _with_entity_end(text, token)
+            decoded = html.unescape(text[token.start:token.end])
             if decoded != text[token.start:token.end]:
                 edits.append((token.start, token.end, decoded))
         elif layout and not pre:
@@ -274,14 +282,14 @@ def markup_edits(text: str) -> Markup:
     return Markup(_merged(edits), title or None, heading)
 
 
-def _title_in(tokens: list[Token]) -> str | None:
-    """The text of the first ``<title>`` among a head's tokens."""
-    opens = next((j for j, t in enumerate(tokens) if t.kind == "start" and t.value == "title"), None)
+def _title_in(text: str, tokens: list[Token], head: int, last: int, title_ends: list[int]) -> str | None:
+    """The text of the first ``<title>`` among the tokens of a head (``head`` opens it, ``last`` is its last)."""
+    opens = next((j for j in range(head + 1, last + 1) if tokens[j].kind == "start" and tokens[j].value == "title"),
+                 None)
     if opens is None:
         return None
-    end = next((j for j in range(opens + 1, len(tokens)) if tokens[j].kind == "end" and tokens[j].value == "title"),
-               len(tokens))
-    return _text_of(tokens[opens + 1:end]) or None
+    end = _next(title_ends, opens)
+    return _text_of(text, tokens[opens + 1:last + 1 if end is None else min(end, last + 1)]) or None
 
 
 def _layout_edits(text: str, token: Token) -> list[tuple[int, int, str]]:
