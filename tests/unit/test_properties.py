@@ -85,3 +85,29 @@ def test_repair_changes_nothing_outside_its_spans(text):
         rebuilt += [repaired[cursor:row["out_start"]], row["before"]]
         cursor = row["out_end"]
     assert "".join(rebuilt) + repaired[cursor:] == text
+
+
+# pieces of HTML pages, broken ones too: a page's own tags, blocks, scripts and styles, references, comments
+MARKUP = ["<!DOCTYPE html>", "<html>", "<head>", "</head>", "<title>", "</title>", "<body>", "</body>", "<p>", "</p>",
+          "<br>", "<br/>", "<div class=\"nav\">", "</div>", "<li>", "<h1>", "</h1>", "<td>", "<pre>", "</pre>",
+          "<script>var a = '<p>' < 1;", "</script>", "<style>p{}</style>", "<nav>", "</nav>", "<!-- 注释 -->",
+          "&amp;", "&lt;", "&nbsp;", "&#20013;", "&#x4e2d;", "&ldquo;", "&madeup;", "&amp", "</>", "<", "\r\n",
+          "<b>", "</b>", "\u200b", "\u202e", "<![中", "<![CDATA[", "]]>", "<?xml ?>", "<!x>"]
+PAGE_TEXT = st.lists(st.one_of(st.sampled_from(MARKUP), st.sampled_from(PIECES), st.text(alphabet=st.characters(
+    min_codepoint=0x4E00, max_codepoint=0x4E80), max_size=6)), max_size=50).map("".join)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.booleans(), PAGE_TEXT).map(lambda p: "<!DOCTYPE html>" * p[0] + p[1]),
+                min_size=1, max_size=4))
+def test_edits_of_html_pages_rebuild_the_decoded_text(texts):
+    frames = normalize_texts(texts, ["同志们："], 2, 0.5)
+    for sid, text, source in zip(frames["normalized"]["source_id"], frames["normalized"]["text"], texts):
+        edits = frames["edits"].filter(pl.col("source_id") == sid)
+        assert rebuild_decoded(text, edits) == source
+        starts = edits.sort("start")
+        assert (starts["start"] >= starts["end"].shift(1).fill_null(0)).all()
+    segmented = segment_frame(frames["normalized"], frames["edits"])
+    documents = dict(zip(segmented["documents"]["doc_id"], segmented["documents"]["text"]))
+    for row in segmented["sentences"].iter_rows(named=True):
+        assert documents[row["doc_id"]][row["start"]:row["end"]] == row["text"]

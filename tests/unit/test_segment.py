@@ -9,8 +9,10 @@ from jianghua.text.offsets import source_offsets
 from jianghua.text.outline import MARKERS, chinese_numeral, compilation_part, marker_at, number_of, year_of
 
 
-def frames_for(text: str) -> dict[str, pl.DataFrame]:
-    normalized = pl.DataFrame({"source_id": ["s"], "text": [text]})
+def frames_for(text: str, page_title: str | None = None, page_heading: str | None = None) -> dict[str, pl.DataFrame]:
+    normalized = pl.DataFrame({"source_id": ["s"], "text": [text], "page_title": [page_title],
+                               "page_heading": [page_heading]}, schema_overrides={"page_title": pl.String,
+                                                                                  "page_heading": pl.String})
     edits = pl.DataFrame(schema={"source_id": pl.String, "start": pl.Int64, "end": pl.Int64,
                                  "out_start": pl.Int64, "out_end": pl.Int64})
     return segment_frame(normalized, edits)

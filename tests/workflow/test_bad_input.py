@@ -121,3 +121,74 @@ def test_a_failed_gate_leaves_the_published_version_to_its_readers(tmp_path):
     assert (root / "LATEST").read_text() == first and (root / "HISTORY").read_text() == history
     assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == sorted(["LATEST", "HISTORY", first.strip()])
     assert jianghua.load("documents", root=root).collect().height > 0
+
+
+HTML_PAGE = """<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk">
+<title>在全市优化营商环境推进会上的讲话_领导讲话_某某公文网</title>
+<script>document.write('<div>广告位</div>'); var n = 1 < 2;</script>
+<style type="text/css">body{font-size:14px} .nav{float:left}</style>
+</head>
+<body>
+<div class="nav">当前位置：<a href="/">首页</a> &gt; <a href="/ldjh/">领导讲话</a> &gt; 正文</div>
+<!-- 正文 -->
+<h1>在全市优化营商环境推进会上的讲话</h1>
+<p>同志们：</p>
+<p>今天召开推进会，主要任务是&ldquo;对标一流、补齐短板&rdquo;，推动营商环境
+   再上新台阶。</p>
+<p>一、提高思想认识</p>
+<p>优化营商环境是&ldquo;一把手&rdquo;工程&hellip;&hellip;各级各部门要高度重视&#65281;</p>
+<p>二、狠抓工作落实</p>
+<p>要建立台账，逐项销号，确保各项任务按期完成。</p>
+<div class="footer">版权所有 &copy; 某某公文网</div>
+</body></html>
+"""
+# a zero-width space, a bidi override and its pop, a joiner in the title; a BOM and a zero-width space mid-text
+CONTROLS = ("在全县\u200b基层治理\u202e工作会议\u202c上的\u200d讲话\n同志们：\n今天我们召开\ufeff会议，研究部署基层治理工作。\n"
+            "一是要压实责任\u200b，二是要强化保障。\n")
+
+
+def test_an_html_page_and_invisible_controls(tmp_path):
+    """A whole HTML page (in GBK, as such sites serve it) is read as its text, titled by its <title> and <h1>; bidi
+    and zero-width characters go as recorded ``invisible`` edits, from the title too."""
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "page.html").write_bytes(HTML_PAGE.encode("gb18030"))
+    (corpus / "controls.txt").write_text(CONTROLS, encoding="utf-8")
+    shutil.copy(SAMPLE / "corpus" / "0000_plain.txt", corpus / "plain.txt")
+    work = tmp_path / "work"
+    snakemake(work, "--config", f"input_dir={corpus}")
+    root = work / "results" / "published"
+    version = root / (root / "LATEST").read_text().strip()
+    tables = {t: pl.read_parquet(version / t) for t in ("sources", "rejects", "normalized", "documents", "edits",
+                                                        "sections")}
+    sources = tables["sources"]
+    assert tables["rejects"].height == 0 and sorted(sources["path"]) == ["controls.txt", "page.html", "plain.txt"]
+    assert sources.filter(path="page.html")["encoding"].to_list() == ["gb18030"]
+    sid = dict(zip(sources["path"], sources["source_id"]))
+    normalized = {row["source_id"]: row for row in tables["normalized"].iter_rows(named=True)}
+    page = normalized[sid["page.html"]]
+    assert page["text"] == ("在全市优化营商环境推进会上的讲话\n同志们：\n今天召开推进会，主要任务是“对标一流、补齐短板”，"
+                            "推动营商环境再上新台阶。\n一、提高思想认识\n优化营商环境是“一把手”工程……各级各部门要高度重视！\n"
+                            "二、狠抓工作落实\n要建立台账，逐项销号，确保各项任务按期完成。")
+    assert (page["page_title"], page["page_heading"]) == ("在全市优化营商环境推进会上的讲话_领导讲话_某某公文网",
+                                                          "在全市优化营商环境推进会上的讲话")
+    documents = dict(zip(tables["documents"]["source_id"], tables["documents"].select("title", "title_derived").rows()))
+    assert documents[sid["page.html"]] == ("在全市优化营商环境推进会上的讲话", False)
+    page_sections = tables["sections"].filter(pl.col("doc_id").str.starts_with(sid["page.html"]))
+    assert page_sections["heading"].to_list() == ["提高思想认识", "狠抓工作落实"]
+    edits = tables["edits"]
+    page_edits = edits.filter(source_id=sid["page.html"])
+    # the page's opening up to its body is one removal (its line break, at the text's edge, cleaned away)
+    assert page_edits.filter(pl.col("before").str.contains("document.write"))["operation"].to_list() == ["markup+space"]
+    assert page_edits.filter(pl.col("before").str.contains("<"))["operation"].str.starts_with("markup").all()
+    assert page_edits.filter(rule="breadcrumb")["operation"].to_list() == ["markup+boilerplate"]
+    controls = normalized[sid["controls.txt"]]
+    assert controls["text"] == ("在全县基层治理工作会议上的讲话\n同志们：\n今天我们召开会议，研究部署基层治理工作。\n"
+                                "一是要压实责任，二是要强化保障。")
+    assert controls["page_title"] is None and controls["n_invisible"] == 6 and controls["n_markup"] == 0
+    assert documents[sid["controls.txt"]] == ("在全县基层治理工作会议上的讲话", False)
+    assert edits.filter(source_id=sid["controls.txt"], operation="invisible").select(
+        "start", "before", "after", "operation").rows() == [
+        (3, "\u200b", "", "invisible"), (8, "\u202e", "", "invisible"), (13, "\u202c", "", "invisible"),
+        (16, "\u200d", "", "invisible"), (31, "\ufeff", "", "invisible"), (54, "\u200b", "", "invisible")]

@@ -1,6 +1,8 @@
 """Normalize stage: decoded text -> clean Simplified ``normalized`` text, and ``edits`` auditing every change.
 
-Operations, in order, each a function of the whole shard: the sites' GBK damage repaired (or flagged) with the
+Operations, in order, each a function of the whole shard: HTML pages read as text (``text.markup``: tags, scripts,
+styles and the head go, block tags become line breaks, references are decoded; the page's ``<title>`` and first
+``<h1>`` are kept, normalized like the text, as evidence of its title); the sites' GBK damage repaired (or flagged) with the
 corpus's own annotation table (the survey's ``annotations``), every repair in ``repairs``; invisible format
 characters (zero-width, bidi controls) removed; pinyin annotations
 stripped (after any Han character, when the bracket holds one of its readings); Traditional to Simplified
@@ -28,7 +30,7 @@ import polars as pl
 import pyarrow as pa
 
 from jianghua import tables
-from jianghua.text import boilerplate
+from jianghua.text import boilerplate, markup
 from jianghua.text.chars import codepoints, invisible_points, is_han_points, text_of
 from jianghua.text.outline import OUTLINE_START
 from jianghua.text.pinyin import LOST, annotations, orphan_annotations
@@ -541,16 +543,85 @@ def clean_space(points: np.ndarray) -> Edits:
 
 # ---- the stage -----------------------------------------------------------------------------------
 
+def html_markup(texts: Sequence[str]) -> tuple[Edits, list[str | None], list[str | None]]:
+    """The markup edits of a shard's HTML texts (in the shard's string), and each text's page title and first
+    ``<h1>`` (None for a text that is no HTML page, or has none)."""
+    titles: list[str | None] = [None] * len(texts)
+    headings: list[str | None] = [None] * len(texts)
+    spans, afters = [], []
+    base = text_starts(texts)
+    for k in np.flatnonzero(markup.html_texts(pl.Series(list(texts), dtype=pl.String))).tolist():
+        found = markup.markup_edits(texts[k])
+        titles[k], headings[k] = found.title, found.heading
+        spans += [(base[k] + start, base[k] + end) for start, end, _ in found.edits]
+        afters += [after for _, _, after in found.edits]
+    return Edits.of(np.array(spans, np.int64).reshape(-1, 2), afters), titles, headings
+
+
+EVIDENCE_OPERATIONS = ("invisible", "pinyin", "t2s", "mask", "punct", "space")
+
+
+def normalize_evidence(strings: Sequence[str | None], mask_token: str) -> list[str | None]:
+    """Page titles and headings normalized as the text is (invisible characters, pinyin, T->S, masks,
+    punctuation, blanks), so that they compare with its lines; None stays None, and so does what is left empty."""
+    present = [k for k, s in enumerate(strings) if s]
+    shard = TracedShard([re.sub(r"\s+", " ", strings[k]) for k in present])
+    shard.replace("invisible", remove_invisible(shard.current))
+    shard.replace("pinyin", strip_pinyin(shard.text))
+    shard.substitute("t2s", convert_t2s(pl.Series([shard.text])).item())
+    shard.replace("mask", canonical_masks(shard.text, shard.current, mask_token))
+    shard.replace("punct", fullwidth_punctuation(shard.current, np.zeros(shard.current.size, bool)))
+    shard.replace("space", clean_space(shard.current))
+    out: list[str | None] = [None] * len(strings)
+    for k, text in zip(present, shard.texts()):
+        out[k] = text or None
+    return out
+
+
+def _in_decoded(shard: TracedShard, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spans of the current shard string (after markup, whose every character copies or replaced a decoded
+    one) in the decoded shard string."""
+    origin = shard.origin
+    if (origin < 0).any():
+        raise ValueError("markup inserted characters: spans after it cannot be traced to the decoded text")
+    empty = ends <= starts
+    return origin[starts], np.where(empty, origin[starts], origin[np.maximum(ends - 1, starts)] + 1)
+
+
+def _repairs_in_decoded(shard: TracedShard, marked: Sequence[str], source_ids: Sequence[str],
+                        repair_rows: pl.DataFrame) -> pl.DataFrame:
+    """The ``repairs`` rows (found in the texts after markup) with their spans in the decoded texts."""
+    if not repair_rows.height:
+        return repair_rows
+    text_no = pl.DataFrame({"source_id": list(source_ids), "text_no": np.arange(len(source_ids))},
+                           schema={"source_id": pl.String, "text_no": pl.Int64})
+    k = repair_rows.join(text_no, on="source_id", how="left", maintain_order="left")["text_no"].to_numpy()
+    current_base = text_starts(marked)[k]
+    decoded_base = np.flatnonzero(shard.decoded == 0)[k] + 1
+    starts, ends = _in_decoded(shard, current_base + repair_rows["start"].to_numpy(),
+                               current_base + repair_rows["end"].to_numpy())
+    return repair_rows.with_columns(start=pl.Series(starts - decoded_base, dtype=pl.Int64),
+                                    end=pl.Series(ends - decoded_base, dtype=pl.Int64))
+
+
 def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token: str, annotated: Annotated,
-                    boilerplate_lines: Sequence[str], min_confidence: float) -> tuple[TracedShard, pl.DataFrame]:
-    """Normalize a shard's texts; the result holds the texts, the trace of every change and counts, and the
-    ``repairs`` rows."""
+                    boilerplate_lines: Sequence[str], min_confidence: float
+                    ) -> tuple[TracedShard, pl.DataFrame, list[str | None], list[str | None]]:
+    """Normalize a shard's texts; the result holds the texts, the trace of every change and counts, the
+    ``repairs`` rows, and each text's page title and first heading (HTML pages only), normalized."""
     shard = TracedShard(texts)
-    # found on the decoded lines: repair, pinyin and T->S keep every line break
+    markup_edits, titles, headings = html_markup(texts)
+    shard.replace("markup", markup_edits)
+    marked = shard.texts() if markup_edits.starts.size else texts
+    # found on the lines as markup left them: repair, pinyin and T->S keep every line break
     mined = boilerplate.mined_lines(shard.text, shard.current, list(boilerplate_lines))
-    repairs, repair_rows = repair_damage(texts, source_ids, annotated, min_confidence)
+    repairs, repair_rows = repair_damage(marked, source_ids, annotated, min_confidence)
+    flagged = flagged_spans(marked, source_ids, repair_rows)
+    if markup_edits.starts.size:  # damage found after markup, recorded and traced in the decoded text
+        flagged = np.stack(_in_decoded(shard, flagged[:, 0], flagged[:, 1]), axis=1).reshape(-1, 2)
     shard.replace("repair", repairs)
-    flagged = flagged_spans(texts, source_ids, repair_rows)
+    if markup_edits.starts.size:
+        repair_rows = _repairs_in_decoded(shard, marked, source_ids, repair_rows)
     shard.replace("invisible", remove_invisible(shard.current))
     shard.replace("pinyin", strip_pinyin(shard.text))
     shard.substitute("t2s", convert_t2s(pl.Series([shard.text])).item())
@@ -560,7 +631,7 @@ def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token:
     shard.replace("punct", fullwidth_punctuation(shard.current, shard.traced_to(flagged)))
     shard.replace("reflow", rejoin_lines(shard.text))
     shard.replace("space", clean_space(shard.current))
-    return shard, repair_rows
+    return shard, repair_rows, normalize_evidence(titles, mask_token), normalize_evidence(headings, mask_token)
 
 
 def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplate_lines: pl.DataFrame,
@@ -568,10 +639,11 @@ def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplat
     """``decoded`` (source_id, text) and the survey's tables -> ``normalized``, ``edits`` and ``repairs``."""
     ids = decoded["source_id"].to_list()
     annotated = Annotated(annotations.select("char", "reading").iter_rows())
-    shard, repairs = normalize_texts(decoded["text"].to_list(), ids, mask_token, annotated,
-                                     boilerplate_lines["line"].to_list(), min_confidence)
+    shard, repairs, titles, headings = normalize_texts(decoded["text"].to_list(), ids, mask_token, annotated,
+                                                       boilerplate_lines["line"].to_list(), min_confidence)
     normalized = pl.DataFrame(
-        {"source_id": ids, "text": shard.texts(), **{f"n_{op}": shard.counts[op] for op in OPERATIONS}},
+        {"source_id": ids, "text": shard.texts(), **{f"n_{op}": shard.counts[op] for op in OPERATIONS},
+         "page_title": titles, "page_heading": headings},
         schema=tables.polars_schema("normalized"))
     return {"normalized": normalized, "edits": shard.edit_table(ids), "repairs": repairs}
 

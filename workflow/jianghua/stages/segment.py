@@ -2,8 +2,10 @@
 
 A text holds several documents when it is a compilation (parts marked 第N篇, 篇一, 【范例N】, 范文N), when a
 second speech opens with its own salutation, or when an article is repeated. Each document's title is chosen
-among its first lines by what a title looks like (``jianghua.text.titles``); its byline is kept apart; a
-document without a title line gets one derived from its first sentence, marked as derived.
+among its first lines by what a title looks like (``jianghua.text.titles``), or, in an HTML page, the line its
+``<title>`` or ``<h1>`` names (``normalized.page_title``, ``page_heading``: evidence for the text's first document);
+its byline is kept apart; a document without a title line gets one derived from its first sentence, marked as
+derived.
 
 The outline is read from the document as a whole. A marker opens a section at the start of a line (past the
 random ASCII some forums glue in front), or after a sentence in a line that holds a whole speech; enumerations
@@ -29,8 +31,8 @@ import polars as pl
 from jianghua import tables
 from jianghua.text.offsets import source_offsets
 from jianghua.text.outline import CHINESE_MARKERS, CN, MARKERS, compilation_part, marker_at, number_of
-from jianghua.text.titles import (GREETING, KIND, MAX_TITLE, SALUTATION, SENTENCE, Head, Line, head_kind, lines_of,
-                                  noise, noise_span, read_head)
+from jianghua.text.titles import (GREETING, KIND, MAX_TITLE, SALUTATION, SENTENCE, Evidence, Head, Line, head_kind,
+                                  lines_of, noise, noise_span, read_head)
 
 MAX_RUN_IN = 24  # a run-in heading is a short first sentence
 MAX_LIST_HEADING = 30  # a numbered paragraph in Arabic numerals reads as a heading up to this length
@@ -150,8 +152,9 @@ def _speech_starts(text: str) -> list[int]:
     return sorted(set(starts))
 
 
-def split_documents(text: str) -> list[Document]:
-    """Split a normalized text into documents (several for a compilation, two speeches, a repeated article)."""
+def split_documents(text: str, evidence: Evidence | None = None) -> list[Document]:
+    """Split a normalized text into documents (several for a compilation, two speeches, a repeated article); the
+    first reads its title with the page's title ``evidence`` (an HTML page's ``<title>`` and ``<h1>``)."""
     parts = _part_lines(text)
     if len(parts) >= 2:
         bounds = [0] + [p.start for p in parts[1:]] + [len(text)]
@@ -159,8 +162,8 @@ def split_documents(text: str) -> list[Document]:
     else:
         bounds = [0, *_speech_starts(text), len(text)]
         heads = bounds[:-1]
-    return [Document(start, end, read_head(text, head, end))
-            for start, end, head in zip(bounds, bounds[1:], heads)]
+    return [Document(start, end, read_head(text, head, end, evidence if k == 0 else None))
+            for k, (start, end, head) in enumerate(zip(bounds, bounds[1:], heads))]
 
 
 @dataclass
@@ -424,8 +427,10 @@ def segment_frame(normalized: pl.DataFrame, edits: pl.DataFrame) -> dict[str, pl
     docs, secs, paras, document_source = [], [], [], []
     sentences = {"doc": [], "start": [], "end": [], "paragraph": [], "section": [], "text": []}
     sources = normalized["source_id"].to_list()
+    evidence = [Evidence(title, heading) if title or heading else None
+                for title, heading in zip(normalized["page_title"], normalized["page_heading"])]
     for source_no, (sid, text) in enumerate(zip(sources, normalized["text"])):
-        for doc_no, doc in enumerate(split_documents(text), 1):
+        for doc_no, doc in enumerate(split_documents(text, evidence[source_no]), 1):
             doc_id = f"{sid}-{doc_no:02d}"
             doc_text = text[doc.start:doc.end]
             body_start = doc.head.body_start - doc.start

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import polars as pl
 
 from jianghua import tables
+from jianghua.text.markup import html_texts, plain_text
 from jianghua.text.outline import OUTLINE_START
 from jianghua.text.pinyin import CANDIDATE, is_reading
 from jianghua.text.t2s import convert_t2s
@@ -37,11 +39,23 @@ def annotation_pairs(decoded: pl.DataFrame) -> pl.DataFrame:
             .agg(count=pl.len()))
 
 
+def as_text(decoded: pl.DataFrame) -> pl.Series:
+    """The texts of a shard's ``decoded`` rows with HTML pages read as text (as normalize reads them first)."""
+    texts = decoded["text"]
+    pages = np.flatnonzero(html_texts(texts))
+    if not pages.size:
+        return texts
+    read = texts.to_list()
+    for k in pages.tolist():
+        read[k] = plain_text(read[k])
+    return pl.Series("text", read, dtype=pl.String)
+
+
 def line_files(decoded: pl.DataFrame) -> pl.DataFrame:
-    """(line, source_id, content): the distinct lines of each text, stripped, of at least ``MIN_LINE_CHARS``, with
-    the text's longest prose line (or longest line), which stands for its content: copies of one article
-    share it, a site's pages do not."""
-    found = (decoded.select("source_id", line=pl.col("text").str.split("\n")).explode("line")
+    """(line, source_id, content): the distinct lines of each text (HTML pages read as text), stripped, of at
+    least ``MIN_LINE_CHARS``, with the text's longest prose line (or longest line), which stands for its content:
+    copies of one article share it, a site's pages do not."""
+    found = (decoded.select("source_id", line=as_text(decoded).str.split("\n")).explode("line")
              .with_columns(pl.col("line").str.strip_chars()))
     line = pl.col("line")
     content = (found.group_by("source_id")

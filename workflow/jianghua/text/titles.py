@@ -272,6 +272,59 @@ def glued_title(line: str, sentence: bool = True) -> int | None:
     return cut
 
 
+# what separates a page title from the site's name (and a site's sections) after it
+SITE_SEPARATOR = re.compile(r"\s+[-–—－|｜_]+\s+|\s*(?:[|｜_]+|——|[—–－]|-{2,})\s*")
+_BLANK_RUNS = re.compile(r"\s+")
+
+
+class Evidence(NamedTuple):
+    """What an HTML page says its title is: its ``<title>`` and its first ``<h1>``, normalized as its text
+    (None where the page has none, or is no HTML page)."""
+
+    page_title: str | None = None
+    heading: str | None = None
+
+
+def _compact(text: str) -> str:
+    return _BLANK_RUNS.sub("", text)
+
+
+def title_forms(page_title: str) -> list[str]:
+    """The forms a page title may take in the page's own text, most preferred first: the whole title, then
+    without the site's name, one separated part at a time from the end (``标题_栏目_网站`` -> ``标题_栏目``,
+    ``标题``); forms with fewer than ``MIN_TITLE_HAN`` Han characters are left out. Compared without blanks."""
+    cuts = [m.start() for m in SITE_SEPARATOR.finditer(page_title) if m.start() > 0]
+    forms = [page_title, *(page_title[:cut] for cut in reversed(cuts))]
+    return [f for f in dict.fromkeys(_compact(f) for f in forms) if han_count(f) >= MIN_TITLE_HAN]
+
+
+def evidence_line(head: _HeadLines, evidence: Evidence) -> int | None:
+    """The head line (its index) that the page's title evidence names: one matching a form of its ``<title>``
+    (the most preferred form; of equal ones, a line its ``<h1>`` matches too, then the first), else the first
+    matching its ``<h1>``; never a salutation, a heading or page furniture. None when no line matches."""
+    forms = title_forms(evidence.page_title) if evidence.page_title else []
+    heading = _compact(evidence.heading) if evidence.heading and han_count(evidence.heading) >= MIN_TITLE_HAN \
+        else None
+    if not forms and heading is None:
+        return None
+    best: tuple[int, int] | None = None  # (rank, line): lower is better
+    for k in range(len(head.lines)):
+        kind = head.kind(k)
+        if kind in ("salutation", "heading"):
+            break
+        if kind not in (None, "sentence", "subtitle"):
+            continue
+        line = _compact(head.cleaned(k))
+        rank = None
+        if line in forms:
+            rank = 2 * forms.index(line) + (line != heading)
+        elif line == heading:
+            rank = 2 * len(forms)
+        if rank is not None and (best is None or rank < best[0]):
+            best = (rank, k)
+    return None if best is None else best[1]
+
+
 @dataclass
 class Head:
     """A document's head: its title, whether it was derived from the first sentence, its byline, and where the
@@ -340,9 +393,14 @@ class _HeadLines:
         return any(j != k and candidate in line.text and self.cleaned(j) == candidate for j, line in enumerate(self.lines))
 
 
-def read_head(text: str, start: int = 0, end: int | None = None) -> Head:
-    """The head of the document ``text[start:end]``: its title among the first lines, its byline, its body."""
+def read_head(text: str, start: int = 0, end: int | None = None, evidence: Evidence | None = None) -> Head:
+    """The head of the document ``text[start:end]``: its title among the first lines (the line the page's
+    ``evidence`` names, if one does), its byline, its body."""
     head = _HeadLines(text, start, len(text) if end is None else end)
+    named = evidence_line(head, evidence) if evidence is not None else None
+    if named is not None:
+        body_start, byline = _body_after(text, head, named, head.lines[named].end)
+        return Head(head.cleaned(named), False, byline, body_start)
     best: tuple[float, int, str, int] | None = None  # score, line, title, where it ends
     prose, rank = 0, 0  # lines of prose seen; the lines before that could have been the title or the body
     for k, line in enumerate(head.lines):
