@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 from functools import cache
 from pathlib import Path
 
@@ -60,8 +61,16 @@ def subset(text: str, source: bytes | None = None) -> bytes:
 
     The same text gives the same bytes: the font's timestamps are kept, not set to the time of the run.
     """
+    return _subset("".join(sorted(set(text) | set(ALWAYS))), source)
+
+
+@cache
+def _subset(characters: str, source: bytes | None) -> bytes:
+    """``subset`` of the sorted distinct characters: pages that draw the same characters share one subset."""
     from fontTools import subset as subsetter
     from fontTools.ttLib import TTFont
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per table pruned filled the job's log
 
     font = (TTFont(io.BytesIO(source), recalcTimestamp=False) if source is not None else
             TTFont(str(collection_path()), fontNumber=_face_number(), recalcTimestamp=False))
@@ -73,7 +82,7 @@ def subset(text: str, source: bytes | None = None) -> bytes:
     options.drop_tables += ["DSIG"]
     options.flavor = "woff2"
     tool = subsetter.Subsetter(options)
-    tool.populate(text="".join(sorted(set(text) | set(ALWAYS))))
+    tool.populate(text=characters)
     tool.subset(font)
     font.flavor = "woff2"
     buffer = io.BytesIO()
@@ -89,15 +98,12 @@ def font_face(text: str, source: bytes | None = None) -> str:
             f"src:url(data:font/woff2;base64,{data}) format('woff2');}}")
 
 
-def measuring_folder(font_bytes: bytes, folder: Path) -> Path:
-    """Write a subset (``subset``'s bytes) as an OpenType file into ``folder`` and register it with vl-convert,
-    which measures the labels of the SVG charts with it (it has no other CJK font on such a machine)."""
+@cache
+def register_for_measuring() -> Path:
+    """Register the collection's folder with vl-convert, which measures the labels of the SVG charts with it (it
+    has no other CJK font on such a machine); once per process: a font registered again is measured otherwise."""
     import vl_convert
-    from fontTools.ttLib import TTFont
 
-    folder.mkdir(parents=True, exist_ok=True)
-    font = TTFont(io.BytesIO(font_bytes), recalcTimestamp=False)
-    font.flavor = None
-    font.save(folder / "NotoSansCJKsc-subset.otf")
+    folder = collection_path().parent
     vl_convert.register_font_directory(str(folder))
     return folder

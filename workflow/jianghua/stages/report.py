@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import json
 import re
-import tempfile
+import time
 import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path
@@ -26,6 +26,7 @@ import altair as alt
 import polars as pl
 
 from jianghua import counts, fonts, registry, tables
+from jianghua.errors import JianghuaError
 
 TOP = 25            # rows of the formulation and repair charts
 LOG_SPAN = 100      # counts whose largest is this many times the smallest are drawn on a log scale
@@ -154,12 +155,12 @@ def embed_font(svg: str, source: bytes) -> str:
 
 
 def render_svgs(specs: dict[str, dict], source: bytes) -> dict[str, str]:
-    """Chart name -> SVG, its labels measured with the font subset ``source`` and their subset embedded."""
+    """Chart name -> SVG, its labels measured with the embedded font and their subset (made from ``source``)
+    embedded."""
     import vl_convert
 
-    with tempfile.TemporaryDirectory(prefix="jianghua-font-") as folder:
-        fonts.measuring_folder(source, Path(folder))
-        return {name: embed_font(vl_convert.vegalite_to_svg(spec), source) for name, spec in specs.items()}
+    fonts.register_for_measuring()
+    return {name: embed_font(vl_convert.vegalite_to_svg(spec), source) for name, spec in specs.items()}
 
 
 # ---- the pages -------------------------------------------------------------------------------------------------
@@ -311,7 +312,18 @@ def run(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None
     frames = {t: tables.read(t, inputs.get(t, []), canonical, list(columns) if columns else None)
               for t, columns in registry.STAGES["report"].reads.items()}
     validation = [json.loads(Path(p).read_text(encoding="utf-8")) for p in inputs.get("validation", [])]
-    for name, content in build(frames, validation).items():
-        if name in outputs:
-            Path(outputs[name]).parent.mkdir(parents=True, exist_ok=True)
-            Path(outputs[name]).write_text(content, encoding="utf-8")
+    started = time.perf_counter()
+    files = build(frames, validation)
+    missing = sorted(set(outputs) - set(files))
+    if missing:
+        raise JianghuaError(f"the report stage builds no file named {', '.join(missing)}: the outputs of rule "
+                            f"'report' (rules/report.smk) must be among {', '.join(sorted(files))}")
+    for name, path in outputs.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(files[name], encoding="utf-8")
+    # the job's figures: what it read and wrote
+    print(f"report: read {', '.join(f'{t} {f.height:,}' for t, f in frames.items())}; validation of "
+          f"{len(validation)} tables")
+    for name, path in outputs.items():
+        print(f"report: wrote {path} ({len(files[name].encode('utf-8')):,} bytes)")
+    print(f"report: {len(outputs)} files in {time.perf_counter() - started:.2f} s")
