@@ -267,15 +267,18 @@ def expectations_chart(result: dict) -> alt.TopLevelMixin:
                                 "held_back": pl.Int64})
     names = list(OUTCOME_LABELS.values())
     pick = alt.selection_point(fields=["outcome"], bind="legend")
-    chart = alt.Chart(rows).mark_bar().encode(
+    # symlog: zero (most expectations) and thousands of unexpected rows on one axis; a dot on each row shows its
+    # outcome where there is no bar
+    scale = alt.Scale(type="symlog", domain=[0, max(1, rows["unexpected"].max() or 0)])
+    base = alt.Chart(rows).encode(
         y=alt.Y("expectation:N", sort=None, title=None),
-        # symlog: zero (most expectations) and thousands of unexpected rows on one axis
-        x=alt.X("plotted:Q", scale=alt.Scale(type="symlog"), title="unexpected rows 异常行 (symlog; 0 drawn as 0.5)"),
+        x=alt.X("unexpected:Q", scale=scale, title="unexpected rows 异常行 (symlog)"),
         color=alt.Color("outcome:N", scale=alt.Scale(domain=names, range=list(OUTCOME_COLOURS.values())),
                         legend=alt.Legend(orient="top", title="outcome (click to select)")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.2)),
-        tooltip=["expectation", "outcome", "type", "kind", "severity", "unexpected", "observed", "held_back"],
-    ).transform_calculate(plotted="max(datum.unexpected, 0.5)").add_params(pick)
+        tooltip=["expectation", "outcome", "type", "kind", "severity", "unexpected", "observed", "held_back"])
+    chart = alt.layer(base.mark_bar().add_params(pick), base.mark_point(filled=True, size=70),
+                      base.mark_text(align="left", dx=8, color="#222").encode(text=alt.Text("unexpected:Q", format=",")))
     return _configured(chart.properties(title=f"{result['table']}: expectations 验证项", width=WIDTH,
                                         height=ROW * max(rows.height, 1)))
 
