@@ -14,7 +14,7 @@ rule report:
                                  category="Validation"),
         documents=report("results/report/documents.html", caption="../report/documents.rst", category="Corpus"),
         # one page per table, its expectations drawn interactively
-        **{f"page_{table}": report(f"results/report/tables/{table}.html", caption="../report/table.rst",
+        **{f"page_{table}": report(f"results/report/table_{table}.html", caption="../report/table.rst",
                                    category="Tables", labels={"table": table})
            for table in registry.ALL_TABLES},
     log:

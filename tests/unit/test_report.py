@@ -142,17 +142,19 @@ def test_validation_page_reads_offline_and_shows_the_failures(built):
     sentences = page.split('<h2 id="sentences">', 1)[1]
     assert '<tr class="warning"><td><code>no_half_width_punctuation</code>' in sentences
     assert "&lt;/script&gt;&lt;b&gt;" in sentences                            # corpus text escaped
-    assert '<a href="#documents">' in page and 'href="tables/documents.html"' in page
+    assert '<a href="#documents">' in page and 'href="table_documents.html"' in page
 
 
 def test_table_page_is_interactive_and_its_script_cannot_be_closed_by_data(built):
     page = built["page_sentences"]
     spec = json.loads(re.search(r"const spec=(\{.*?\});", page, re.S).group(1))
-    assert any(p.get("select", {}).get("type") == "point" and p.get("bind") == "legend" for p in spec["params"])
-    assert "tooltip" in spec["encoding"]
+    layers = spec.get("layer", [spec])
+    assert any(p.get("select", {}).get("type") == "point" and p.get("bind") == "legend"
+               for layer in [spec, *layers] for p in layer.get("params", []))       # a legend that selects
+    assert all("tooltip" in layer.get("encoding", spec.get("encoding", {})) for layer in layers)
     script = page.split("const spec=", 1)[1].split("</script>", 1)[0]
     assert "<" not in script and "坚持稳中求进" in script                   # the markup in a value is escaped
-    assert 'href="../validation.html#sentences"' in page
+    assert 'href="validation.html#sentences"' in page
     assert "http://" not in script and "https://" not in script.replace(spec["$schema"], "")
 
 

@@ -230,7 +230,7 @@ def validation_page(validation: list[dict]) -> str:
             f'<p>{v["rows"]:,} rows; suite <code>{html.escape(v["suite"])}</code>; '
             f'{"published" if v["success"] else "<strong>not published</strong>: a critical structural expectation failed"}'
             f'{"; documents held back by a content check" if v.get("failed_content") else ""}. '
-            f'<a href="tables/{html.escape(v["table"])}.html">chart</a></p>'
+            f'<a href="table_{html.escape(v["table"])}.html">chart</a></p>'
             "<table><tr><th>expectation</th><th>type</th><th>kind</th><th>severity</th><th>outcome</th>"
             "<th>unexpected</th><th>observed</th><th>example rows</th><th>held back</th><th>error</th></tr>"
             f"{rows}</table>")
@@ -266,7 +266,7 @@ def expectations_chart(result: dict) -> alt.TopLevelMixin:
                                 "severity": pl.String, "unexpected": pl.Int64, "observed": pl.String,
                                 "held_back": pl.Int64})
     names = list(OUTCOME_LABELS.values())
-    pick = alt.selection_point(fields=["outcome"], bind="legend")
+    pick = alt.selection_point(name="outcome_picked", fields=["outcome"], bind="legend")
     # symlog: zero (most expectations) and thousands of unexpected rows on one axis; a dot on each row shows its
     # outcome where there is no bar
     scale = alt.Scale(type="symlog", domain=[0, max(1, rows["unexpected"].max() or 0)])
@@ -277,7 +277,7 @@ def expectations_chart(result: dict) -> alt.TopLevelMixin:
                         legend=alt.Legend(orient="top", title="outcome (click to select)")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.2)),
         tooltip=["expectation", "outcome", "type", "kind", "severity", "unexpected", "observed", "held_back"])
-    chart = alt.layer(base.mark_bar().add_params(pick), base.mark_point(filled=True, size=70),
+    chart = alt.layer(base.mark_bar().add_params(pick).properties(name="expectations"), base.mark_point(filled=True, size=70),
                       base.mark_text(align="left", dx=8, color="#222").encode(text=alt.Text("unexpected:Q", format=",")))
     return _configured(chart.properties(title=f"{result['table']}: expectations 验证项", width=WIDTH,
                                         height=ROW * max(rows.height, 1)))
@@ -290,7 +290,7 @@ def table_page(result: dict) -> str:
     failed = [e["id"] for e in result["expectations"] if not e["success"]]
     body = (f"<h1>{table}</h1><p>{result['rows']:,} rows; {len(result['expectations']) - len(failed)} expectations "
             f"passed, {len(failed)} failed{': ' + html.escape(', '.join(failed)) if failed else ''}. "
-            f'<a href="../validation.html#{table}">validation report 验证报告</a></p><div id="chart"></div>')
+            f'<a href="validation.html#{table}">validation report 验证报告</a></p><div id="chart"></div>')
     # the chart is drawn once the embedded font is loaded, so that Vega measures labels with it
     script = (f"<script>{VEGA}</script><script>const spec={_json_for_script(spec)};"
               "Promise.all([...document.fonts].map(f=>f.load())).then(()=>"
