@@ -1,6 +1,8 @@
-# Config, shards, and the helpers each rule file derives its rule with: what a stage reads, writes, is
-# configured by and depends on is declared once, in workflow/jianghua/registry.py.
+# Config, shards, and the helpers the rule files derive their rules from (what a stage reads, writes, is
+# configured by and depends on is declared once, in workflow/jianghua/registry.py). Every function of the
+# workflow is here, none beside a rule (snakemake --lint).
 import json
+import os
 import shlex
 
 from jianghua import registry
@@ -99,8 +101,28 @@ def io_args(wildcards, input, output):
                      *(f"--out {shlex.quote(f'{n}={p}')}" for n, p in _named(output))])
 
 
-# the command of every job: the stage named like the rule, with the job's settings and files
-STAGE_SHELL = "POLARS_MAX_THREADS={threads} jianghua run {rule} --settings {params.settings:q} {params.io} > {log} 2>&1"
+# The package of this workflow's folder, which every job runs (and the version id hashes): the same whether the
+# jobs run where Snakemake runs or in the conda environment, which holds its libraries only.
+JIANGHUA = f"PYTHONPATH={shlex.quote(os.path.join(workflow.basedir, 'workflow'))} python -m jianghua.cli"
+
+
+def stage_shell(stage, *options):
+    """The command of a stage's job: ``jianghua run <stage>`` with the job's settings and files (and
+    ``options``), polars held to the job's threads, everything it prints in its log."""
+    extra = "".join(f" {option}" for option in options)
+    return (f"POLARS_MAX_THREADS={{threads}} {JIANGHUA} run {stage} --settings {{params.settings:q}} {{params.io}}"
+            f"{extra} > {{log}} 2>&1")
+
+
+def built_version(wildcards=None):
+    """The version folder the inputs make (read once the version checkpoint has run)."""
+    with open(checkpoints.version.get().output.version, encoding="utf-8") as handle:
+        return f"results/published/{json.load(handle)['version']}"
+
+
+# The software of every job, for --software-deployment-method conda: the libraries of pyproject.toml (without it,
+# jobs use those installed where Snakemake runs). Relative to the rule files.
+CONDA_ENV = "../workflow/envs/jianghua.yaml"
 
 
 # tiny jobs, run by the main process rather than a cluster job that waits its turn in the queue

@@ -14,5 +14,7 @@ rule decode:
     threads: THREADS
     resources:
         mem_mb=JOB_MEM_MB["shard"],
+    conda:
+        CONDA_ENV
     shell:
-        STAGE_SHELL + " --shard {wildcards.shard}"
+        stage_shell("decode", "--shard {wildcards.shard}")

@@ -13,5 +13,7 @@ rule normalize:
     threads: THREADS
     resources:
         mem_mb=JOB_MEM_MB["shard"],
+    conda:
+        CONDA_ENV
     shell:
-        STAGE_SHELL + " --shard {wildcards.shard}"
+        stage_shell("normalize", "--shard {wildcards.shard}")

@@ -5,8 +5,10 @@ rule resolved_config:
         config=json.dumps(RESOLVED, ensure_ascii=False, sort_keys=True),
     log:
         "results/logs/resolved_config.log",
+    conda:
+        CONDA_ENV
     shell:
-        "jianghua write-config {params.config:q} {output} > {log} 2>&1"
+        f"{JIANGHUA} write-config {{params.config:q}} {{output}} > {{log}} 2>&1"
 
 
 # One job per table, not gated: tables are sorted side by side, while others are still being validated.
@@ -28,8 +30,10 @@ rule sort_table:
     threads: THREADS
     resources:
         mem_mb=JOB_MEM_MB["publish"],
+    conda:
+        CONDA_ENV
     shell:
-        STAGE_SHELL + " --table {wildcards.table}"
+        stage_shell("sort_table", "--table {wildcards.table}")
 
 
 # The version id (inputs, config, code, libraries) is known once decode is done; a checkpoint, so that the
@@ -51,14 +55,10 @@ checkpoint version:
     threads: THREADS
     resources:
         mem_mb=JOB_MEM_MB["publish"],
+    conda:
+        CONDA_ENV
     shell:
-        STAGE_SHELL
-
-
-def built_version(wildcards=None):
-    """The version folder the inputs make (read once the version checkpoint has run)."""
-    with open(checkpoints.version.get().output.version, encoding="utf-8") as handle:
-        return f"results/published/{json.load(handle)['version']}"
+        stage_shell("version")
 
 
 # Gates on the validation results and builds the version folder; a failed gate builds nothing and leaves
@@ -81,8 +81,10 @@ rule publish:
     threads: THREADS
     resources:
         mem_mb=JOB_MEM_MB["publish"],
+    conda:
+        CONDA_ENV
     shell:
-        STAGE_SHELL
+        stage_shell("publish")
 
 
 # HISTORY is read and rewritten, not declared: Snakemake deletes a job's outputs before it runs, and the history
@@ -101,5 +103,7 @@ rule latest:
     threads: THREADS
     resources:
         mem_mb=JOB_MEM_MB["publish"],
+    conda:
+        CONDA_ENV
     shell:
-        STAGE_SHELL
+        stage_shell("latest")

@@ -10,14 +10,24 @@ rule report:
         formulations=report("results/report/formulations.svg", caption="../report/formulations.rst",
                             category="Extract"),
         validation=report("results/report/validation.svg", caption="../report/validation.rst", category="Validation"),
+        validation_report=report("results/report/validation.html", caption="../report/validation_report.rst",
+                                 category="Validation"),
         documents=report("results/report/documents.html", caption="../report/documents.rst", category="Corpus"),
+        # one page per table, its expectations drawn interactively
+        **{f"page_{table}": report(f"results/report/table_{table}.html", caption="../report/table.rst",
+                                   category="Tables", labels={"table": table})
+           for table in registry.ALL_TABLES},
     log:
         "results/logs/report.log",
+    benchmark:
+        "results/benchmarks/report.tsv"
     params:
         settings=stage_settings("report"),
         io=io_args,
     threads: THREADS
     resources:
         mem_mb=JOB_MEM_MB["corpus"],
+    conda:
+        CONDA_ENV
     shell:
-        STAGE_SHELL
+        stage_shell("report")

@@ -15,5 +15,7 @@ rule reuse:
     threads: THREADS
     resources:
         mem_mb=JOB_MEM_MB["corpus"],
+    conda:
+        CONDA_ENV
     shell:
-        STAGE_SHELL
+        stage_shell("reuse")

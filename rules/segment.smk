@@ -13,5 +13,7 @@ rule segment:
     threads: THREADS
     resources:
         mem_mb=JOB_MEM_MB["shard"],
+    conda:
+        CONDA_ENV
     shell:
-        STAGE_SHELL + " --shard {wildcards.shard}"
+        stage_shell("segment", "--shard {wildcards.shard}")

@@ -13,5 +13,7 @@ checkpoint survey:
     threads: THREADS
     resources:
         mem_mb=JOB_MEM_MB["corpus"],
+    conda:
+        CONDA_ENV
     shell:
-        STAGE_SHELL
+        stage_shell("survey")

@@ -20,6 +20,7 @@ for _stage, _tables in registry.STAGE_TABLES.items():
         threads: THREADS
         resources:
             mem_mb=JOB_MEM_MB["validate"],
+        conda:
+            CONDA_ENV
         shell:
-            "POLARS_MAX_THREADS={threads} jianghua run validate --settings {params.settings:q} {params.io}"
-            f" --entries-per-shard {ENTRIES_PER_SHARD} > {{log}} 2>&1"
+            stage_shell("validate", f"--entries-per-shard {ENTRIES_PER_SHARD}")
