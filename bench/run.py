@@ -23,7 +23,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = ("decode", "normalize", "segment", "extract", "survey", "reuse", "validate", "publish")
-CORPUS_STAGES = ("survey", "reuse")  # one job each: results/benchmarks/<stage>.tsv
 
 
 def snakemake(workdir: Path, corpus: Path, shards: int, cores: int, *extra: str) -> subprocess.CompletedProcess:
@@ -40,9 +39,8 @@ def job_stats(workdir: Path) -> dict[str, list[dict]]:
     stats: dict[str, list[dict]] = {}
     for stage in STAGES:
         folder = workdir / "results" / "benchmarks"
-        for path in [folder / f"{stage}.tsv"] if stage in CORPUS_STAGES else sorted((folder / stage).glob("*.tsv")):
-            if not path.exists():
-                continue
+        # a stage of one job (survey, reuse, validate) has results/benchmarks/<stage>.tsv, others one per job
+        for path in [p for p in [folder / f"{stage}.tsv"] if p.exists()] + sorted((folder / stage).glob("*.tsv")):
             with path.open() as handle:
                 stats.setdefault(stage, []).extend(csv.DictReader(handle, delimiter="\t"))
     return stats
