@@ -298,6 +298,14 @@ class Context:
         return self.context.validation_definitions.add(self.gx.ValidationDefinition(name=table, data=batch,
                                                                                     suite=gx_suite))
 
+    def forget_results(self) -> None:
+        """Drop the runs' results the context keeps (every run is stored, and without Data Docs nothing reads
+        them again): the job's memory then follows one table's batches, not every table's results."""
+        if not self.docs_dir:
+            store = self.context.validation_results_store
+            for key in store.list_keys():
+                store.remove_key(key)
+
     def build_docs(self) -> None:
         """Build the Data Docs site once, from every run of every table (a no-op without ``docs_dir``)."""
         if self.docs_dir:
@@ -329,6 +337,7 @@ def run_suite(table: str, batches: Iterable[Batch], context: Context | None = No
                                 expectation_parameters=parameters, result_format=result_format,
                                 run_id=RunIdentifier(run_name=f"batch {number:03d}"))
         rows += frame.height
+        context.forget_results()
         for r in result.results:
             item = by_id[r.expectation_config.meta["id"]]
             details = r.result or {}
