@@ -23,7 +23,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = ("decode", "normalize", "segment", "extract", "survey", "reuse", "validate", "publish")
-CORPUS_STAGES = ("survey", "reuse")  # one job each: results/benchmarks/<stage>.tsv
 
 
 def snakemake(workdir: Path, corpus: Path, shards: int, cores: int, *extra: str) -> subprocess.CompletedProcess:
@@ -40,9 +39,8 @@ def job_stats(workdir: Path) -> dict[str, list[dict]]:
     stats: dict[str, list[dict]] = {}
     for stage in STAGES:
         folder = workdir / "results" / "benchmarks"
-        for path in [folder / f"{stage}.tsv"] if stage in CORPUS_STAGES else sorted((folder / stage).glob("*.tsv")):
-            if not path.exists():
-                continue
+        # a stage of one job (survey, reuse, validate) has results/benchmarks/<stage>.tsv, others one per job
+        for path in [p for p in [folder / f"{stage}.tsv"] if p.exists()] + sorted((folder / stage).glob("*.tsv")):
             with path.open() as handle:
                 stats.setdefault(stage, []).extend(csv.DictReader(handle, delimiter="\t"))
     return stats
@@ -127,14 +125,18 @@ def main() -> None:
 
     print(f"\ncorpus: {len(files)} files, {megabytes:.1f} MB, {shards} shards, {args.cores} cores")
     print(f"snakemake: {jobs} jobs, DAG built (dry run) in {dag_seconds:.1f} s")
-    print(f"{'stage':<10} {'jobs':>5} {'job s':>8} {'MB/s/proc':>10} {'peak MB':>8}")
+    # wall seconds of a job grow with whatever else the machine runs; its CPU seconds much less
+    print(f"{'stage':<10} {'jobs':>5} {'job s':>8} {'cpu s':>8} {'MB/s/proc':>10} {'peak MB':>8}")
     stats = job_stats(run_dir)
     total = sum(float(r["s"]) for rows in stats.values() for r in rows)
     for stage, rows in stats.items():
         seconds = sum(float(r["s"]) for r in rows)
+        cpu = sum(float(r["cpu_time"]) for r in rows)
         peak = max(float(r["max_rss"]) for r in rows)
         rate = f"{megabytes / seconds:10.1f}" if stage in STAGES[:4] else f"{'-':>10}"
-        print(f"{stage:<10} {len(rows):>5} {seconds:>8.1f} {rate} {peak:>8.0f}")
+        print(f"{stage:<10} {len(rows):>5} {seconds:>8.1f} {cpu:>8.1f} {rate} {peak:>8.0f}")
+    cpu_total = sum(float(r["cpu_time"]) for rows in stats.values() for r in rows)
+    print(f"job CPU seconds in all: {cpu_total:.1f}; input MB per job CPU second: {megabytes / (cpu_total or 1):.2f}")
     print(f"job seconds in all: {total:.1f}; the reuse stage's share {sum(float(r['s']) for r in stats.get('reuse', [])) / (total or 1):.1%}")
     print(f"end to end: {wall:.1f} s wall, {megabytes / wall:.1f} MB/s")
     rates = normalize_comparison(run_dir)

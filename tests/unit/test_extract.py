@@ -200,3 +200,27 @@ def test_mask_originals_come_from_the_decoded_source(sample_frames):
     repaired = set(sample_frames["repairs"].filter(pl.col("after").str.contains("×"))["before"])
     assert all(any(original in before for before in repaired) for original in originals - placeholders)
     assert len(originals & placeholders) >= 4
+
+
+def test_mentions_get_the_sentence_they_start_in_for_a_whole_shard_at_once():
+    """``sentence_ids`` against bisecting each document's sentence starts: the last sentence starting at or before
+    the offset, the first one before them all, none in a document without sentences; documents in any order."""
+    import bisect
+
+    import numpy as np
+
+    from jianghua.stages.extract import sentence_ids
+
+    documents = pl.DataFrame({"doc_id": ["d2", "d1", "d3"], "start": [0, 0, 0]})
+    sentences = pl.DataFrame({"doc_id": ["d1", "d1", "d1", "d2", "d2"], "sentence_id": ["d1-a", "d1-b", "d1-c", "d2-a", "d2-b"],
+                              "start": [3, 10, 25, 0, 7]}).sample(fraction=1.0, shuffle=True, seed=1)
+    doc = np.array([1, 1, 1, 1, 0, 0, 2, 1], np.int64)
+    pos = np.array([0, 3, 24, 99, 6, 7, 5, 10], np.int64)
+    expected = []
+    for d, p in zip(doc, pos):
+        mine = sentences.filter(pl.col("doc_id") == documents["doc_id"][int(d)]).sort("start")
+        starts, ids = mine["start"].to_list(), mine["sentence_id"].to_list()
+        expected.append(ids[max(bisect.bisect_right(starts, p) - 1, 0)] if ids else None)
+    assert sentence_ids(documents, sentences, doc, pos).to_list() == expected
+    assert expected == ["d1-a", "d1-a", "d1-b", "d1-c", "d2-a", "d2-b", None, "d1-b"]
+    assert sentence_ids(documents, sentences.clear(), doc, pos).to_list() == [None] * len(doc)

@@ -263,3 +263,37 @@ def test_one_alternation_finds_the_first_marker_of_the_list():
         assert (found[0], found[2]) == (kind, token) if kind else found is None
         first = next(((k, p.match(text)) for k, p in MARKERS if p.match(text)), None)
         assert (first[0] if first else None) == kind
+
+
+def test_a_shards_sentences_found_at_once_are_each_paragraphs_matches_in_its_sections():
+    """The shard-wide sentence pass against the plain loop over each paragraph's SENTENCE matches: the same spans,
+    texts, paragraphs and sections, with blanks-only pieces dropped as ``str.isspace`` drops them (a full-width
+    space, an information separator), and sections never taken from another document."""
+    from jianghua.text.titles import SENTENCE
+
+    outlined = ("关于加强基层建设的讲话\n同志们：\n一、统一思想。提高认识！\u3000\u3000要把握好方向；\n"
+                "我们要做到“两个维护”。\u3000\n二、狠抓落实\n各级要\x1c压实责任……大家看“怎么办？”对。\x1c\n")
+    plain = "在座谈会上的发言\n今天我们在这里开会。会议很重要\n\u3000\u3000\n最后，我讲三点意见。谢谢！\n"
+    normalized = pl.DataFrame({"source_id": ["a", "b", "c"], "text": [outlined, plain, outlined.replace("二、", "三、")],
+                               "page_title": [None] * 3, "page_heading": [None] * 3},
+                              schema_overrides={"page_title": pl.String, "page_heading": pl.String})
+    edits = pl.DataFrame(schema={"source_id": pl.String, "start": pl.Int64, "end": pl.Int64,
+                                 "out_start": pl.Int64, "out_end": pl.Int64})
+    frames = segment_frame(normalized, edits)
+    expected = []
+    for doc_id, paragraph_id, section_id, start, text in frames["paragraphs"].select(
+            "doc_id", "paragraph_id", "section_id", "start", "text").iter_rows():
+        opens = frames["sections"].filter(pl.col("doc_id") == doc_id).sort("start")
+        for m in SENTENCE.finditer(text):
+            if m.group(0).isspace():
+                continue
+            a, b = start + m.start(), start + m.end()
+            k = bisect.bisect_left(opens["start"].to_list(), b)
+            expected.append((doc_id, paragraph_id, opens["section_id"][k - 1] if k else None, a, b, m.group(0)))
+    found = frames["sentences"].select("doc_id", "paragraph_id", "section_id", "start", "end", "text").rows()
+    assert found == expected
+    assert frames["sections"].height and frames["sentences"]["section_id"].null_count()  # both cases are here
+    texts = frames["sentences"]["text"].to_list()
+    assert "\x1c" in "".join(texts) and "\x1c" not in texts and not any(t.isspace() for t in texts)
+    assert frames["sentences"]["sentence_no"].to_list() == [
+        n for d in frames["documents"]["doc_id"] for n in range(1, (frames["sentences"]["doc_id"] == d).sum() + 1)]

@@ -1,5 +1,6 @@
 import json
 import re
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -51,22 +52,48 @@ def test_broken_table_stops_publishing_with_the_rows(paths, tmp_path, sample_fra
     assert pinyin["held_back"] == sorted(set(broken.filter(pl.col("sentence_no") == 5)["doc_id"]))
 
 
-def test_data_docs_are_built_and_escape_corpus_text(paths, tmp_path, sample_frames):
+def test_data_docs_are_built_once_for_every_table_and_escape_corpus_text(paths, tmp_path, sample_frames):
     broken = sample_frames["documents"].with_columns(pl.lit("<script>alert(1)</script>發(fā)展").alias("title"))
     path = tmp_path / "documents.parquet"
     tables.write(broken, "documents", path)
-    out = tmp_path / "documents.json"
+    outputs = {"documents": str(tmp_path / "documents.json"), "sentences": str(tmp_path / "sentences.json"),
+               "data_docs": str(tmp_path / "docs")}
     settings = Settings("validate", {"validate.batch_megabytes": 0})
-    validate.run({**paths, "documents": [str(path)]}, {"documents": str(out), "documents_docs": str(tmp_path / "docs")},
-                 settings)
-    summary = json.loads(out.read_text(encoding="utf-8"))
+    validate.run({**paths, "documents": [str(path)]}, outputs, settings)
+    summary = json.loads(Path(outputs["documents"]).read_text(encoding="utf-8"))
     assert "title_no_pinyin_annotation" in summary["failed_content"]
     pages = list((tmp_path / "docs").rglob("*.html"))
-    assert any(p.name == "index.html" for p in pages)
-    assert any("validations" in p.parts and p.stem.startswith("documents") for p in pages)
+    # one site: one index, listing the runs of both tables
+    [index] = [p for p in pages if p.name == "index.html" and "validations" not in p.parts]
+    assert index.parent.name == "local_site"
+    for table in ("documents", "sentences"):
+        assert any("validations" in p.parts and table in p.parts for p in pages), table
     # great-expectations renders unexpected values unescaped, so none are handed to its Data Docs
     assert all("<script>alert" not in p.read_text(encoding="utf-8") for p in pages)
     assert summary["expectations"][0]["example_rows"] == [] and any(e["example_rows"] for e in summary["expectations"])
+
+
+def test_without_a_data_docs_output_the_job_writes_only_the_results(paths, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # an ephemeral context writes no gx/ folder, here or anywhere
+    outputs = {"documents": str(tmp_path / "out" / "documents.json"), "sentences": str(tmp_path / "out" / "sentences.json")}
+    validate.run(paths, outputs, Settings("validate", {"validate.batch_megabytes": 32}))
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "out", "out/documents.json", "out/sentences.json"]
+
+
+def test_great_expectations_context_is_made_once_per_job(paths, tmp_path, monkeypatch):
+    made = []
+    original = validate.Context.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(args)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(validate.Context, "__init__", counting)
+    outputs = {table: str(tmp_path / f"{table}.json") for table in ("documents", "sentences", "paragraphs")}
+    validate.run(paths, outputs, Settings("validate", {"validate.batch_megabytes": 32}))
+    assert len(made) == 1
+    assert all(json.loads(Path(p).read_text(encoding="utf-8"))["rows"] > 0 for p in outputs.values())
 
 
 def test_traditional_only_characters_exclude_shared_ones():
@@ -112,7 +139,7 @@ def test_shards_gather_into_batches_of_the_columns_the_suite_reads(paths, monkey
     shards = {name: [p, p] for name, [p] in paths.items()}  # the same shard twice
     seen = []
 
-    def record(table, batches, docs_dir=None):
+    def record(table, batches, context=None):
         seen.extend(frame for frame, _ in batches)
         return {}
 

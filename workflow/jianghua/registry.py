@@ -99,7 +99,6 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
 )}
 
 TABLE_STAGES = tuple(s for s in STAGES.values() if s.writes)  # in the order they run
-STAGE_TABLES = {s.name: s.writes for s in TABLE_STAGES}
 ALL_TABLES = tuple(t for s in TABLE_STAGES for t in s.writes)
 WRITER = {t: s.name for s in TABLE_STAGES for t in s.writes}
 CORPUS_TABLES = frozenset(t for s in TABLE_STAGES if s.scope == "corpus" for t in s.writes)  # one file each

@@ -20,7 +20,6 @@ no date.
 
 from __future__ import annotations
 
-import bisect
 import re
 from functools import cache, lru_cache
 
@@ -448,37 +447,68 @@ def citation_kind(title: str) -> str:
     return "other"
 
 
+MENTION_COLUMNS = ("start", "end", "surface", "canonical", "kind", "number", "head", "items", "evidence")  # _mention's
+# each table of mentions: the letter of its ids, and the columns found in the text (after doc_id, the id and
+# sentence_id, which are derived for the whole shard at once)
+MENTION_TABLES = {"formulations": ("f", MENTION_COLUMNS), "quotes": ("q", ("start", "end", "text")),
+                  "citations": ("c", ("start", "end", "title", "kind")), "masks": ("m", ("start", "end", "token"))}
+
+
+def sentence_ids(documents: pl.DataFrame, sentences: pl.DataFrame, doc: np.ndarray, pos: np.ndarray) -> pl.Series:
+    """The sentence holding offset ``pos[i]`` of document row ``doc[i]``: the last of its sentences starting at or
+    before it (the first, for an offset before them all; null in a document without sentences), for every
+    mention of a shard at once."""
+    row = sentences["doc_id"].replace_strict(documents["doc_id"].to_list(), range(documents.height), default=-1,
+                                             return_dtype=pl.Int64).to_numpy()
+    keys = (row << 32) | sentences["start"].to_numpy()
+    order = np.argsort(keys, kind="stable")
+    keys, row, ids = keys[order], row[order], sentences["sentence_id"].gather(order)
+    first, stop = np.searchsorted(row, doc, "left"), np.searchsorted(row, doc, "right")
+    at = np.maximum(np.searchsorted(keys, (doc << 32) | pos, "right") - 1, first)
+    return ids.gather(np.minimum(at, max(len(ids) - 1, 0))).scatter(np.flatnonzero(first == stop), None) \
+        if len(ids) else pl.Series(values=[None] * len(doc), dtype=pl.String)
+
+
+def _mentions(table: str, columns: dict[str, list], documents: pl.DataFrame, sentences: pl.DataFrame) -> pl.DataFrame:
+    """A table of mentions from its columns (``doc``: the row of the mention's document, in document order),
+    with ids numbered within each document (``<doc_id>-<letter><k>``) and sentence ids, built by polars."""
+    letter, _ = MENTION_TABLES[table]
+    doc = np.asarray(columns["doc"], np.int64)
+    schema = tables.polars_schema(table)
+    found = pl.DataFrame({name: pl.Series(name, values, schema[name]) for name, values in columns.items()
+                          if name != "doc"})
+    id_column = next(name for name in schema if name.endswith("_id") and name not in ("doc_id", "sentence_id"))
+    k = pl.int_range(1, pl.len() + 1).over("doc")
+    return (found.with_columns(doc=doc, doc_id=documents["doc_id"].gather(doc),
+                               sentence_id=sentence_ids(documents, sentences, doc, found["start"].to_numpy()))
+            .with_columns(pl.format(f"{{}}-{letter}{{}}", "doc_id", k.cast(pl.String).str.zfill(4)).alias(id_column))
+            .select(name for name in schema if name in found.columns or name in ("doc_id", "sentence_id", id_column)))
+
+
 def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.DataFrame,
                   decoded: pl.DataFrame, mask_token: str) -> dict[str, pl.DataFrame]:
     """The five extract tables for a shard."""
     heads = {sid: start + body for sid, start, body in
              documents.filter(pl.col("doc_no") == 1).select("source_id", "start", "body_start").iter_rows()}
     site_dates = header_dates(edits.filter(pl.col("operation").str.contains("boilerplate")), heads)
-    decoded_text = dict(zip(decoded["source_id"], decoded["text"]))
     sources = decoded["source_id"].to_list()
+    decoded_texts = decoded["text"].to_list()
     source_no = {sid: k for k, sid in enumerate(sources)}
-    # (row, source, normalized start, end): spans mapped to the decoded text at once, after the loop
+    # (row, source, normalized start, end): dates mapped to the decoded text at once, after the loop
     in_source: list[tuple[dict, str, int, int]] = []
-    sentence_index = {
-        doc_id: (starts, ids) for doc_id, starts, ids in
-        sentences.sort("doc_id", "start").group_by("doc_id", maintain_order=True).agg("start", "sentence_id").iter_rows()
-    }
+    docs = documents.to_dicts()  # one dict per document (metadata is one row per document); mentions are columns
     # a site header in the head of a source's document holds for the source's other documents too
-    own_dates = {doc["doc_id"]: document_date(doc["text"], doc["body_start"], doc["title"])
-                 for doc in documents.iter_rows(named=True)}
+    own_dates = [document_date(doc["text"], doc["body_start"], doc["title"]) for doc in docs]
     text_headers: dict[str, tuple[dict, FoundDate]] = {}
-    for doc in documents.sort("source_id", "doc_no").iter_rows(named=True):
-        evidence, found = own_dates[doc["doc_id"]]
-        if evidence == "header" and doc["source_id"] not in text_headers:
-            text_headers[doc["source_id"]] = (doc, found)
-    rows: dict[str, list[dict]] = {t: [] for t in ("metadata", "formulations", "quotes", "citations", "masks")}
-    for doc in documents.iter_rows(named=True):
+    for k in sorted(range(len(docs)), key=lambda k: (docs[k]["source_id"], docs[k]["doc_no"])):
+        evidence, found = own_dates[k]
+        if evidence == "header" and docs[k]["source_id"] not in text_headers:
+            text_headers[docs[k]["source_id"]] = (docs[k], found)
+    metadata: list[dict] = []
+    mentions = {table: {"doc": [], **{c: [] for c in names}} for table, (_, names) in MENTION_TABLES.items()}
+    mask_source: list[int] = []  # each mask's source (its text: the original it replaced)
+    for row_no, doc in enumerate(docs):
         doc_id, text, sid = doc["doc_id"], doc["text"], doc["source_id"]
-        starts, ids = sentence_index.get(doc_id, ([], []))
-
-        def sentence_of(pos: int) -> str | None:
-            return ids[max(bisect.bisect_right(starts, pos) - 1, 0)] if ids else None
-
         title, body_start = doc["title"], doc["body_start"]
         head = [line.text for line in lines_of(text, 0, body_start)]
         body = [line.text for line in lines_of(text, body_start, first=OPENING_LINES)]
@@ -487,8 +517,8 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
                "byline": doc["byline"], "genre": genre_of(title, head + body),
                "speaker_role": speaker_role(title, meeting_span, doc["byline"], "\n".join(head), "".join(body)),
                "meeting": meeting, **NO_DATE}
-        rows["metadata"].append(row)
-        evidence, found = own_dates[doc_id]
+        metadata.append(row)
+        evidence, found = own_dates[row_no]
         if sid in site_dates:
             row.update(site_dates[sid])
         elif sid in text_headers:
@@ -500,30 +530,35 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
         elif found is not None:
             row.update(date=found.iso, date_provenance="body", date_evidence=evidence)
             in_source.append((row, sid, doc["start"] + found.start, doc["start"] + found.end))
-        for k, f in enumerate(find_formulations(text), 1):
-            rows["formulations"].append({"doc_id": doc_id, "mention_id": f"{doc_id}-f{k:04d}",
-                                         "sentence_id": sentence_of(f["start"]), **f})
-        for k, m in enumerate(QUOTE.finditer(text), 1):
-            rows["quotes"].append({"doc_id": doc_id, "quote_id": f"{doc_id}-q{k:04d}", "sentence_id": sentence_of(m.start()),
-                                   "start": m.start(), "end": m.end(), "text": m.group(1)})
-        for k, m in enumerate(CITATION.finditer(text), 1):
-            rows["citations"].append({"doc_id": doc_id, "citation_id": f"{doc_id}-c{k:04d}",
-                                      "sentence_id": sentence_of(m.start()), "start": m.start(), "end": m.end(),
-                                      "title": m.group(1), "kind": citation_kind(m.group(1))})
-        for k, m in enumerate(re.finditer(re.escape(mask_token), text), 1):
-            rows["masks"].append({"doc_id": doc_id, "mask_id": f"{doc_id}-m{k:04d}",
-                                  "sentence_id": sentence_of(m.start()), "start": m.start(), "end": m.end(),
-                                  "token": mask_token})
-            in_source.append((rows["masks"][-1], sid, doc["start"] + m.start(), doc["start"] + m.end()))
-    numbers = np.array([source_no.get(sid, -2) for _, sid, _, _ in in_source], np.int64)  # -2: no decoded text
+        # the matches of each kind, appended to its columns
+        found_in = {"formulations": [tuple(f[c] for c in MENTION_COLUMNS) for f in find_formulations(text)],
+                    "quotes": [(m.start(), m.end(), m.group(1)) for m in QUOTE.finditer(text)],
+                    "citations": [(m.start(), m.end(), m.group(1), citation_kind(m.group(1)))
+                                  for m in CITATION.finditer(text)],
+                    "masks": [(m.start(), m.end(), mask_token) for m in re.finditer(re.escape(mask_token), text)]}
+        for table, rows in found_in.items():
+            if rows:
+                columns = mentions[table]
+                columns["doc"] += [row_no] * len(rows)
+                for name, values in zip(MENTION_TABLES[table][1], zip(*rows)):
+                    columns[name] += values
+        mask_source += [source_no.get(sid, -2)] * len(found_in["masks"])  # -2: no decoded text
+    numbers = np.array([source_no.get(sid, -2) for _, sid, _, _ in in_source], np.int64)
     starts, ends = (np.array([entry[k] for entry in in_source], np.int64) for k in (2, 3))
     for (row, sid, _, _), start, end in zip(in_source, source_offsets(edits, sources, numbers, starts, False).tolist(),
                                             source_offsets(edits, sources, numbers, ends, True).tolist()):
-        if "date" in row:
-            row["date_source_start"], row["date_source_end"] = start, end
-        else:
-            row["original"] = decoded_text.get(sid, "")[start:end]
-    return {name: pl.DataFrame(r, schema=tables.polars_schema(name)) for name, r in rows.items()}
+        row["date_source_start"], row["date_source_end"] = start, end
+    frames = {"metadata": pl.DataFrame(metadata, schema=tables.polars_schema("metadata"))}
+    frames |= {table: _mentions(table, columns, documents, sentences) for table, columns in mentions.items()}
+    # what each mask replaced: its span mapped to the decoded text, all masks at once
+    masks = frames["masks"]
+    number = np.array(mask_source, np.int64)
+    doc_start = documents["start"].to_numpy()[np.asarray(mentions["masks"]["doc"], np.int64)] if masks.height else 0
+    spans = [source_offsets(edits, sources, number, doc_start + masks[c].to_numpy(), end)
+             for c, end in (("start", False), ("end", True))]
+    original = [decoded_texts[n][a:b] if n >= 0 else "" for n, a, b in zip(number.tolist(), *(x.tolist() for x in spans))]
+    frames["masks"] = masks.with_columns(original=pl.Series(original, dtype=pl.String))
+    return frames
 
 
 def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:

@@ -51,8 +51,8 @@ def gate(results: dict[str, dict]) -> None:
                              f"{json.dumps(o['example_rows'], ensure_ascii=False)}")
     if lines:
         raise ValidationFailed("publishing stopped, critical expectations failed:\n  " + "\n  ".join(lines)
-                               + "\nSee the Data Docs under results/validation/data_docs/<table>/; fix the stage or the input "
-                               "and rerun.")
+                               + "\nSee results/validation/<table>.json (or the Data Docs: rerun with "
+                               "--config \"validate={data_docs: true}\"); fix the stage or the input and rerun.")
 
 
 def quarantine(results: dict[str, dict], documents: pl.DataFrame) -> pl.DataFrame:

@@ -21,7 +21,9 @@ parallel siblings. Sentences end at 。！？；…… plus any closing quotes o
 
 from __future__ import annotations
 
+import bisect
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 
@@ -366,38 +368,57 @@ def _only_salutation(line: str) -> bool:
     return m is not None and m.end() == len(line.strip())
 
 
-def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tuple], list[tuple]]:
-    """Sections, paragraphs (start, end, section) and sentences (start, end, paragraph, section) of one text."""
+def segment_document(text: str, body_start: int) -> tuple[list[Section], list[tuple[int, int, int | None]]]:
+    """Sections and paragraphs (start, end, section number or None) of one document's text; its sentences are
+    found for a whole shard at once (``sentence_columns``)."""
     spans = [(max(line.start, body_start), line.end) for line in lines_of(text) if line.end > body_start]
     spans = [(a, b) for a, b in spans if text[a:b].strip()]
     sections = _without_contents(text, _numbered_sections(text, spans)) or _unnumbered_sections(text, spans)
     for no, s in enumerate(sections):
         s.no = no
     assign_levels(sections)
-    paragraphs: list[tuple] = []
-    sentences: list[tuple] = []
+    # a paragraph is in the last section opening before its end (sections come sorted by start)
     opens = [s.start for s in sections]
-    current = -1
-    for p_start, p_end in spans:
-        paragraph_no = len(paragraphs)
-        for m in SENTENCE.finditer(text, p_start, p_end):
-            if m.group(0).isspace():
-                continue
-            while current + 1 < len(opens) and opens[current + 1] < m.end():
-                current += 1
-            sentences.append((m.start(), m.end(), paragraph_no, sections[current].no if current >= 0 else None))
-        while current + 1 < len(opens) and opens[current + 1] < p_end:
-            current += 1
-        paragraphs.append((p_start, p_end, sections[current].no if current >= 0 else None))
-    return sections, paragraphs, sentences
+    return sections, [(a, b, (bisect.bisect_left(opens, b) - 1) if bisect.bisect_left(opens, b) else None)
+                      for a, b in spans]
 
 
-def _sentence_frame(columns: dict[str, list], documents: pl.DataFrame) -> pl.DataFrame:
-    """The ``sentences`` rows from per-sentence columns (``doc``: the row of its document; ``paragraph``,
-    ``section``: numbers in the document, from 0), built column by column: ids are formatted by polars, not
+# what ``str.isspace`` counts as blank (a sentence of blanks only is none), as a character set polars strips
+_PY_BLANKS = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+
+
+def sentence_columns(paragraphs: pl.DataFrame, sections: pl.DataFrame) -> pl.DataFrame:
+    """The sentences of every paragraph of a shard, as columns: ``doc`` (row of the document), ``start``, ``end``
+    (in the document), ``paragraph``, ``section`` (numbers in the document, from 0; no section: null), ``text``.
+
+    ``paragraphs``: ``doc``, ``paragraph``, ``start``, ``text``; ``sections``: ``doc``, ``start``, sorted by both.
+    ``SENTENCE`` tiles a line (every character but a newline is in one of its matches), so each match starts
+    where the one before it ends: the matches of every paragraph are found by polars at once and their
+    offsets are the running sum of their lengths. A sentence is in the last section opening before its end.
+    """
+    pieces = (paragraphs.select("doc", "paragraph", "start", text=pl.col("text").str.extract_all(SENTENCE.pattern))
+              .with_row_index("row").explode("text"))
+    length = pl.col("text").str.len_chars().cast(pl.Int64)
+    found = (pieces.with_columns(start=pl.col("start") + length.cum_sum().over("row") - length)
+             .with_columns(end=pl.col("start") + length)
+             .filter(pl.col("text").str.strip_chars(_PY_BLANKS) != ""))
+    # the section: among every section of the shard keyed by (document, start), the last before the sentence's end
+    doc = found["doc"].to_numpy().astype(np.int64)
+    section_doc = sections["doc"].to_numpy().astype(np.int64)
+    keys = (section_doc << 32) | sections["start"].to_numpy()
+    at = np.searchsorted(keys, (doc << 32) | found["end"].to_numpy(), side="left") - 1
+    inside = at >= 0  # (a shard without sections: none is)
+    if keys.size:
+        inside &= section_doc[np.maximum(at, 0)] == doc
+    first = np.searchsorted(section_doc, doc, side="left")  # the document's first section
+    section = pl.Series("section", at - first, pl.Int64).scatter(np.flatnonzero(~inside), None)
+    return found.select("doc", "start", "end", "paragraph", section, "text")
+
+
+def _sentence_frame(found: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """The ``sentences`` rows from ``sentence_columns``, built column by column: ids are formatted by polars, not
     one Python string per sentence."""
-    frame = pl.DataFrame(columns, schema={"doc": pl.Int64, "start": pl.Int64, "end": pl.Int64, "paragraph": pl.Int64,
-                                          "section": pl.Int64, "text": pl.String})
+    frame = found.with_columns(pl.col(c).cast(pl.Int64) for c in ("doc", "start", "end", "paragraph", "section"))
     doc = frame["doc"].to_numpy()
     opens_doc = np.flatnonzero(np.diff(doc, prepend=-1))
     number = np.arange(1, doc.size + 1) - np.repeat(opens_doc, np.diff(opens_doc, append=doc.size))
@@ -420,39 +441,51 @@ def _sentence_frame(columns: dict[str, list], documents: pl.DataFrame) -> pl.Dat
     )
 
 
+def _frame(rows: list[tuple], table: str, extra: dict[str, pl.Series] | None = None) -> pl.DataFrame:
+    """A table from row tuples in its schema's column order, transposed into columns first (polars builds a
+    column from a list far faster than a frame from rows); ``extra``: more columns, dropped by the caller."""
+    schema = tables.polars_schema(table)
+    columns = list(zip(*rows)) if rows else [()] * len(schema)
+    frame = pl.DataFrame({name: pl.Series(name, values, dtype) for (name, dtype), values in zip(schema.items(), columns)})
+    return frame.with_columns(**extra) if extra else frame
+
+
 def segment_frame(normalized: pl.DataFrame, edits: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The four segment tables for a shard."""
-    # rows are tuples in the column order of each table's schema: no dict per paragraph; sentences, the most
-    # numerous, are gathered as columns
+    # rows are tuples in the column order of each table's schema, gathered per document (the text rules need
+    # Python); sentences, the most numerous, are found over the whole shard at once (``sentence_columns``)
     docs, secs, paras, document_source = [], [], [], []
-    sentences = {"doc": [], "start": [], "end": [], "paragraph": [], "section": [], "text": []}
+    para_doc, para_no, sec_doc = [], [], []
     sources = normalized["source_id"].to_list()
     evidence = [Evidence(title, heading) if title or heading else None
                 for title, heading in zip(normalized["page_title"], normalized["page_heading"])]
-    for source_no, (sid, text) in enumerate(zip(sources, normalized["text"])):
+    for source_no, (sid, text) in enumerate(zip(sources, normalized["text"].to_list())):
         for doc_no, doc in enumerate(split_documents(text, evidence[source_no]), 1):
             doc_id = f"{sid}-{doc_no:02d}"
             doc_text = text[doc.start:doc.end]
             body_start = doc.head.body_start - doc.start
             docs.append((doc_id, sid, doc_no, doc.head.title, doc.head.title_derived, doc.head.byline, body_start,
                          doc.start, doc.end, doc_text))
-            sections, paragraphs, doc_sentences = segment_document(doc_text, body_start)
+            sections, paragraphs = segment_document(doc_text, body_start)
             section_id = {s.no: f"{doc_id}-s{s.no + 1:03d}" for s in sections}
             secs += [(doc_id, section_id[s.no], s.no + 1, section_id.get(s.parent), s.level, s.marker, s.kind,
                       s.number, s.heading, s.gap, s.start, s.end) for s in sections]
             paras += [(doc_id, f"{doc_id}-p{k + 1:04d}", k + 1, section_id.get(sec), a, b, doc_text[a:b])
                       for k, (a, b, sec) in enumerate(paragraphs)]
-            if doc_sentences:
-                for name, values in zip(("start", "end", "paragraph", "section"), zip(*doc_sentences)):
-                    sentences[name] += values
-                sentences["text"] += [doc_text[a:b] for a, b, _, _ in doc_sentences]
-                sentences["doc"] += [len(docs) - 1] * len(doc_sentences)
+            row = len(docs) - 1
+            para_doc += [row] * len(paragraphs)
+            para_no += range(len(paragraphs))
+            sec_doc += [row] * len(sections)
             document_source.append(source_no)
-    frames = {name: pl.DataFrame(rows, schema=tables.polars_schema(name), orient="row")
-              for name, rows in (("documents", docs), ("sections", secs), ("paragraphs", paras))}
-    frame = _sentence_frame(sentences, frames["documents"])
+    frames = {"documents": _frame(docs, "documents"), "sections": _frame(secs, "sections"),
+              "paragraphs": _frame(paras, "paragraphs")}
+    found = sentence_columns(
+        frames["paragraphs"].select("start", "text").with_columns(doc=pl.Series(para_doc, dtype=pl.Int64),
+                                                                    paragraph=pl.Series(para_no, dtype=pl.Int64)),
+        frames["sections"].select("start").with_columns(doc=pl.Series(sec_doc, dtype=pl.Int64)))
+    frame = _sentence_frame(found, frames["documents"])
     # a sentence's offsets in its normalized text, mapped to the decoded text all at once
-    source_no = np.array(document_source, np.int64)[np.array(sentences["doc"], np.int64)]
+    source_no = np.array(document_source, np.int64)[found["doc"].to_numpy().astype(np.int64)]
     frames["sentences"] = frame.with_columns(
         pl.Series(column, source_offsets(edits, sources, source_no, frame[column].to_numpy(), end))
         for column, end in (("source_start", False), ("source_end", True)))

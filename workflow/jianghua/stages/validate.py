@@ -4,9 +4,10 @@ Checks that span rows or tables (offsets slicing back, references, row accountin
 as boolean ``check_*`` columns, which the suite then expects to be true; everything else is a plain
 expectation on the table's own columns. Each suite runs over batches of consecutive shards (with the same
 shards of the tables its checks read), so that memory follows the batch, not the corpus; the outcomes add up
-per table.
-The result JSON (deterministic: no run times or ids) and great-expectations' Data Docs land under
-``results/validation/``. Each expectation is ``structural`` (keys, references, offsets, row accounting: a
+per table. One job validates every table, so that great-expectations is imported once per run.
+The result JSON (deterministic: no run times or ids) lands in ``results/validation/<table>.json``, and on
+request (config ``validate.data_docs``) one Data Docs site of every table's runs in
+``results/validation/data_docs/``. Each expectation is ``structural`` (keys, references, offsets, row accounting: a
 failure stops ``publish``) or ``content`` (pinyin, half-width marks, Traditional-only characters, boilerplate
 markers, unflagged damage: a failure holds back only the documents or sources whose rows fail, listed in the
 result as ``held_back``, and ``publish`` quarantines them). This job never stops on a failure; ``publish``
@@ -256,37 +257,73 @@ def suite_columns(table: str) -> frozenset[str]:
 Batch = tuple[pl.DataFrame, dict]  # shards of a table with their check columns, and the suite's parameters
 
 
-def run_suite(table: str, batches: Iterable[Batch], docs_dir: str | None = None) -> dict:
+class Context:
+    """great-expectations for one validation job: imported once (it costs seconds), one context holding every
+    table's suite, and with ``docs_dir`` one Data Docs site built from all their runs, once (``build_docs``).
+
+    Without ``docs_dir`` the context is ephemeral: nothing is written, and results live only as long as the job.
+    """
+
+    def __init__(self, docs_dir: str | None = None):
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        import great_expectations as gx  # imported only in validation jobs
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.execution_engine import pandas_execution_engine
+
+        # great-expectations hashes every row of a batch smaller than this threshold, only to label the batch
+        # in its results (a fifth of a run); our batches are named by their run id, so none is hashed
+        pandas_execution_engine.HASH_THRESHOLD = 0
+        self.gx, self.docs_dir = gx, docs_dir
+        if docs_dir:
+            shutil.rmtree(docs_dir, ignore_errors=True)  # a site of this run's results only
+            self.context = gx.get_context(mode="file", project_root_dir=docs_dir)
+        else:
+            self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)  # a bar per batch filled the log
+        self.datasource = self.context.data_sources.add_pandas("jianghua")
+
+    def definition(self, table: str):
+        """The validation definition of ``table``'s suite (``schemas/expectations/<table>.json``) over a
+        dataframe passed at each run."""
+        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+        spec = suite(table)
+        batch = self.datasource.add_dataframe_asset(table).add_batch_definition_whole_dataframe(table)
+        gx_suite = self.gx.ExpectationSuite(name=spec["name"])
+        for item in spec["expectations"]:
+            config = ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta={"id": item["id"]},
+                                              severity=item["severity"])
+            gx_suite.add_expectation(config.to_domain_obj())  # (add_expectation_configuration upserts by column)
+        gx_suite = self.context.suites.add(gx_suite)
+        return self.context.validation_definitions.add(self.gx.ValidationDefinition(name=table, data=batch,
+                                                                                    suite=gx_suite))
+
+    def forget_results(self) -> None:
+        """Drop the runs' results the context keeps (every run is stored, and without Data Docs nothing reads
+        them again): the job's memory then follows one table's batches, not every table's results."""
+        if not self.docs_dir:
+            store = self.context.validation_results_store
+            for key in store.list_keys():
+                store.remove_key(key)
+
+    def build_docs(self) -> None:
+        """Build the Data Docs site once, from every run of every table (a no-op without ``docs_dir``)."""
+        if self.docs_dir:
+            self.context.build_data_docs()
+
+
+def run_suite(table: str, batches: Iterable[Batch], context: Context | None = None) -> dict:
     """Run the suite of ``table`` with great-expectations on each batch of shards in turn; return one
     deterministic summary of them all (a batch is held in memory only while it runs).
 
-    With ``docs_dir``, the runs are stored in a file context there, and its Data Docs are built from them
-    (one validation result per batch).
+    ``context``: the job's great-expectations context (one for every table of a job; a new ephemeral one by
+    default). Its Data Docs, if it keeps them, get one validation result per batch.
     """
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    import great_expectations as gx  # costs seconds: imported only in validation jobs
     from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-    from great_expectations.execution_engine import pandas_execution_engine
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    # great-expectations hashes every row of a batch smaller than this threshold, only to label the batch
-    # in its results (a fifth of a run); our batches are named by their run id, so none is hashed
-    pandas_execution_engine.HASH_THRESHOLD = 0
+    context = context or Context()
     spec = suite(table)
-    if docs_dir:
-        shutil.rmtree(docs_dir, ignore_errors=True)
-    context = gx.get_context(mode="file", project_root_dir=docs_dir) if docs_dir else gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # a bar per batch filled the job's log
-    batch = (context.data_sources.add_pandas(table).add_dataframe_asset(table)
-             .add_batch_definition_whole_dataframe(table))
-    gx_suite = gx.ExpectationSuite(name=spec["name"])
-    for item in spec["expectations"]:
-        config = ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta={"id": item["id"]},
-                                          severity=item["severity"])
-        gx_suite.add_expectation(config.to_domain_obj())  # (add_expectation_configuration upserts by column)
-    gx_suite = context.suites.add(gx_suite)
-    definition = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=gx_suite))
+    definition = context.definition(table)
     # partial_unexpected_count=0 keeps corpus values out of the Data Docs, whose renderer does not escape
     # them; the row indexes (for our example rows) are still returned.
     result_format = {"result_format": "COMPLETE", "partial_unexpected_count": 0}
@@ -300,6 +337,7 @@ def run_suite(table: str, batches: Iterable[Batch], docs_dir: str | None = None)
                                 expectation_parameters=parameters, result_format=result_format,
                                 run_id=RunIdentifier(run_name=f"batch {number:03d}"))
         rows += frame.height
+        context.forget_results()
         for r in result.results:
             item = by_id[r.expectation_config.meta["id"]]
             details = r.result or {}
@@ -311,8 +349,6 @@ def run_suite(table: str, batches: Iterable[Batch], docs_dir: str | None = None)
                      "held_back": sorted({frame[holder][i] for i in indexes}) if held else [],
                      "exception": r.exception_info.get("exception_message") if r.exception_info else None}
             outcomes[item["id"]] = _combine(outcomes[item["id"]], found) if item["id"] in outcomes else found
-    if docs_dir:
-        context.build_data_docs()  # once, over every shard's result
     expectations = [{"id": item["id"], "type": item["type"], "kwargs": item["kwargs"], "severity": item["severity"],
                      "kind": item["kind"], **outcomes[item["id"]]}
                     for item in spec["expectations"] if item["id"] in outcomes]
@@ -349,13 +385,14 @@ def _plain(value):
 
 
 def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: list[int] | None = None,
-                   docs_dir: str | None = None, batch_bytes: int = 0) -> dict:
+                   context: Context | None = None, batch_bytes: int = 0) -> dict:
     """Run the suite of ``table`` over batches of consecutive shards (a corpus table: one batch).
 
     Each shard's check columns are derived with the same shard of the tables they read (every stage keeps a
     source's rows in the shard that decoded it), and only the columns the suite refers to are kept. Shards
     then gather into a batch until it holds ``batch_bytes`` in memory (at least one shard): great-expectations
-    costs a fixed time per run, and memory follows the batch, not the corpus.
+    costs a fixed time per run, and memory follows the batch, not the corpus. ``context``: the job's
+    great-expectations context (see ``run_suite``).
     """
     canonical = tables.canonical_shards(paths["sources"]) if "sources" in paths else None
     needed, derive = registry.CHECKS_READ.get(table, {}), DERIVED.get(table)
@@ -384,7 +421,7 @@ def validate_table(table: str, paths: dict[str, list[str]], entries_per_shard: l
                 yield pl.concat(frames), _parameters(table, expected if counted else None)
                 frames, expected, size = [], 0, 0
 
-    return run_suite(table, corpus() if table in registry.CORPUS_TABLES else checked(), docs_dir)
+    return run_suite(table, corpus() if table in registry.CORPUS_TABLES else checked(), context)
 
 
 def unreadable(table: str, error: SchemaError) -> dict:
@@ -398,16 +435,18 @@ def unreadable(table: str, error: SchemaError) -> dict:
 
 
 def run(inputs: dict[str, list[str]], outputs: dict[str, str], settings) -> None:
-    """Validate the tables named in ``outputs`` (each -> its result JSON, ``<table>_docs`` -> its Data Docs).
+    """Validate every table named in ``outputs`` (each -> its result JSON) in one great-expectations context:
+    the library is imported once per job, whatever the number of tables. With a ``data_docs`` output (config
+    ``validate.data_docs``), one Data Docs site is built there from every table's runs, once, at the end.
     A table whose files cannot be read as declared fails validation, rather than the job."""
+    context = Context(outputs.get("data_docs"))
     for table in (name for name in outputs if name in tables.ALL_TABLES):
         try:
-            summary = validate_table(table, inputs, settings.entries_per_shard, outputs.get(f"{table}_docs"),
+            summary = validate_table(table, inputs, settings.entries_per_shard, context,
                                      int(settings["validate.batch_megabytes"] * 1e6))
         except SchemaError as error:
             summary = unreadable(table, error)
-            if outputs.get(f"{table}_docs"):
-                Path(outputs[f"{table}_docs"]).mkdir(parents=True, exist_ok=True)
         Path(outputs[table]).parent.mkdir(parents=True, exist_ok=True)
         Path(outputs[table]).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                         encoding="utf-8")
+    context.build_docs()
