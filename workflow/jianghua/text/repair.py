@@ -274,6 +274,15 @@ def _last_options(lead: int, last: tuple, annotated: Annotated) -> tuple[str, ..
     return tuple(c for c in annotated.straddled(reading, lead) if (0x81 <= _gbk(c)[1] <= 0xFE) == swallowed)
 
 
+@lru_cache(maxsize=4096)
+def _after_dropped(area: int, last: tuple, annotated: Annotated) -> tuple[str, ...]:
+    """The options of a run's last character after a dropped pair of ``area`` (its lead byte any of the area's
+    second bytes); the same for every run that ends alike, so computed once."""
+    seconds = _dropped_areas()[area][1]
+    options = tuple(dict.fromkeys(c for v in seconds for c in _last_options(v, last, annotated)))
+    return _annotated_first(options, last, annotated)
+
+
 def _annotated_first(options: tuple[str, ...], last: tuple, annotated: Annotated) -> tuple[str, ...]:
     """Of the options of an annotated last character, the ones the corpus annotates with its reading, if any:
     the sites annotate only the characters of their list (pypinyin's others stand in where none is listed)."""
@@ -323,9 +332,8 @@ def _segments(lead: int, run: Run, annotated: Annotated) -> list[Segment] | None
         for area, (_, seconds) in enumerate(_dropped_areas()):
             # the pair before the last character was dropped, with that character's lead
             before = _with_trail(stream[-1], area)
-            anywhere = _annotated_first(tuple(dict.fromkeys(
-                c for v in seconds for c in _last_options(v, run.last, annotated))), run.last, annotated)
-            if before and anywhere:
+            anywhere = _after_dropped(area, run.last, annotated) if before else ()
+            if anywhere:
                 ways.append((0.0, (before, anywhere)))
         segments.append(_likely(tuple(ways)) if ways else ())
     return None if any(not ways for ways in segments) else segments
