@@ -44,9 +44,27 @@ rule all:
         "results/report/funnel.svg",
 
 
+# With --default-storage-provider (e.g. S3) the results live in storage, and the main process keeps HISTORY,
+# which no rule declares, and the retention of old versions in step with it (jianghua/storage.py).
+STORAGE = workflow.storage_registry.default_storage_provider
+STORAGE_PREFIX = workflow.storage_settings.default_storage_prefix
+HISTORY_BEFORE = []  # the versions HISTORY listed in storage before the jobs ran
+
+
+onstart:
+    if STORAGE is not None:
+        HISTORY_BEFORE[:] = fetch_history(STORAGE, STORAGE_PREFIX)
+
+
 onsuccess:
     from jianghua.runner import run_summary
 
     # the figures of every stage's current jobs: one log per shard, or the corpus job's
-    print(run_summary(dict.fromkeys(f"results/logs/{s.name}.log" if s.scope == "corpus" else
-                                    f"results/logs/{s.name}/{shard}.log" for s in registry.TABLE_STAGES for shard in SHARDS)))
+    logs = list(dict.fromkeys(f"results/logs/{s.name}.log" if s.scope == "corpus" else
+                              f"results/logs/{s.name}/{shard}.log" for s in registry.TABLE_STAGES for shard in SHARDS))
+    if STORAGE is not None:
+        retired = sync_published(STORAGE, STORAGE_PREFIX, HISTORY_BEFORE)
+        if retired:
+            print(f"removed from storage the versions {', '.join(retired)} (publish.keep_versions)")
+        logs = [fetched_copy(STORAGE, STORAGE_PREFIX, log) for log in logs]
+    print(run_summary(logs))

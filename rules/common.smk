@@ -8,6 +8,7 @@ import shlex
 from jianghua import registry
 from jianghua.config import validate_config
 from jianghua.inputs import shard_plan
+from jianghua.storage import fetch_history, fetched_copy, sync_published
 
 validate_config(config)
 
@@ -49,8 +50,10 @@ def all_shards(table):
 
 
 def depends(stage):
-    """The files whose edit reruns the stage: its modules, data files and schemas (derived by the registry)."""
-    return [str(path) for path in registry.dependencies(stage)]
+    """The files whose edit reruns the stage: its modules, data files and schemas (derived by the registry).
+    local(): they lie beside this Snakefile, never in the default storage (--default-storage-provider), where
+    Snakemake would otherwise look for them."""
+    return [local(str(path)) for path in registry.dependencies(stage)]
 
 
 def projection_path(name):

@@ -40,7 +40,7 @@ rule sort_table:
 # version folder can be a declared output named by it.
 checkpoint version:
     input:
-        code=[str(path) for path in registry.all_dependencies()],
+        code=[local(str(path)) for path in registry.all_dependencies()],
         sources=all_shards("sources"),
         rejects=all_shards("rejects"),
         config="results/config.json",

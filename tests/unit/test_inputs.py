@@ -34,3 +34,24 @@ def test_a_cluster_job_reads_the_main_processs_plan_for_the_same_settings_only(t
     assert shard_plan(corpus, 2, 32, tmp_path / "plan.json", reuse=True) == written  # no walk
     assert sum(shard_plan(corpus, 4, 32, tmp_path / "plan.json", reuse=True)["entries"]) == 7  # other settings
     assert sum(shard_plan(corpus, 2, 32, tmp_path / "plan.json")["entries"]) == 7
+
+
+def test_entries_read_in_many_batches_plan_as_in_one_and_an_unchanged_index_is_not_rewritten(tmp_path, monkeypatch):
+    import jianghua.inputs as inputs
+
+    corpus = _corpus(tmp_path)
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "a.txt").write_text("各位代表：\n", encoding="utf-8")
+    (corpus / "link").symlink_to(corpus / "0.txt")  # a link digests as its kind and size, in its place
+    whole = shard_plan(corpus, 3, 32, tmp_path / "one" / "plan.json")
+    monkeypatch.setattr(inputs, "READ_BATCH", 2)  # 8 entries in 4 batches on the threads
+    batched = shard_plan(corpus, 3, 32, tmp_path / "many" / "plan.json")
+    assert batched["digests"] == whole["digests"] and batched["entries"] == whole["entries"]
+    index = tmp_path / "many" / "content-index.json"
+    written = index.stat().st_mtime_ns
+    os.utime(index, ns=(written - 10**9, written - 10**9))
+    assert shard_plan(corpus, 3, 32, tmp_path / "many" / "plan.json") == batched
+    assert index.stat().st_mtime_ns == written - 10**9  # nothing changed: the index is kept as it was
+    (corpus / "sub" / "a.txt").write_text("各位代表，同志们：\n", encoding="utf-8")
+    assert shard_plan(corpus, 3, 32, tmp_path / "many" / "plan.json")["digests"] != batched["digests"]
+    assert index.stat().st_mtime_ns != written - 10**9

