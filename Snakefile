@@ -21,7 +21,7 @@
 # Stages: decode -> survey (corpus-wide) -> normalize -> segment -> extract -> reuse (corpus-wide) -> validate
 # -> publish (and report). What each reads, writes, is configured by and depends on is declared in
 # workflow/jianghua/registry.py; the rules are derived from it (rules/common.smk) and hold no logic: every
-# job runs `jianghua run <stage>`.
+# job runs `python -m jianghua.cli run <stage>` (the `jianghua run` command) with the code beside this Snakefile.
 
 configfile: os.path.join(workflow.basedir, "config/config.yaml")
 

@@ -25,9 +25,10 @@ SHARDS = [f"{i:03d}" for i in range(len(PLAN["entries"]))]
 # what a job asks of the machine or the cluster (config "resources"): not a setting of any stage
 THREADS = config["resources"]["threads"]
 JOB_MEM_MB = config["resources"]["mem_mb"]
-# the config as the stages see it: "shards: auto" resolved to the count; what jobs ask of the machine shapes
-# no output, so it is not hashed into the version
-RESOLVED = {key: value for key, value in dict(config, shards=len(SHARDS)).items() if key != "resources"}
+# the config as the stages see it: "shards: auto" resolved to the count; what jobs ask of the machine and
+# whether Data Docs are built shape no published output, so neither is hashed into the version
+RESOLVED = {key: ({k: v for k, v in value.items() if k != "data_docs"} if key == "validate" else value)
+            for key, value in dict(config, shards=len(SHARDS)).items() if key != "resources"}
 # validation checks per shard that every entry became a source or a reject
 ENTRIES_PER_SHARD = ",".join(map(str, PLAN["entries"]))
 

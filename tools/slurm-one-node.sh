@@ -15,7 +15,7 @@ fi
 workdir=$(mkdir -p "$1" && cd "$1" && pwd)
 shift
 repo=$(cd "$(dirname "$0")/.." && pwd)
-for tool in slurmctld slurmd munged sbatch squeue scontrol; do
+for tool in slurmctld slurmd munged sbatch squeue scontrol sinfo; do
     command -v "$tool" > /dev/null || { echo "$tool not found: install slurm-wlm and munge" >&2; exit 3; }
 done
 

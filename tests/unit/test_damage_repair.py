@@ -209,5 +209,5 @@ def test_the_character_before_its_own_annotation_is_one_the_corpus_annotates():
     with_creation = repair.Annotated([("內", "nèi"), ("創", "chuàng")])
     rows = repair.find_repairs("我們?nèi)?chuàng)造", with_creation, 0.0)
     assert rows[0].after.endswith("創(")
-    assert repair._annotated_first(("愴", "創", "闖"), ("annotated", "chuàng", True), with_creation) == ("創",)
-    assert repair._annotated_first(("愴", "闖"), ("annotated", "chuàng", True), with_creation) == ("愴", "闖")
+    assert repair._annotated_first(("愴", "創", "闖"), "chuàng", with_creation) == ("創",)
+    assert repair._annotated_first(("愴", "闖"), "chuàng", with_creation) == ("愴", "闖")

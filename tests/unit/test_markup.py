@@ -158,3 +158,17 @@ def test_the_survey_mines_the_lines_of_pages_as_text():
     assert set(frames["boilerplate_lines"]["line"]) == {"某某范文网整理发布"}
     assert [t.splitlines() for t in frames["normalized"]["text"]] == [[f"标题{i}", f"第{i}篇讲话的正文，内容各不相同。"]
                                                                        for i in range(4)]
+
+
+def test_repairs_that_change_length_trace_to_the_decoded_text_in_a_shard_with_a_page():
+    # repairs that insert (a date's units) or remove (a stray byte) characters, in a page and in a plain text
+    # of the same shard: each row slices back to what it repaired, before or after any other repair
+    page = "<html><body><p>大会于1941519日召开。</p><p>这就是它的'意义所在。</p></body></html>"
+    plain = "他在2019623日讲话，指出了'问题，会议?huì)召开。"
+    frames = normalize_texts([page, plain])
+    texts = dict(zip(frames["normalized"]["source_id"], (page, plain)))
+    rows = frames["repairs"].select("source_id", "start", "end", "before").rows()
+    assert len(rows) == 5
+    for source_id, start, end, before in rows:
+        assert texts[source_id][start:end] == before
+    assert frames["normalized"]["text"].to_list()[0] == "大会于1941年5月19日召开。\n这就是它的意义所在。"

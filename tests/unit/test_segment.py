@@ -297,3 +297,11 @@ def test_a_shards_sentences_found_at_once_are_each_paragraphs_matches_in_its_sec
     assert "\x1c" in "".join(texts) and "\x1c" not in texts and not any(t.isspace() for t in texts)
     assert frames["sentences"]["sentence_no"].to_list() == [
         n for d in frames["documents"]["doc_id"] for n in range(1, (frames["sentences"]["doc_id"] == d).sum() + 1)]
+
+
+def test_the_blanks_a_sentence_of_blanks_is_made_of_are_pythons():
+    import sys
+
+    from jianghua.stages.segment import _PY_BLANKS
+
+    assert _PY_BLANKS == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())

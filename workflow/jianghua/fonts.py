@@ -18,8 +18,6 @@ from pathlib import Path
 from jianghua.errors import JianghuaError
 
 FAMILY = "Noto Sans CJK SC"  # the family every chart and page names; its subset is embedded in each file
-LICENSE = "SIL Open Font License 1.1"
-FONT_PACKAGE = "manimgx_fonts_cjk"
 COLLECTION = "NotoSansCJK-VF.otf.ttc"
 # characters every file may draw besides its own text (axis numbers, the ellipsis of a shortened label)
 ALWAYS = "0123456789.,:;-–—+×%()[]/…↗ abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

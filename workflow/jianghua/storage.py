@@ -27,11 +27,6 @@ def stored(provider, prefix: str, path: str):
     return provider.object(f"{prefix.rstrip('/')}/{path}")
 
 
-def local_copy(provider, prefix: str, path: str) -> Path:
-    """Where Snakemake keeps the local copy of a stored ``path`` (what a job's ``input``/``output`` name)."""
-    return Path(stored(provider, prefix, path).local_path())
-
-
 def fetched_copy(provider, prefix: str, path: str) -> Path:
     """The local copy of a stored ``path``, brought from storage when storage holds it (a job's log, which
     Snakemake removes locally once stored)."""

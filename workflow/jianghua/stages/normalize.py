@@ -558,9 +558,6 @@ def html_markup(texts: Sequence[str]) -> tuple[Edits, list[str | None], list[str
     return Edits.of(np.array(spans, np.int64).reshape(-1, 2), afters), titles, headings
 
 
-EVIDENCE_OPERATIONS = ("invisible", "pinyin", "t2s", "mask", "punct", "space")
-
-
 def normalize_evidence(strings: Sequence[str | None], mask_token: str) -> list[str | None]:
     """Page titles and headings normalized as the text is (invisible characters, pinyin, T->S, masks,
     punctuation, blanks), so that they compare with its lines; None stays None, and so does what is left empty."""
@@ -582,10 +579,11 @@ def _in_decoded(shard: TracedShard, starts: np.ndarray, ends: np.ndarray) -> tup
     """Spans of the current shard string (after markup, whose every character copies or replaced a decoded
     one) in the decoded shard string."""
     origin = shard.origin
-    if (origin < 0).any():
-        raise ValueError("markup inserted characters: spans after it cannot be traced to the decoded text")
     empty = ends <= starts
-    return origin[starts], np.where(empty, origin[starts], origin[np.maximum(ends - 1, starts)] + 1)
+    first, last = origin[starts], origin[np.maximum(ends - 1, starts)]
+    if (first < 0).any() or (last < 0).any():
+        raise ValueError("markup inserted characters: spans after it cannot be traced to the decoded text")
+    return first, np.where(empty, first, last + 1)
 
 
 def _repairs_in_decoded(shard: TracedShard, marked: Sequence[str], source_ids: Sequence[str],
@@ -619,9 +617,8 @@ def normalize_texts(texts: Sequence[str], source_ids: Sequence[str], mask_token:
     flagged = flagged_spans(marked, source_ids, repair_rows)
     if markup_edits.starts.size:  # damage found after markup, recorded and traced in the decoded text
         flagged = np.stack(_in_decoded(shard, flagged[:, 0], flagged[:, 1]), axis=1).reshape(-1, 2)
-    shard.replace("repair", repairs)
-    if markup_edits.starts.size:
         repair_rows = _repairs_in_decoded(shard, marked, source_ids, repair_rows)
+    shard.replace("repair", repairs)  # after tracing: the rows' spans are in the text before repair
     shard.replace("invisible", remove_invisible(shard.current))
     shard.replace("pinyin", strip_pinyin(shard.text))
     shard.substitute("t2s", convert_t2s(pl.Series([shard.text])).item())

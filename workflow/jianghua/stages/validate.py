@@ -332,7 +332,7 @@ def run_suite(table: str, batches: Iterable[Batch], context: Context | None = No
     by_id = {item["id"]: item for item in spec["expectations"]}
     rows, outcomes = 0, {}
     for number, (frame, parameters) in enumerate(batches):
-        # each run's result is kept in the context's store, which the Data Docs are built from
+        # with Data Docs, each run's result stays in the context's store they are built from; without, it is dropped
         result = definition.run(batch_parameters={"dataframe": frame.to_pandas(use_pyarrow_extension_array=True)},
                                 expectation_parameters=parameters, result_format=result_format,
                                 run_id=RunIdentifier(run_name=f"batch {number:03d}"))

@@ -280,15 +280,14 @@ def _after_dropped(area: int, last: tuple, annotated: Annotated) -> tuple[str, .
     second bytes); the same for every run that ends alike, so computed once."""
     seconds = _dropped_areas()[area][1]
     options = tuple(dict.fromkeys(c for v in seconds for c in _last_options(v, last, annotated)))
-    return _annotated_first(options, last, annotated)
+    return _annotated_first(options, last[1], annotated) if last[0] == "annotated" else options
 
 
-def _annotated_first(options: tuple[str, ...], last: tuple, annotated: Annotated) -> tuple[str, ...]:
-    """Of the options of an annotated last character, the ones the corpus annotates with its reading, if any:
-    the sites annotate only the characters of their list (pypinyin's others stand in where none is listed)."""
-    if last[0] != "annotated":
-        return options
-    return tuple(c for c in options if annotated.annotates(c, last[1])) or options
+def _annotated_first(options: tuple[str, ...], reading: str, annotated: Annotated) -> tuple[str, ...]:
+    """Of the options of a character followed by its own annotation, the ones the corpus annotates with
+    ``reading``, if any: the sites annotate only the characters of their list (pypinyin's others stand in
+    where none is listed)."""
+    return tuple(c for c in options if annotated.annotates(c, reading)) or options
 
 
 @cache
@@ -329,7 +328,7 @@ def _segments(lead: int, run: Run, annotated: Annotated) -> list[Segment] | None
         last = _last_options(stream[-1], run.last, annotated)
         if last:
             ways.append((0.0, (last,)))
-        for area, (_, seconds) in enumerate(_dropped_areas()):
+        for area in range(len(_dropped_areas())):
             # the pair before the last character was dropped, with that character's lead
             before = _with_trail(stream[-1], area)
             anywhere = _after_dropped(area, run.last, annotated) if before else ()
@@ -571,15 +570,11 @@ def _read_as(segments: list[Segment], reading: str, annotated: Annotated) -> lis
     """The pieces with the last character limited to those that ``reading`` is a reading of (the annotation
     that follows the span is that character's own): to the ones the corpus annotates with it where any of them
     may stand there, since the sites annotate only the characters of their list; None if none is a reading."""
-    ways = []
-    listed = set(annotated.readings.get(reading, ()))
-    options = {c for _, positions in segments[-1] for c in positions[-1]}
-    known = (lambda c: c in listed) if listed & options else (lambda c: is_reading(c, reading))
-    for prior, positions in segments[-1]:
-        last = tuple(c for c in positions[-1] if known(c))
-        if last:
-            ways.append((prior, positions[:-1] + (last,)))
-    return segments[:-1] + [tuple(ways)] if ways else None
+    options = tuple(dict.fromkeys(c for _, positions in segments[-1] for c in positions[-1] if is_reading(c, reading)))
+    allowed = set(_annotated_first(options, reading, annotated))
+    ways = tuple((prior, positions[:-1] + (last,)) for prior, positions in segments[-1]
+                 if (last := tuple(c for c in positions[-1] if c in allowed)))
+    return segments[:-1] + [ways] if ways else None
 
 
 def _candidates(segments: list[Segment]) -> int:
@@ -906,5 +901,6 @@ def apply(text: str, repairs: list[Repair]) -> tuple[str, list[dict]]:
 
 
 def has_anchor(text: str) -> bool:
-    """Cheap pre-check: only texts with a ``?``, an apostrophe or a date ending in 日 can hold damage."""
-    return "?" in text or "'" in text or ("日" in text and UNITLESS_DATE.search(text) is not None)
+    """Cheap pre-check: only texts with a ``?``, an apostrophe or a date that lost its 年 or 月 can hold damage."""
+    return "?" in text or "'" in text or ("日" in text and any(
+        not (m.group(2) and m.group(4)) for m in UNITLESS_DATE.finditer(text)))
