@@ -34,12 +34,18 @@ SETTINGS = settings(max_examples=int(os.environ.get("JIANGHUA_EXAMPLES", "150"))
 @SETTINGS
 @given(st.lists(TEXT, min_size=1, max_size=4))
 def test_edits_rebuild_the_decoded_text(texts):
+    normalized_rebuilding(texts)
+
+
+def normalized_rebuilding(texts: list[str]) -> dict:
+    """Normalize's frames for ``texts``, asserting that each text's edits rebuild it and never overlap."""
     frames = normalize_texts(texts, ["同志们："], 2, 0.5)
     for sid, text, source in zip(frames["normalized"]["source_id"], frames["normalized"]["text"], texts):
         edits = frames["edits"].filter(pl.col("source_id") == sid)
         assert rebuild_decoded(text, edits) == source
         starts = edits.sort("start")
         assert (starts["start"] >= starts["end"].shift(1).fill_null(0)).all()  # sorted, never overlapping
+    return frames
 
 
 @SETTINGS
@@ -101,12 +107,7 @@ PAGE_TEXT = st.lists(st.one_of(st.sampled_from(MARKUP), st.sampled_from(PIECES),
 @given(st.lists(st.tuples(st.booleans(), PAGE_TEXT).map(lambda p: "<!DOCTYPE html>" * p[0] + p[1]),
                 min_size=1, max_size=4))
 def test_edits_of_html_pages_rebuild_the_decoded_text(texts):
-    frames = normalize_texts(texts, ["同志们："], 2, 0.5)
-    for sid, text, source in zip(frames["normalized"]["source_id"], frames["normalized"]["text"], texts):
-        edits = frames["edits"].filter(pl.col("source_id") == sid)
-        assert rebuild_decoded(text, edits) == source
-        starts = edits.sort("start")
-        assert (starts["start"] >= starts["end"].shift(1).fill_null(0)).all()
+    frames = normalized_rebuilding(texts)
     segmented = segment_frame(frames["normalized"], frames["edits"])
     documents = dict(zip(segmented["documents"]["doc_id"], segmented["documents"]["text"]))
     for row in segmented["sentences"].iter_rows(named=True):
