@@ -393,6 +393,87 @@ def _grouped(prev: np.ndarray, cur: np.ndarray, best: np.ndarray, total: np.ndar
     return first, top + np.log(np.bincount(inverse, np.exp(total - top[inverse]), distinct.size))
 
 
+@lru_cache(maxsize=8192)
+def _by_code(position: tuple[str, ...]) -> np.ndarray | None:
+    """The order of a position's options by code point; None where an option repeats."""
+    codes = _codes(position)
+    return np.argsort(codes, kind="stable") if np.unique(codes).size == codes.size else None
+
+
+def _step_grouped(cur: np.ndarray, best: np.ndarray, total: np.ndarray,
+                  position: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``_grouped`` of a step's entries (``best``, ``total``: states x options; entry ``s * options + o`` is
+    state ``s`` reading option ``o``), the same indices and sums in the same order, found by grouping the
+    states by their last character (the new states' first) rather than sorting every entry's key: the step
+    after a join has hundreds of states by 40 options."""
+    states, width = best.shape
+    by_code = _by_code(position)
+    if by_code is None:
+        return _grouped(np.repeat(cur, width), np.tile(_codes(position), states), best.reshape(-1), total.reshape(-1))
+    order = np.argsort(cur, kind="stable")  # the states of each group in their own order
+    ordered = cur[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    if starts.size == states:  # every entry its own state
+        return np.arange(states * width), total.reshape(-1)
+    group = np.empty(states, np.int64)
+    group[order] = np.cumsum(np.concatenate(([False], ordered[1:] != ordered[:-1])))
+    top = np.maximum.reduceat(total[order], starts, axis=0).reshape(-1)
+    bins = (group[:, None] * width + np.arange(width)).reshape(-1)
+    flat = total.reshape(-1)  # summed entry by entry in their order, as _grouped sums them (bit for bit)
+    summed = (top + np.log(np.bincount(bins, np.exp(flat - top[bins]), top.size))).reshape(-1, width)
+    best = best[order]
+    rows = np.where(best == np.repeat(np.maximum.reduceat(best, starts, axis=0), np.diff(np.append(starts, states)), axis=0),
+                    np.arange(states)[:, None], states)
+    first = order[np.minimum.reduceat(rows, starts, axis=0)] * width + np.arange(width)  # the first best state
+    return first[:, by_code].reshape(-1), summed[:, by_code].reshape(-1)
+
+
+class _Rows:
+    """log P(option | prev cur) of a position's options after each state, kept across lattices.
+
+    The lattices of a corpus read the same characters after the same two again and again (the text as it
+    stands after a span, the options of the same damaged characters), and the model's lookups are most of a
+    lattice's cost. The values are exactly those of one ``logp3_array`` call over every state: each entry is
+    computed element by element. Per position: the states seen so far (sorted keys) and their rows. Bounded:
+    cleared when full."""
+
+    LIMIT = 4_000_000  # entries (8 bytes each)
+
+    def __init__(self):
+        self._known: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+        self._entries = 0
+
+    def rows(self, prev: np.ndarray, cur: np.ndarray, position: tuple[str, ...]) -> np.ndarray:
+        """The (states, options) matrix of log-probabilities."""
+        keys = (prev << 21) | cur  # prev may be -1 (no such character): the key is then negative
+        known, matrix = self._known.get(position) or (np.empty(0, np.int64), None)
+        at = np.searchsorted(known, keys)
+        missing = at >= known.size
+        missing[~missing] = known[at[~missing]] != keys[~missing]
+        if missing.any():
+            fresh = np.unique(keys[missing])
+            options = _codes(position)
+            shape = (fresh.size, options.size)
+            computed = default_model().logp3_array(np.broadcast_to((fresh >> 21)[:, None], shape),
+                                                   np.broadcast_to((fresh & 0x1FFFFF)[:, None], shape),
+                                                   np.broadcast_to(options[None, :], shape))
+            if self._entries + computed.size > self.LIMIT:
+                self._known.clear()
+                self._entries = 0
+                known, matrix = np.empty(0, np.int64), None
+            known = np.concatenate((known, fresh))
+            matrix = computed if matrix is None else np.concatenate((matrix, computed))
+            order = np.argsort(known, kind="stable")
+            known, matrix = known[order], matrix[order]
+            self._known[position] = (known, matrix)
+            self._entries += computed.size
+            at = np.searchsorted(known, keys)
+        return matrix[at]
+
+
+_ROWS = _Rows()
+
+
 class _Trellis:
     """Viterbi and forward passes of the trigram model over readings, the state being the last two characters.
 
@@ -419,34 +500,25 @@ class _Trellis:
         return self.prev, self.cur, self.best, self.total, self.node
 
     def step(self, position: tuple[str, ...], gain: np.ndarray | float, prior: float = 0.0) -> None:
-        """Read one more character, one of ``position``'s options."""
-        model = default_model()
+        """Read one more character, one of ``position``'s options; keep one state per (prev, cur): its best path,
+        and the sum over all paths into it; of those, the states that hold some weight (``STATE_MARGIN``,
+        ``MAX_STATES``)."""
         options = _codes(position)
-        prev, cur = self.prev[:, None], self.cur[:, None]
-        if cur[0, 0] < 0:  # no context at all: the first character of a text
-            logp = np.broadcast_to(model.unigram_logp_array(options)[None, :], (self.cur.size, options.size))
+        if self.cur[0] < 0:  # no context at all: the first character of a text
+            logp = default_model().unigram_logp_array(options)[None, :]
         else:
-            logp = model.logp3_array(np.broadcast_to(prev, (prev.size, options.size)),
-                                     np.broadcast_to(cur, (cur.size, options.size)),
-                                     np.broadcast_to(options[None, :], (cur.size, options.size)))
-        best = (self.best[:, None] + logp + gain + prior).reshape(-1)
-        total = (self.total[:, None] + logp + gain + prior).reshape(-1)
-        came = np.repeat(np.arange(self.cur.size), options.size)
-        self._merge(np.repeat(self.cur, options.size), np.tile(options, self.cur.size), best, total,
-                    self.node[came], np.tile(np.arange(options.size), self.cur.size), position)
-
-    def _merge(self, prev, cur, best, total, parent, option, position) -> None:
-        """Keep one state per (prev, cur): its best path, and the sum over all paths into it; of those, the
-        states that hold some weight (``STATE_MARGIN``, ``MAX_STATES``)."""
-        first, total = _grouped(prev, cur, best, total)
+            logp = _ROWS.rows(self.prev, self.cur, position)
+        best = self.best[:, None] + logp + gain + prior
+        first, total = _step_grouped(self.cur, best, self.total[:, None] + logp + gain + prior, position)
         kept = np.flatnonzero(total >= total.max() - STATE_MARGIN)
         if kept.size > MAX_STATES:
             kept = kept[np.argsort(-total[kept], kind="stable")[:MAX_STATES]]
         first, self.total = first[kept], total[kept]
-        self.prev, self.cur, self.best = prev[first], cur[first], best[first]
+        came, option = np.divmod(first, options.size)
+        self.prev, self.cur, self.best = self.cur[came], options[option], best.reshape(-1)[first]
         start = len(self.chars)
-        self.chars.extend(position[k] for k in option[first].tolist())
-        self.parents.extend(parent[first].tolist())
+        self.chars.extend(position[k] for k in option.tolist())
+        self.parents.extend(self.node[came].tolist())
         self.node = np.arange(start, start + first.size)
 
     def join(self, branches: list[tuple[np.ndarray, ...]]) -> None:
@@ -467,11 +539,13 @@ class _Trellis:
         return "".join(reversed(chars))
 
 
-def _score(segments: list[Segment], before: str, after: str,
+@lru_cache(maxsize=65536)
+def _score(segments: tuple[Segment, ...], before: str, after: str,
            emit: tuple[tuple[tuple[str, float], ...], str] = ((), "")) -> tuple[float, str, float]:
     """(best score, best reading, log of the summed probability of every reading) of a run's pieces between
     the known characters ``before`` (up to two) and ``after``: Viterbi and forward passes over each piece's
-    ways with the trigram model, the states between pieces being the last two characters read."""
+    ways with the trigram model, the states between pieces being the last two characters read.
+    Memoised: damage repeats (a page copied from another, a rare character damaged alike wherever it stands)."""
     trellis = _Trellis(before)
     for ways in segments:
         entry, branches = trellis.state(), []
@@ -606,7 +680,7 @@ def _decide(text: str, start: int, hypotheses: list[Hypothesis], mechanism: str,
             segments = _read_as(segments, annotation.group(1), annotated)
             if segments is None:
                 continue
-        best, reading, total = _score(segments, before, after, emit)
+        best, reading, total = _score(tuple(segments), before, after, emit)
         kept = len(reading) - (end - h.end)
         scored.append((best + h.prior, total + h.prior, reading[:kept] + h.suffix, h))
     if not scored:
