@@ -604,10 +604,18 @@ def other_script(text: str, start: int, end: int) -> str:
     """The script that the text around a span is not written in ("" if it cannot tell): the sites converted
     whole pages, so a Simplified-only candidate in Traditional text (创 among 創) is all but ruled out."""
     window = text[max(0, start - SCRIPT_WINDOW):end + SCRIPT_WINDOW]
-    only = _script_only()
-    traditional = sum(c in only["traditional"] for c in window)
-    simplified = sum(c in only["simplified"] for c in window)
+    points = np.frombuffer(window.encode("utf-32-le", "surrogatepass"), np.uint32)
+    _, traditional, simplified = np.bincount(_script_of().take(points), minlength=3)
     return "" if traditional == simplified else "simplified" if traditional > simplified else "traditional"
+
+
+@cache
+def _script_of() -> np.ndarray:
+    """Per code point: 1 where only Traditional text writes it, 2 where only Simplified text does, else 0."""
+    table = np.zeros(0x110000, np.uint8)
+    for value, script in ((1, "traditional"), (2, "simplified")):
+        table[[ord(c) for c in _script_only()[script]]] = value
+    return table
 
 
 def quote_prior(text: str, start: int) -> dict[str, float]:
