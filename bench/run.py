@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import shutil
 import statistics
@@ -36,13 +37,21 @@ def snakemake(workdir: Path, corpus: Path, shards: int, cores: int, *extra: str)
 
 
 def job_stats(workdir: Path) -> dict[str, list[dict]]:
+    """Per stage, one row per job: its wall seconds (Snakemake's benchmark) and its CPU seconds and peak memory
+    (the resources line of its log: the benchmark's own CPU time is sampled, and misses much of a long job)."""
+    from jianghua.runner import RESOURCES_PREFIX
+
     stats: dict[str, list[dict]] = {}
     for stage in STAGES:
         folder = workdir / "results" / "benchmarks"
         # a stage of one job (survey, reuse, validate) has results/benchmarks/<stage>.tsv, others one per job
         for path in [p for p in [folder / f"{stage}.tsv"] if p.exists()] + sorted((folder / stage).glob("*.tsv")):
+            log = workdir / "results" / "logs" / path.relative_to(folder).with_suffix(".log")
+            lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith(RESOURCES_PREFIX)]
+            used = json.loads(lines[-1][len(RESOURCES_PREFIX):])
             with path.open() as handle:
-                stats.setdefault(stage, []).extend(csv.DictReader(handle, delimiter="\t"))
+                stats.setdefault(stage, []).extend({"s": float(r["s"]), "cpu": used["cpu_seconds"],
+                                                    "rss": used["max_rss_mb"]} for r in csv.DictReader(handle, delimiter="\t"))
     return stats
 
 
@@ -128,16 +137,16 @@ def main() -> None:
     # wall seconds of a job grow with whatever else the machine runs; its CPU seconds much less
     print(f"{'stage':<10} {'jobs':>5} {'job s':>8} {'cpu s':>8} {'MB/s/proc':>10} {'peak MB':>8}")
     stats = job_stats(run_dir)
-    total = sum(float(r["s"]) for rows in stats.values() for r in rows)
+    total = sum(r["s"] for rows in stats.values() for r in rows)
     for stage, rows in stats.items():
-        seconds = sum(float(r["s"]) for r in rows)
-        cpu = sum(float(r["cpu_time"]) for r in rows)
-        peak = max(float(r["max_rss"]) for r in rows)
+        seconds = sum(r["s"] for r in rows)
+        cpu = sum(r["cpu"] for r in rows)
+        peak = max(r["rss"] for r in rows)
         rate = f"{megabytes / seconds:10.1f}" if stage in STAGES[:4] else f"{'-':>10}"
         print(f"{stage:<10} {len(rows):>5} {seconds:>8.1f} {cpu:>8.1f} {rate} {peak:>8.0f}")
-    cpu_total = sum(float(r["cpu_time"]) for rows in stats.values() for r in rows)
+    cpu_total = sum(r["cpu"] for rows in stats.values() for r in rows)
     print(f"job CPU seconds in all: {cpu_total:.1f}; input MB per job CPU second: {megabytes / (cpu_total or 1):.2f}")
-    print(f"job seconds in all: {total:.1f}; the reuse stage's share {sum(float(r['s']) for r in stats.get('reuse', [])) / (total or 1):.1%}")
+    print(f"job seconds in all: {total:.1f}; the reuse stage's share {sum(r['s'] for r in stats.get('reuse', [])) / (total or 1):.1%}")
     print(f"end to end: {wall:.1f} s wall, {megabytes / wall:.1f} MB/s")
     rates = normalize_comparison(run_dir)
     print(f"normalize, one shard ({rates['megabytes']:.1f} MB) in process: the stage {rates['stage']:.1f} MB/s "

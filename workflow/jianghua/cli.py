@@ -104,12 +104,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
-        from jianghua.runner import Settings, run
+        from jianghua.runner import Settings, resources_line, run
 
         outputs = {name: paths[-1] for name, paths in _named_paths(args.outputs, "--out").items()}
         settings = Settings(args.stage, json.loads(args.settings), shard=args.shard, table=args.table,
                             entries_per_shard=args.entries_per_shard)
         run(args.stage, _named_paths(args.inputs, "--in"), outputs, settings)
+        print(resources_line(args.stage))
     elif args.command == "write-config":
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(json.loads(args.config_json), ensure_ascii=False, sort_keys=True,

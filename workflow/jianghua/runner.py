@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -86,6 +87,16 @@ def run(stage_name: str, inputs: Mapping[str, list[str]], outputs: Mapping[str, 
 
 
 STATS_PREFIX = "jianghua-stats "
+RESOURCES_PREFIX = "jianghua-resources "
+
+
+def resources_line(stage: str) -> str:
+    """A line for a job's log: the CPU seconds of its process since it started (imports included) and its
+    peak memory, as JSON. Benchmarks sum these: Snakemake's own benchmark samples a job's CPU time now and then,
+    and misses what a long job spends after its last sample."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return RESOURCES_PREFIX + json.dumps({"stage": stage, "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+                                          "max_rss_mb": round(usage.ru_maxrss / 1024, 1)}, sort_keys=True)
 
 
 def job_summary(stage: str, shard: int | None, rows_in: Mapping[str, int], written: Mapping[str, pl.DataFrame],

@@ -12,11 +12,11 @@ Where the sites' lossy decode swallowed an annotation's ``(`` into a ``?`` (a le
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from functools import cache
-
-from pypinyin.pinyin_dict import pinyin_dict
+from pathlib import Path
 
 from jianghua.text.chars import HAN
 
@@ -32,6 +32,19 @@ _ONE = re.compile(rf"[(（]{_BLANK}({_SYLLABLE}){_BLANK}[)）]")
 CANDIDATE = re.compile(rf"([{HAN}])({_ONE.pattern}((?:[(（]{_BLANK}{_SYLLABLE}{_BLANK}[)）])*))")
 
 
+@cache
+def character_readings() -> dict[int, str]:
+    """pypinyin's dictionary of characters: code point -> its readings, tone-marked, comma-separated.
+
+    Its module is run on its own: importing the ``pypinyin`` package first loads and trains its phrase
+    dictionaries (half a second of every job that reads a reading), which this package never looks up."""
+    package = importlib.util.find_spec("pypinyin")
+    spec = importlib.util.spec_from_file_location("pypinyin.pinyin_dict", Path(package.origin).with_name("pinyin_dict.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.pinyin_dict
+
+
 def toneless(reading: str) -> str:
     """``huì`` -> ``hui``, ``lǜ`` -> ``lü``."""
     decomposed = unicodedata.normalize("NFD", reading)
@@ -42,7 +55,7 @@ def toneless(reading: str) -> str:
 def readings(char: str) -> frozenset[str]:
     """Every reading pypinyin lists for ``char``, tone-marked and toneless (empty for a non-Han character);
     toneless ``ü`` also as ``v``, as keyboards type it."""
-    listed = pinyin_dict.get(ord(char), "")
+    listed = character_readings().get(ord(char), "")
     toned = [r for r in listed.split(",") if r]
     plain = set(map(toneless, toned))
     return frozenset(toned) | plain | {r.replace("ü", "v") for r in plain}
@@ -92,7 +105,7 @@ _ORPHAN = re.compile(rf"\?{_BLANK}({_SYLLABLE}){_BLANK}[)）]")
 @cache
 def toned_readings() -> frozenset[str]:
     """Every tone-marked reading of pypinyin's dictionary: the syllable inventory, as written with tones."""
-    return frozenset(r for listed in pinyin_dict.values() for r in listed.split(",") if TONE_MARKS & set(r))
+    return frozenset(r for listed in character_readings().values() for r in listed.split(",") if TONE_MARKS & set(r))
 
 
 def orphan_annotations(text: str) -> list[tuple[int, int]]:

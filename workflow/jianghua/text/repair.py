@@ -46,7 +46,7 @@ import numpy as np
 from jianghua.text.charmodel import default_model
 from jianghua.text.chars import HAN, is_han
 from jianghua.text.gbk import FULLWIDTH_TO_ASCII, is_trail, vanishes
-from jianghua.text.pinyin import SYLLABLE_LETTERS, is_reading, readings
+from jianghua.text.pinyin import SYLLABLE_LETTERS, character_readings, is_reading, readings
 from jianghua.text.t2s import t2s_characters
 
 MAX_RUN = 40  # characters of a shifted run; damage resynchronises long before (a trail byte below 0x80)
@@ -95,10 +95,8 @@ def _decode_pair(lead: int, trail: int) -> str | None:
 @cache
 def _pinyin_index() -> dict[tuple[str, int], tuple[str, ...]]:
     """(reading, lead byte) -> the GBK characters pypinyin gives that reading (tone-marked or toneless)."""
-    from pypinyin.pinyin_dict import pinyin_dict
-
     index: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for point in sorted(pinyin_dict):
+    for point in sorted(character_readings()):
         char = chr(point)
         code = _gbk(char)
         if code is not None and _decode_pair(*code) == char:
