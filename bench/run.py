@@ -5,7 +5,9 @@
 Prints, per stage: jobs, summed job seconds, MB/s per process (input MB / summed seconds), peak RSS of
 any job; end to end: wall seconds and MB/s; the number of Snakemake jobs and the time to build the DAG.
 Also times the normalize stage on one shard, side by side with a plain ``OpenCC('t2s').convert`` loop
-on the same text.
+on the same text; and runs the plain-script peer (``bench/peer.py``: the official OpenCC wheel and regexes,
+in a virtual environment of its own made once under the workdir) over the same corpus, printing its MB per
+CPU second, ours (the decode and normalize jobs' CPU seconds) and the ratio.
 Not a test: timings vary with the machine.
 """
 
@@ -15,6 +17,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -23,14 +26,18 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+PEER_PACKAGES = ("opencc", "pyarrow")  # the official OpenCC wheel; pyarrow to write parquet
 STAGES = ("decode", "normalize", "segment", "extract", "survey", "reuse", "validate", "publish")
 
 
+# the jobs' commands call ``python``: this one
+ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
 def snakemake(workdir: Path, corpus: Path, shards: int, cores: int, *extra: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory",
                str(workdir), "--cores", str(cores), "--config", f"input_dir={corpus}", f"shards={shards}", *extra]
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    result = subprocess.run(command, capture_output=True, text=True, env=ENV)
     if result.returncode:
         sys.exit(f"snakemake failed:\n{result.stderr[-3000:]}")
     return result
@@ -98,6 +105,65 @@ def normalize_comparison(workdir: Path) -> dict[str, float]:
     return {"megabytes": megabytes, "stage": megabytes / stage, "t2s": megabytes / t2s, "opencc": megabytes / opencc}
 
 
+def peer_python(workdir: Path) -> Path | None:
+    """The Python of the peer's virtual environment (``workdir/peer-venv``, made once with ``PEER_PACKAGES``),
+    or None, said why, when pip cannot install them here."""
+    venv = workdir / "peer-venv"
+    python = venv / "bin" / "python"
+    installed = venv / "installed"  # written once pip succeeded, so a half-made environment is made again
+    if installed.exists():
+        return python
+    shutil.rmtree(venv, ignore_errors=True)
+    for step, command in (("python -m venv could not make", [sys.executable, "-m", "venv", str(venv)]),
+                          (f"pip could not install {' '.join(PEER_PACKAGES)} into",
+                           [str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES])):
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode:
+            print(f"peer: {step} {venv} (no wheel for this platform, or no index?), so no peer comparison:\n"
+                  f"{result.stderr.strip()[-1500:]}")
+            return None
+    installed.write_text(" ".join(PEER_PACKAGES) + "\n")
+    return python
+
+
+def children_cpu_seconds(commands: list[list[str] | str], **options) -> float:
+    """CPU seconds (user + system, with every process they started) of ``commands`` run one after another;
+    exits with the failing command's error output."""
+    # the children's usage counts every process reaped so far (the snakemake runs too): take the difference
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for command in commands:
+        result = subprocess.run(command, capture_output=True, text=True, **options)
+        if result.returncode:
+            sys.exit(f"{command} failed:\n{result.stderr[-3000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def jobs_cpu_seconds(workdir: Path, corpus: Path, shards: int, cores: int, rules: tuple[str, ...]) -> float:
+    """CPU seconds of the jobs of ``rules`` in the finished run at ``workdir``, run again one by one, each the
+    command Snakemake ran (its detailed summary lists them); they write the same files again.
+
+    Not Snakemake's benchmark files: their ``cpu_time`` is the last of samples taken every 0.5 s for 15 s, then
+    every 30 s, so a job of 15 to 45 s loses all it spent after its 15th second."""
+    summary = snakemake(workdir, corpus, shards, cores, "--detailed-summary").stdout.splitlines()
+    rows = csv.DictReader(summary, delimiter="\t", quoting=csv.QUOTE_NONE)
+    commands = sorted({row["shellcmd"] for row in rows if row["rule"] in rules})  # a row per output file
+    return children_cpu_seconds(commands, shell=True, cwd=workdir, env=ENV)
+
+
+def peer_cpu_seconds(workdir: Path, corpus: Path, processes: int) -> float | None:
+    """CPU seconds of the peer (``bench/peer.py``, its worker processes included) over ``corpus``, or None
+    where its environment cannot be made."""
+    python = peer_python(workdir)
+    if python is None:
+        return None
+    out = workdir / "peer-out"
+    shutil.rmtree(out, ignore_errors=True)
+    # -I: neither PYTHONPATH nor the user's site-packages, whose opencc would be the pipeline's
+    return children_cpu_seconds([[str(python), "-I", str(REPO / "bench" / "peer.py"), str(corpus), str(out),
+                                  "--processes", str(processes)]])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--megabytes", type=float, default=100)
@@ -153,6 +219,15 @@ def main() -> None:
           f"(its T->S step {rates['t2s']:.1f} MB/s); OpenCC('t2s').convert on the same text "
           f"{rates['opencc']:.2f} MB/s; ratio {rates['stage'] / rates['opencc']:.1f}x (T->S step "
           f"{rates['t2s'] / rates['opencc']:.0f}x)")
+    peer = peer_cpu_seconds(args.workdir, corpus, args.cores)
+    if peer is not None:
+        ours = jobs_cpu_seconds(run_dir, corpus, shards, args.cores, ("decode", "normalize"))
+        sampled = sum(float(r["cpu_time"]) for stage in ("decode", "normalize") for r in stats.get(stage, []))
+        print(f"peer (bench/peer.py: OpenCC wheel + regexes, {args.cores} processes): {peer:.1f} CPU s, "
+              f"{megabytes / peer:.2f} MB per CPU second")
+        print(f"ours (the decode + normalize jobs, run again one by one): {ours:.1f} CPU s, "
+              f"{megabytes / ours:.2f} MB per CPU second (Snakemake's sampled cpu_time: {sampled:.1f} s)")
+        print(f"ratio ours/peer (MB per CPU second): {peer / ours:.2f}")
 
 if __name__ == "__main__":
     main()
