@@ -126,29 +126,16 @@ def peer_python(workdir: Path) -> Path | None:
     return python
 
 
-def children_cpu_seconds(commands: list[list[str] | str], **options) -> float:
-    """CPU seconds (user + system, with every process they started) of ``commands`` run one after another;
-    exits with the failing command's error output."""
+def children_cpu_seconds(command: list[str]) -> float:
+    """CPU seconds (user + system, with every process it started) of ``command``; exits with its error output
+    if it fails."""
     # the children's usage counts every process reaped so far (the snakemake runs too): take the difference
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    for command in commands:
-        result = subprocess.run(command, capture_output=True, text=True, **options)
-        if result.returncode:
-            sys.exit(f"{command} failed:\n{result.stderr[-3000:]}")
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"{command} failed:\n{result.stderr[-3000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
-def jobs_cpu_seconds(workdir: Path, corpus: Path, shards: int, cores: int, rules: tuple[str, ...]) -> float:
-    """CPU seconds of the jobs of ``rules`` in the finished run at ``workdir``, run again one by one, each the
-    command Snakemake ran (its detailed summary lists them); they write the same files again.
-
-    Not Snakemake's benchmark files: their ``cpu_time`` is the last of samples taken every 0.5 s for 15 s, then
-    every 30 s, so a job of 15 to 45 s loses all it spent after its 15th second."""
-    summary = snakemake(workdir, corpus, shards, cores, "--detailed-summary").stdout.splitlines()
-    rows = csv.DictReader(summary, delimiter="\t", quoting=csv.QUOTE_NONE)
-    commands = sorted({row["shellcmd"] for row in rows if row["rule"] in rules})  # a row per output file
-    return children_cpu_seconds(commands, shell=True, cwd=workdir, env=ENV)
 
 
 def peer_cpu_seconds(workdir: Path, corpus: Path, processes: int) -> float | None:
@@ -160,8 +147,8 @@ def peer_cpu_seconds(workdir: Path, corpus: Path, processes: int) -> float | Non
     out = workdir / "peer-out"
     shutil.rmtree(out, ignore_errors=True)
     # -I: neither PYTHONPATH nor the user's site-packages, whose opencc would be the pipeline's
-    return children_cpu_seconds([[str(python), "-I", str(REPO / "bench" / "peer.py"), str(corpus), str(out),
-                                  "--processes", str(processes)]])
+    return children_cpu_seconds([str(python), "-I", str(REPO / "bench" / "peer.py"), str(corpus), str(out),
+                                 "--processes", str(processes)])
 
 
 def main() -> None:
@@ -221,13 +208,12 @@ def main() -> None:
           f"{rates['t2s'] / rates['opencc']:.0f}x)")
     peer = peer_cpu_seconds(args.workdir, corpus, args.cores)
     if peer is not None:
-        ours = jobs_cpu_seconds(run_dir, corpus, shards, args.cores, ("decode", "normalize"))
-        sampled = sum(float(r["cpu_time"]) for stage in ("decode", "normalize") for r in stats.get(stage, []))
+        ours = sum(r["cpu"] for stage in ("decode", "normalize") for r in stats.get(stage, []))
         print(f"peer (bench/peer.py: OpenCC wheel + regexes, {args.cores} processes): {peer:.1f} CPU s, "
               f"{megabytes / peer:.2f} MB per CPU second")
-        print(f"ours (the decode + normalize jobs, run again one by one): {ours:.1f} CPU s, "
-              f"{megabytes / ours:.2f} MB per CPU second (Snakemake's sampled cpu_time: {sampled:.1f} s)")
+        print(f"ours (the decode + normalize jobs): {ours:.1f} CPU s, {megabytes / ours:.2f} MB per CPU second")
         print(f"ratio ours/peer (MB per CPU second): {peer / ours:.2f}")
+
 
 if __name__ == "__main__":
     main()
