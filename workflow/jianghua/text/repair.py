@@ -203,6 +203,20 @@ def readings_exist(reading: str) -> bool:
 
 # ---- lattices: the candidate readings of a run -------------------------------------------------------------
 
+class Options(tuple):
+    """The options of one character of a reading: a tuple that keeps its hash. Positions hold up to thousands
+    of options, and a lattice looks each up in several caches at every step; a tuple hashes its items anew
+    every time."""
+
+    def __new__(cls, items: Iterable[str]):
+        options = super().__new__(cls, items)
+        options._hash = tuple.__hash__(options)
+        return options
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
 @cache
 def _dropped_areas() -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
     """The shifted pairs the sites' decoder dropped without a trace (``vanishes``), as areas (first bytes,
@@ -226,20 +240,20 @@ def _wide_areas() -> tuple[int, ...]:
 @cache
 def _with_trail(lead: int, area: int) -> tuple[str, ...]:
     """Characters of ``lead`` whose trail byte opens a dropped pair of ``area``."""
-    return tuple(c for t in _dropped_areas()[area][0] if (c := _decode_pair(lead, t)))
+    return Options(c for t in _dropped_areas()[area][0] if (c := _decode_pair(lead, t)))
 
 
 @cache
 def _with_lead(area: int, trail: int) -> tuple[str, ...]:
     """Characters ending in ``trail`` whose lead byte closes a dropped pair of ``area``."""
-    return tuple(c for u in _dropped_areas()[area][1] if (c := _decode_pair(u, trail)))
+    return Options(c for u in _dropped_areas()[area][1] if (c := _decode_pair(u, trail)))
 
 
 @cache
 def _between(first: int, second: int) -> tuple[str, ...]:
     """Characters made of the end of a dropped pair of area ``first`` and the start of one of ``second``."""
     areas = _dropped_areas()
-    return tuple(c for u in areas[first][1] for t in areas[second][0] if (c := _decode_pair(u, t)))
+    return Options(c for u in areas[first][1] for t in areas[second][0] if (c := _decode_pair(u, t)))
 
 
 def _undecodable(byte: int, following: int) -> bool:
@@ -251,13 +265,13 @@ def _undecodable(byte: int, following: int) -> bool:
 @cache
 def _lost_trail(lead: int, following: int) -> tuple[str, ...]:
     """Characters of ``lead`` whose trail byte, read as a lead before ``following``, gave ``?``."""
-    return tuple(c for t in range(0x40, 0xFF) if (c := _decode_pair(lead, t)) and _undecodable(t, following))
+    return Options(c for t in range(0x40, 0xFF) if (c := _decode_pair(lead, t)) and _undecodable(t, following))
 
 
 @cache
 def _ending_in(trail: int) -> tuple[str, ...]:
     """The characters whose GBK code ends with the byte ``trail``."""
-    return tuple(c for u in range(0x81, 0xFF) if (c := _decode_pair(u, trail)))
+    return Options(c for u in range(0x81, 0xFF) if (c := _decode_pair(u, trail)))
 
 
 Positions = tuple[tuple[str, ...], ...]  # the options of each character of a reading
@@ -269,7 +283,7 @@ def _last_options(lead: int, last: tuple, annotated: Annotated) -> tuple[str, ..
     if last[0] == "lost":
         return _lost_trail(lead, last[1]) if last[1] >= 0 else ()
     _, reading, swallowed = last
-    return tuple(c for c in annotated.straddled(reading, lead) if (0x81 <= _gbk(c)[1] <= 0xFE) == swallowed)
+    return Options(c for c in annotated.straddled(reading, lead) if (0x81 <= _gbk(c)[1] <= 0xFE) == swallowed)
 
 
 @lru_cache(maxsize=4096)
@@ -277,7 +291,7 @@ def _after_dropped(area: int, last: tuple, annotated: Annotated) -> tuple[str, .
     """The options of a run's last character after a dropped pair of ``area`` (its lead byte any of the area's
     second bytes); the same for every run that ends alike, so computed once."""
     seconds = _dropped_areas()[area][1]
-    options = tuple(dict.fromkeys(c for v in seconds for c in _last_options(v, last, annotated)))
+    options = Options(dict.fromkeys(c for v in seconds for c in _last_options(v, last, annotated)))
     return _annotated_first(options, last[1], annotated) if last[0] == "annotated" else options
 
 
@@ -285,7 +299,7 @@ def _annotated_first(options: tuple[str, ...], reading: str, annotated: Annotate
     """Of the options of a character followed by its own annotation, the ones the corpus annotates with
     ``reading``, if any: the sites annotate only the characters of their list (pypinyin's others stand in
     where none is listed)."""
-    return tuple(c for c in options if annotated.annotates(c, reading)) or options
+    return Options(c for c in options if annotated.annotates(c, reading)) or options
 
 
 @cache
@@ -362,7 +376,7 @@ def _commonest(options: tuple[str, ...]) -> tuple[str, ...]:
         return options
     scores = default_model().unigram_logp_array(_codes(options))
     keep = np.sort(np.argsort(-scores, kind="stable")[:MAX_OPTIONS])
-    return tuple(options[k] for k in keep)
+    return Options(options[k] for k in keep)
 
 
 def _logsumexp(values: np.ndarray, axis: int) -> np.ndarray:
