@@ -7,7 +7,7 @@ import shlex
 
 from jianghua import registry
 from jianghua.config import validate_config
-from jianghua.inputs import shard_plan
+from jianghua.inputs import manifest_path, shard_plan
 from jianghua.storage import fetch_history, fetched_copy, sync_published
 
 validate_config(config)
@@ -17,9 +17,13 @@ INPUT_DIR = config["input_dir"]
 # ready job, and a million files make that minutes of idle cores. Instead, a digest of the names and contents
 # of a shard's entries is a parameter of its decode job, so that a changed, added or removed file (or link,
 # or a name Snakemake would read as a wildcard) reruns exactly its shard, and a touched one nothing. Only
-# files whose size or mtime changed are read again. The decode job lists the folder itself and rejects what
-# must be rejected. A cluster job reads the main process's plan.
-PLAN = shard_plan(INPUT_DIR, config["shards"], config["shard_megabytes"], ".snakemake/jianghua/shard-plan.json",
+# files whose size or mtime changed are read again. The input is walked once per run, here: the plan also
+# lists each shard's entries in a manifest beside it, which the shard's decode job reads (a job walking the
+# whole folder to find its shard would make the run quadratic in shards), then rejects what must be
+# rejected. A manifest is rewritten only when what it lists changed. A cluster job reads the main process's
+# plan and manifests from .snakemake/jianghua/ of the working directory, never walking the folder itself.
+PLAN_CACHE = ".snakemake/jianghua/shard-plan.json"
+PLAN = shard_plan(INPUT_DIR, config["shards"], config["shard_megabytes"], PLAN_CACHE,
                   reuse=not workflow.is_main_process)
 SHARDS = [f"{i:03d}" for i in range(len(PLAN["entries"]))]
 # what a job asks of the machine or the cluster (config "resources"): not a setting of any stage
@@ -36,6 +40,16 @@ ENTRIES_PER_SHARD = ",".join(map(str, PLAN["entries"]))
 def shard_entries(wildcards):
     """Digest of the names and contents of the shard's input entries."""
     return PLAN["digests"][int(wildcards.shard)]
+
+
+def shard_manifest(wildcards):
+    """The file listing the shard's input entries, which its decode job reads (written with the plan)."""
+    return str(manifest_path(PLAN_CACHE, int(wildcards.shard)))
+
+
+def shard_entry_count(wildcards):
+    """The number of the shard's input entries: the decode job checks that its manifest lists as many."""
+    return PLAN["entries"][int(wildcards.shard)]
 
 
 def table_path(table, shard="{shard}"):

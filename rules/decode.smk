@@ -11,10 +11,13 @@ rule decode:
         settings=stage_settings("decode"),
         io=io_args,
         entries=shard_entries,  # reruns the shard when one of its files changes (see common.smk)
+        manifest=shard_manifest,  # not an input: a file of the plan, never in the default storage
+        manifest_entries=shard_entry_count,
     threads: THREADS
     resources:
         mem_mb=JOB_MEM_MB["shard"],
     conda:
         CONDA_ENV
     shell:
-        stage_shell("decode", "--shard {wildcards.shard}")
+        stage_shell("decode", "--shard {wildcards.shard}", "--manifest {params.manifest:q}",
+                    "--manifest-entries {params.manifest_entries}")

@@ -1,8 +1,14 @@
+import json
 import os
 
+import polars as pl
 import pytest
 
+from jianghua.cli import main
+from jianghua.errors import ConfigError
 from jianghua.inputs import shard_count, shard_of, walk
+from jianghua.runner import Settings
+from jianghua.stages import decode
 from jianghua.stages.decode import Reject, _utf16_shaped, decode_shard, detect, source_id
 
 TEXT = "各级党组织要坚持稳中求进，推动高质量发展。全市上下要强化责任落实，确保各项任务落到实处。\n"
@@ -171,3 +177,43 @@ def test_file_names_that_are_not_utf8_are_kept_exactly(tmp_path):
     sources = decode_shard(tmp_path, walk(tmp_path), 1 << 20)["sources"].sort("path")
     assert sources["path"].to_list() == ["\\xd6\\xd0\\xce\\xc4.txt", "a\\\\b.txt"]
     assert sources["path_bytes"].to_list() == [b"\xd6\xd0\xce\xc4.txt", b"a\\b.txt"]
+
+
+def _decode_job(tmp_path, root, manifest, entries):
+    """``jianghua run decode`` as the decode rule calls it, for a job of shard 1 of 2; its exit status and tables."""
+    settings = json.dumps({"input_dir": str(root), "shards": 2, "decode.max_file_bytes": 1 << 20})
+    out = {table: tmp_path / "out" / f"{table}.parquet" for table in ("sources", "decoded", "rejects")}
+    status = main(["run", "decode", "--settings", settings, "--shard", "1", "--manifest", str(manifest),
+                   "--manifest-entries", str(entries), *(f"--out={t}={p}" for t, p in out.items())])
+    return status, out
+
+
+def test_the_decode_job_decodes_what_its_manifest_lists(tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (root / name).write_text(name + TEXT, encoding="utf-8")
+    manifest = tmp_path / "001.json"
+    manifest.write_text('["c.txt", "a.txt"]', encoding="utf-8")  # not what hashes to shard 1: the job never walks
+    status, out = _decode_job(tmp_path, root, manifest, 2)
+    assert status == 0
+    assert pl.read_parquet(out["sources"])["path"].to_list() == ["c.txt", "a.txt"]
+
+
+def test_the_decode_job_fails_on_a_manifest_that_disagrees_with_the_plan(tmp_path, capsys):
+    root = tmp_path / "in"
+    root.mkdir()
+    manifest = tmp_path / "001.json"
+    manifest.write_text('["a.txt"]', encoding="utf-8")
+    status, out = _decode_job(tmp_path, root, manifest, 2)
+    assert status == 2 and not out["sources"].exists()
+    assert capsys.readouterr().err == (
+        f"jianghua run: error: the shard manifest '{manifest}' lists 1 entries where the shard plan counted 2: it is "
+        "stale or damaged; rerun snakemake from the main process, which writes the manifests with the shard plan, "
+        "in .snakemake/jianghua/ of the working directory (a cluster job must see that folder)\n")
+
+
+def test_a_decode_job_of_many_shards_without_a_manifest_is_refused(tmp_path):
+    settings = Settings("decode", {"input_dir": str(tmp_path), "shards": 2, "decode.max_file_bytes": 1 << 20}, shard=0)
+    with pytest.raises(ConfigError, match="--manifest PATH and --manifest-entries N together"):
+        decode.run({}, settings)

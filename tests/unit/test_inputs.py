@@ -1,8 +1,13 @@
-"""The shard plan: one walk of the input, the count, per shard its entries and the digest of their contents that reruns it."""
+"""The shard plan: one walk of the input, the count, per shard its entries (and their manifest) and the digest of their
+contents that reruns it."""
 
 import os
+import re
 
-from jianghua.inputs import shard_of, shard_plan
+import pytest
+
+from jianghua.errors import InputError
+from jianghua.inputs import manifest_path, read_manifest, shard_of, shard_plan, walk
 
 
 def _corpus(tmp_path):
@@ -55,3 +60,49 @@ def test_entries_read_in_many_batches_plan_as_in_one_and_an_unchanged_index_is_n
     (corpus / "sub" / "a.txt").write_text("各位代表，同志们：\n", encoding="utf-8")
     assert shard_plan(corpus, 3, 32, tmp_path / "many" / "plan.json")["digests"] != batched["digests"]
     assert index.stat().st_mtime_ns != written - 10**9
+
+
+def test_each_shard_has_a_manifest_of_its_entries_that_round_trips_names_not_utf8(tmp_path):
+    corpus = _corpus(tmp_path)
+    gbk = os.fsdecode(b"\xd6\xd0\xce\xc4.txt")  # a GBK name: surrogate-escaped, as walk gives it
+    (corpus / gbk).write_bytes(b"x")
+    (corpus / "new\nline.txt").write_bytes(b"y")
+    plan = shard_plan(corpus, 3, 32, tmp_path / "plan.json")
+    listed = [read_manifest(manifest_path(tmp_path / "plan.json", shard), plan["entries"][shard]) for shard in range(3)]
+    assert listed == [[p for p in walk(corpus) if shard_of(p, 3) == shard] for shard in range(3)]
+    assert gbk in listed[shard_of(gbk, 3)] and "new\nline.txt" in listed[shard_of("new\nline.txt", 3)]
+    assert manifest_path(tmp_path / "plan.json", 2) == tmp_path / "manifests" / "002.json"
+    assert manifest_path(tmp_path / "plan.json", 0).read_bytes().isascii()
+
+
+def test_a_manifest_is_rewritten_only_when_its_entries_change_and_none_outlives_its_shard(tmp_path):
+    corpus = _corpus(tmp_path)
+    cache = tmp_path / "plan.json"
+    shard_plan(corpus, 3, 32, cache)
+    old = 10**9
+    for shard in range(3):
+        os.utime(manifest_path(cache, shard), ns=(old, old))
+    with open(corpus / "4.txt", "a", encoding="utf-8") as handle:
+        handle.write("散会。\n")  # new contents, the same names: no manifest changes
+    shard_plan(corpus, 3, 32, cache)
+    assert [manifest_path(cache, shard).stat().st_mtime_ns for shard in range(3)] == [old] * 3
+    (corpus / "added.txt").write_text("新文件。\n", encoding="utf-8")
+    shard_plan(corpus, 3, 32, cache)
+    rewritten = [shard for shard in range(3) if manifest_path(cache, shard).stat().st_mtime_ns != old]
+    assert rewritten == [shard_of("added.txt", 3)]
+    shard_plan(corpus, 2, 32, cache)
+    assert sorted(p.name for p in (tmp_path / "manifests").iterdir()) == ["000.json", "001.json"]
+
+
+def test_a_missing_or_stale_manifest_names_the_file_and_the_fix(tmp_path):
+    corpus = _corpus(tmp_path)
+    plan = shard_plan(corpus, 2, 32, tmp_path / "plan.json")
+    path = manifest_path(tmp_path / "plan.json", 0)
+    with pytest.raises(InputError, match=f"'{re.escape(str(path))}' lists {plan['entries'][0]} entries where the "
+                                         f"shard plan counted {plan['entries'][0] + 1}.*rerun snakemake from the main"):
+        read_manifest(path, plan["entries"][0] + 1)
+    with pytest.raises(InputError, match=f"'{re.escape(str(tmp_path / 'gone.json'))}' is missing: rerun snakemake"):
+        read_manifest(tmp_path / "gone.json", 3)
+    path.write_text('{"a.txt": 1}', encoding="utf-8")
+    with pytest.raises(InputError, match="is not a list of paths"):
+        read_manifest(path, 1)

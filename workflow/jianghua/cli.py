@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--table", help="the table of a per-table job (sort_table)")
     p.add_argument("--entries-per-shard", type=_counts, metavar="COUNTS", help="input entries hashed to each shard, in shard order "
                    "(validation checks that each became a source or a reject)")
+    p.add_argument("--manifest", metavar="PATH", help="the file listing the input entries of a decode job's shard "
+                   "(the shard plan writes it)")
+    p.add_argument("--manifest-entries", type=int, metavar="N", help="the entries the shard plan counted in the "
+                   "shard: a manifest listing another number is stale")
 
     p = sub.add_parser("write-config", help="write the resolved config as canonical JSON")
     p.add_argument("config_json", help="the config as JSON")
@@ -108,7 +112,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         outputs = {name: paths[-1] for name, paths in _named_paths(args.outputs, "--out").items()}
         settings = Settings(args.stage, json.loads(args.settings), shard=args.shard, table=args.table,
-                            entries_per_shard=args.entries_per_shard)
+                            entries_per_shard=args.entries_per_shard, manifest=args.manifest,
+                            manifest_entries=args.manifest_entries)
         run(args.stage, _named_paths(args.inputs, "--in"), outputs, settings)
         print(resources_line(args.stage))
     elif args.command == "write-config":

@@ -57,11 +57,6 @@ def shard_count(setting: int | str, shard_megabytes: float, sizes: list[int]) ->
     return min(MAX_SHARDS, max(1, math.ceil(sum(sizes) / (shard_megabytes * 1e6))))
 
 
-def shard_files(input_dir: str | os.PathLike, shard: int, shards: int) -> list[str]:
-    """Relative paths of the entries of one shard."""
-    return [p for p in walk(input_dir) if shard_of(p, shards) == shard]
-
-
 # Threads reading the entries: a read waits on the filesystem (lstat, open, read), not on the interpreter, so
 # the main process reads a million small files about 2.5 times faster with 8 than with one, even on 2 cores.
 READERS = 8
@@ -83,6 +78,13 @@ def _entry_facts(input_dir: str, entry: str, seen: list | None) -> list:
     return [facts.st_size, facts.st_mtime_ns, digest]
 
 
+def _replace(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all: a reader (a job, the next run) never sees half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def _content_digests(input_dir: str, entries: list[str], index_path: Path) -> list[tuple[int, str]]:
     """The size and a digest of each entry's contents (of a link or a special file, its kind and size: never read), reusing
     the one the index holds for an unchanged size and mtime, so that only new and changed files are read and a
@@ -100,9 +102,7 @@ def _content_digests(input_dir: str, entries: list[str], index_path: Path) -> li
         facts = [found for part in pool.map(batch, range(0, len(entries), READ_BATCH)) for found in part]
     fresh = dict(zip(entries, facts))
     if fresh != known:  # unchanged, the index is not written again (seconds at a million entries)
-        tmp = index_path.with_name(f".{index_path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps({"input_dir": input_dir, "entries": fresh}), encoding="utf-8")
-        os.replace(tmp, index_path)
+        _replace(index_path, json.dumps({"input_dir": input_dir, "entries": fresh}))
     return [(size, digest) for size, _, digest in facts]
 
 
@@ -110,9 +110,10 @@ def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes
                cache: str | os.PathLike, reuse: bool = False) -> dict:
     """The shard count, and per shard the number of entries and a digest of their names and contents, from
     one walk of ``input_dir``; written to ``cache`` (with an index of the contents' digests beside it, so that a
-    file is read again only when its size or mtime changed). With ``reuse`` (a cluster job, which parses the
-    workflow again) the plan the main process wrote for the same settings is read instead: walking a million
-    files in every job would cost minutes each."""
+    file is read again only when its size or mtime changed), and each shard's entries to its manifest
+    (``manifest_path``), which its decode job reads instead of walking the folder. With ``reuse`` (a cluster
+    job, which parses the workflow again) the plan the main process wrote for the same settings is read
+    instead: walking a million files in every job would cost minutes each."""
     key = {"input_dir": os.path.abspath(input_dir), "shards": setting, "shard_megabytes": shard_megabytes}
     cache = Path(cache)
     if reuse and cache.exists():
@@ -124,13 +125,59 @@ def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes
     contents = _content_digests(key["input_dir"], entries, cache.with_name("content-index.json"))
     shards = shard_count(setting, shard_megabytes, [size for size, _ in contents])
     digests = [hashlib.sha256() for _ in range(shards)]
-    counts = [0] * shards
+    members: list[list[str]] = [[] for _ in range(shards)]  # each in the sorted order of the walk
     for entry, (_, content) in zip(entries, contents):
         shard = shard_of(entry, shards)
-        counts[shard] += 1
+        members[shard].append(entry)
         digests[shard].update(path_bytes(entry) + b"\0" + content.encode() + b"\0")
-    plan = {"key": key, "entries": counts, "digests": [d.hexdigest()[:16] for d in digests]}
-    tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(plan), encoding="utf-8")
-    os.replace(tmp, cache)
+    # the manifests before the plan: a plan on disk, which cluster jobs reuse, always has its manifests
+    _write_manifests(cache, members)
+    plan = {"key": key, "entries": [len(paths) for paths in members], "digests": [d.hexdigest()[:16] for d in digests]}
+    _replace(cache, json.dumps(plan))
     return plan
+
+
+def manifest_path(cache: str | os.PathLike, shard: int) -> Path:
+    """The manifest of a shard: the file, beside the plan ``cache``, listing the relative paths of its entries."""
+    return Path(cache).with_name("manifests") / f"{shard:03d}.json"
+
+
+def _write_manifests(cache: Path, members: list[list[str]]) -> None:
+    """One manifest per shard, each rewritten only when what it lists changed, and none for a shard that no
+    longer exists. JSON with ``ensure_ascii``: a name that is not UTF-8 (surrogate-escaped by ``walk``) or
+    holds a line break comes back exactly as it was listed."""
+    folder = manifest_path(cache, 0).parent
+    folder.mkdir(exist_ok=True)
+    names = set()
+    for shard, paths in enumerate(members):
+        path = manifest_path(cache, shard)
+        names.add(path.name)
+        text = json.dumps(paths, ensure_ascii=True, indent=0) + "\n"
+        try:
+            same = path.read_text(encoding="utf-8") == text
+        except OSError:
+            same = False
+        if not same:
+            _replace(path, text)
+    for stale in folder.iterdir():
+        if stale.name not in names:
+            stale.unlink()
+
+
+def read_manifest(path: str | os.PathLike, entries: int) -> list[str]:
+    """The relative paths a shard's manifest lists, as ``walk`` gave them, in its order; ``entries``: how many
+    the shard plan counted in the shard (a manifest listing another number belongs to another plan)."""
+    fix = ("rerun snakemake from the main process, which writes the manifests with the shard plan, in "
+           ".snakemake/jianghua/ of the working directory (a cluster job must see that folder)")
+    try:
+        listed = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"the shard manifest '{path}' is missing: {fix}") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"the shard manifest '{path}' cannot be read ({exc}): {fix}") from None
+    paths = isinstance(listed, list) and all(isinstance(entry, str) for entry in listed)
+    if not paths or len(listed) != entries:
+        count = f"lists {len(listed)} entries" if paths else "is not a list of paths"
+        raise InputError(f"the shard manifest '{path}' {count} where the shard plan counted {entries}: "
+                         f"it is stale or damaged; {fix}")
+    return listed

@@ -28,7 +28,8 @@ import numpy as np
 import polars as pl
 
 from jianghua import tables
-from jianghua.inputs import path_bytes, shard_files, shown_path
+from jianghua.errors import ConfigError
+from jianghua.inputs import path_bytes, read_manifest, shown_path, walk
 from jianghua.text.charmodel import plausibility, unigram_plausibility
 from jianghua.text.chars import HAN_RANGES, is_han, is_latin
 
@@ -306,6 +307,16 @@ def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int)
 
 
 def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
-    """Decode the entries of ``input_dir`` that hash to the job's shard."""
-    root = settings["input_dir"]
-    return decode_shard(root, shard_files(root, settings.shard, settings["shards"]), settings["decode.max_file_bytes"])
+    """Decode the entries of ``input_dir`` that hash to the job's shard, as its manifest lists them."""
+    return decode_shard(settings["input_dir"], _shard_paths(settings), settings["decode.max_file_bytes"])
+
+
+def _shard_paths(settings) -> list[str]:
+    """The job's entries: those of its manifest (written with the shard plan, so that no job walks the whole
+    folder again), or in process (``runner.process``: one shard, no manifest) every entry of ``input_dir``."""
+    if settings.manifest is not None and settings.manifest_entries is not None:
+        return read_manifest(settings.manifest, settings.manifest_entries)
+    if settings.manifest is None and settings.manifest_entries is None and settings["shards"] == 1:
+        return walk(settings["input_dir"])
+    raise ConfigError("a decode job takes --manifest PATH and --manifest-entries N together (rules/decode.smk "
+                      "passes both); only in process, with one shard, does it walk input_dir instead")
