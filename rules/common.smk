@@ -152,6 +152,6 @@ localrules:
 
 
 wildcard_constraints:
-    shard=r"\d{3}",
+    shard=r"\d{3,4}",  # 000 to 4095 (MAX_SHARDS)
     version=r"[0-9a-f]{16}",
     table="|".join(registry.ALL_TABLES),
