@@ -29,6 +29,8 @@ SHARDS = [f"{i:03d}" for i in range(len(PLAN["entries"]))]
 # what a job asks of the machine or the cluster (config "resources"): not a setting of any stage
 THREADS = config["resources"]["threads"]
 JOB_MEM_MB = config["resources"]["mem_mb"]
+# a corpus job (survey, reuse, the report) holds what it keeps of every shard: its request grows with the input
+CORPUS_MEM_MB = JOB_MEM_MB["corpus"] + round(config["resources"]["corpus_mb_per_gigabyte"] * PLAN["bytes"] / 1e9)
 # the config as the stages see it: "shards: auto" resolved to the count; what jobs ask of the machine and
 # whether Data Docs are built shape no published output, so neither is hashed into the version
 RESOLVED = {key: ({k: v for k, v in value.items() if k != "data_docs"} if key == "validate" else value)

@@ -14,7 +14,7 @@ rule reuse:
         io=io_args,
     threads: THREADS
     resources:
-        mem_mb=JOB_MEM_MB["corpus"],
+        mem_mb=CORPUS_MEM_MB,
     conda:
         CONDA_ENV
     shell:

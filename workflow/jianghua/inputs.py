@@ -108,7 +108,7 @@ def _content_digests(input_dir: str, entries: list[str], index_path: Path) -> li
 
 def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes: float,
                cache: str | os.PathLike, reuse: bool = False) -> dict:
-    """The shard count, and per shard the number of entries and a digest of their names and contents, from
+    """The shard count, the input's bytes, and per shard the number of entries and a digest of their names and contents, from
     one walk of ``input_dir``; written to ``cache`` (with an index of the contents' digests beside it, so that a
     file is read again only when its size or mtime changed), and each shard's entries to its manifest
     (``manifest_path``), which its decode job reads instead of walking the folder. With ``reuse`` (a cluster
@@ -132,7 +132,8 @@ def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes
         digests[shard].update(path_bytes(entry) + b"\0" + content.encode() + b"\0")
     # the manifests before the plan: a plan on disk, which cluster jobs reuse, always has its manifests
     _write_manifests(cache, members)
-    plan = {"key": key, "entries": [len(paths) for paths in members], "digests": [d.hexdigest()[:16] for d in digests]}
+    plan = {"key": key, "entries": [len(paths) for paths in members], "digests": [d.hexdigest()[:16] for d in digests],
+            "bytes": sum(size for size, _ in contents)}
     _replace(cache, json.dumps(plan))
     return plan
 

@@ -102,10 +102,13 @@ def write(df: pl.DataFrame, table: str, path: str | os.PathLike, columns: list[s
     os.replace(tmp, path)
 
 
-def tally(frame: pl.DataFrame, table: str) -> dict[str, dict[str, int]]:
+def tally(frame: pl.DataFrame | pl.LazyFrame, table: str) -> dict[str, dict[str, int]]:
     """Rows per value of each column the table's schema tallies (``tally``: rejects by reason, edits by
-    operation, ...), commonest first; nulls count as "(none)"."""
-    return {column: dict(sorted(frame[column].fill_null("(none)").value_counts().rows(), key=lambda vc: (-vc[1], vc[0])))
+    operation, ...), commonest first; nulls count as "(none)". A lazy frame (a scan of a published table) is
+    counted by the streaming engine: the edits of a gigabyte are 48 million rows, 4 GB read whole."""
+    lazy = frame.lazy()
+    return {column: dict(sorted(lazy.select(pl.col(column).fill_null("(none)")).group_by(column).len()
+                                .collect(engine="streaming").rows(), key=lambda vc: (-vc[1], vc[0])))
             for column in spec(table).get("tally", [])}
 
 

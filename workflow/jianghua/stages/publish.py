@@ -171,7 +171,7 @@ def tallies(table: str, paths: list[Path]) -> dict[str, dict[str, int]]:
     columns = tables.spec(table).get("tally", [])
     if not columns or not paths:
         return {}
-    return tables.tally(pl.scan_parquet(paths).select(columns).collect(), table)
+    return tables.tally(pl.scan_parquet(paths), table)
 
 
 def _front_matter(version: str, manifest: dict) -> list[str]:
