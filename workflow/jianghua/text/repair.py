@@ -424,11 +424,12 @@ def _step_grouped(cur: np.ndarray, best: np.ndarray, total: np.ndarray,
         return _grouped(np.repeat(cur, width), np.tile(_codes(position), states), best.reshape(-1), total.reshape(-1))
     order = np.argsort(cur, kind="stable")  # the states of each group in their own order
     ordered = cur[order]
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    opens = np.concatenate(([True], ordered[1:] != ordered[:-1]))  # where a group of states begins
+    starts = np.flatnonzero(opens)
     if starts.size == states:  # every entry its own state
         return np.arange(states * width), total.reshape(-1)
     group = np.empty(states, np.int64)
-    group[order] = np.cumsum(np.concatenate(([False], ordered[1:] != ordered[:-1])))
+    group[order] = np.cumsum(opens) - 1
     top = np.maximum.reduceat(total[order], starts, axis=0).reshape(-1)
     bins = (group[:, None] * width + np.arange(width)).reshape(-1)
     flat = total.reshape(-1)  # summed entry by entry in their order, as _grouped sums them (bit for bit)
