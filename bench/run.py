@@ -1,6 +1,6 @@
 """Benchmark: generate a corpus of N MB, run the whole workflow on it, print throughput and memory.
 
-    python bench/run.py --megabytes 100 [--shards 8] [--cores 2] [--workdir bench/out]
+    python bench/run.py --megabytes 100 [--shards auto|N] [--cores 2] [--workdir bench/out]
 
 Prints, per stage: jobs, summed job seconds, MB/s per process (input MB / summed seconds), peak RSS of
 any job; end to end: wall seconds and MB/s; the number of Snakemake jobs and the time to build the DAG.
@@ -34,7 +34,7 @@ STAGES = ("decode", "normalize", "segment", "extract", "survey", "reuse", "valid
 ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
-def snakemake(workdir: Path, corpus: Path, shards: int, cores: int, *extra: str) -> subprocess.CompletedProcess:
+def snakemake(workdir: Path, corpus: Path, shards: int | str, cores: int, *extra: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory",
                str(workdir), "--cores", str(cores), "--config", f"input_dir={corpus}", f"shards={shards}", *extra]
     result = subprocess.run(command, capture_output=True, text=True, env=ENV)
@@ -154,13 +154,13 @@ def peer_cpu_seconds(workdir: Path, corpus: Path, processes: int) -> float | Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--megabytes", type=float, default=100)
-    parser.add_argument("--shards", type=int, default=None, help="default: one per 12 MB, at least 2")
+    parser.add_argument("--shards", default="auto",
+                        help="a count, or auto (the default, as the shipped config sizes them: one per shard_megabytes)")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--workdir", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--near-duplicates", type=float, default=0.0,
                         help="share of the files that republish another with a site's edits")
     args = parser.parse_args()
-    shards = args.shards or max(2, round(args.megabytes / 12))
 
     from jianghua.testing.sample import write_corpus
 
@@ -178,18 +178,18 @@ def main() -> None:
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     start = time.perf_counter()
-    dry = snakemake(run_dir, corpus, shards, args.cores, "--dry-run")
+    dry = snakemake(run_dir, corpus, args.shards, args.cores, "--dry-run")
     dag_seconds = time.perf_counter() - start
     jobs = next((line.split()[-1] for line in (dry.stdout + dry.stderr).splitlines() if line.startswith("total")), "?")
     start = time.perf_counter()
-    snakemake(run_dir, corpus, shards, args.cores, "--quiet")
+    snakemake(run_dir, corpus, args.shards, args.cores, "--quiet")
     wall = time.perf_counter() - start
 
-    print(f"\ncorpus: {len(files)} files, {megabytes:.1f} MB, {shards} shards, {args.cores} cores")
+    stats = job_stats(run_dir)
+    print(f"\ncorpus: {len(files)} files, {megabytes:.1f} MB, {len(stats['decode'])} shards, {args.cores} cores")
     print(f"snakemake: {jobs} jobs, DAG built (dry run) in {dag_seconds:.1f} s")
     # wall seconds of a job grow with whatever else the machine runs; its CPU seconds much less
     print(f"{'stage':<10} {'jobs':>5} {'job s':>8} {'cpu s':>8} {'MB/s/proc':>10} {'peak MB':>8}")
-    stats = job_stats(run_dir)
     total = sum(r["s"] for rows in stats.values() for r in rows)
     for stage, rows in stats.items():
         seconds = sum(r["s"] for r in rows)

@@ -171,9 +171,9 @@ def _table_arrays(name: str, key_length: int, width: int) -> tuple[np.ndarray, n
 
 
 def _keyed(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted keys and their count columns."""
+    """Sorted keys and their counts, one row per count column (a lookup takes every column in one index)."""
     order = np.argsort(keys, kind="stable")
-    return keys[order], counts[order]
+    return keys[order], np.ascontiguousarray(counts[order].T)
 
 
 def _lookup(table: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> list[np.ndarray]:
@@ -187,7 +187,7 @@ def _lookup(table: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> list[np.n
     else:
         at = np.minimum(np.searchsorted(sorted_keys, flat), sorted_keys.size - 1)
     found = sorted_keys[at] == flat
-    return [np.where(found, counts[at, k], 0.0).reshape(keys.shape) for k in range(counts.shape[1])]
+    return list(np.where(found, counts[:, at], 0.0).reshape(-1, *keys.shape))
 
 
 @cache
