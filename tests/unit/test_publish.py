@@ -133,6 +133,19 @@ def test_parts_are_key_ranges_sorted_across_shards(tmp_path, sample_frames):
         assert joined.equals(sentences.sort(keys))
 
 
+
+def test_a_large_shard_is_dealt_to_ranges_of_about_a_part(tmp_path, sample_frames):
+    """One shard no longer makes one part whatever its size: the ranges follow the shard's size in memory."""
+    sentences = sample_frames["sentences"]
+    path = tmp_path / "0.parquet"
+    tables.write(sentences.reverse(), "sentences", path)
+    part_bytes = sentences.estimated_size() // 8
+    assert publish.range_count(1, 800, 100) == 8 and publish.range_count(1, 801, 100) == 9
+    assert publish.range_count(4, 10, 1 << 20) == 4 and publish.range_count(4, 10, 0) == 4
+    parts = list(publish._key_ranges("sentences", [str(path)], None, tmp_path / "scratch", part_bytes))
+    keys = tables.spec("sentences")["keys"]
+    assert len(parts) >= 4 and pl.concat([part.sort(keys) for part in parts]).equals(sentences.sort(keys))
+
 @pytest.mark.parametrize("edited", ["tables/sentences.json", "expectations/masks.json", "expectations/parameters.json"])
 def test_the_code_fingerprint_follows_every_schema_and_suite(tmp_path, monkeypatch, edited):
     from jianghua import registry
