@@ -236,3 +236,13 @@ def test_the_lattice_step_groups_and_sums_bit_for_bit_as_the_general_grouping():
                                              np.broadcast_to(codes[None, :], shape))
         for _ in range(2):  # computed, then kept
             assert np.array_equal(repair._ROWS.rows(prev, cur, position).view(np.int64), direct.view(np.int64))
+
+
+def test_the_model_scores_no_characters_and_one_alike_whatever_the_array_shape():
+    """A text of ASCII only asks the model about no characters: empty arrays in, empty arrays out."""
+    model = default_model()
+    empty = np.zeros(0, np.int64)
+    assert model.logp_array(empty, empty).shape == (0,)
+    assert model.logp3_array(*(np.zeros((0, 4), np.int64),) * 3).shape == (0, 4)
+    pair = np.array([ord("人")]), np.array([ord("民")])
+    assert model.logp_array(*pair)[0] == model.logp_array(*(np.tile(p, (2, 3)) for p in pair))[1, 2] < 0

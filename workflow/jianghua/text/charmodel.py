@@ -187,7 +187,7 @@ def _lookup(table: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> list[np.n
     else:
         at = np.minimum(np.searchsorted(sorted_keys, flat), sorted_keys.size - 1)
     found = sorted_keys[at] == flat
-    return list(np.where(found, counts[:, at], 0.0).reshape(-1, *keys.shape))
+    return list(np.where(found, counts[:, at], 0.0).reshape(counts.shape[0], *keys.shape))
 
 
 @cache
