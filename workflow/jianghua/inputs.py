@@ -95,12 +95,12 @@ def _content_digests(input_dir: str, entries: list[str], index_path: Path) -> li
         columns = [[]] * 4
     known = {entry: (size, mtime, digest) for entry, size, mtime, digest in zip(*columns)}
     sizes, mtimes, digests, stale = [], [], [], []  # stale: (position, path, lstat) of what must be read
-    for entry in entries:
+    for position, entry in enumerate(entries):
         path = os.path.join(input_dir, entry)
         facts = os.lstat(path)  # links are never followed
         seen = known.get(entry)
         if seen is None or seen[0] != facts.st_size or seen[1] != facts.st_mtime_ns:
-            stale.append((len(digests), path, facts))
+            stale.append((position, path, facts))
         sizes.append(facts.st_size)
         mtimes.append(facts.st_mtime_ns)
         digests.append(seen and seen[2])
