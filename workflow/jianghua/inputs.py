@@ -88,11 +88,13 @@ def _content_digests(input_dir: str, entries: list[str], index_path: Path) -> li
     unchanged size and mtime, so that only new and changed files are read and a touched file digests the same.
     The index (one list per column: parsed several times faster than a list per entry) is rewritten for these
     entries."""
+    columns: list[list] = [[] for _ in INDEX_COLUMNS]  # no index, or one of another folder or shape: none known
     try:
         index = json.loads(index_path.read_text(encoding="utf-8"))
-        columns = [index[k] for k in INDEX_COLUMNS] if index["input_dir"] == input_dir else [[]] * 4
+        if index["input_dir"] == input_dir:
+            columns = [index[k] for k in INDEX_COLUMNS]
     except (OSError, ValueError, KeyError, TypeError):
-        columns = [[]] * 4
+        pass
     known = {entry: (size, mtime, digest) for entry, size, mtime, digest in zip(*columns)}
     sizes, mtimes, digests, stale = [], [], [], []  # stale: (position, path, lstat) of what must be read
     for position, entry in enumerate(entries):
