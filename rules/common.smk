@@ -7,8 +7,8 @@ import shlex
 
 from jianghua import registry
 from jianghua.config import validate_config
-from jianghua.inputs import manifest_path, shard_plan
-from jianghua.storage import fetch_history, fetched_copy, sync_published
+from jianghua.inputs import manifest_path, read_manifest, shard_plan
+from jianghua.storage import fetch_history, fetched_copy, is_storage_query, list_stored, sync_published
 
 validate_config(config)
 
@@ -23,8 +23,22 @@ INPUT_DIR = config["input_dir"]
 # rejected. A manifest is rewritten only when what it lists changed. A cluster job reads the main process's
 # plan and manifests from .snakemake/jianghua/ of the working directory, never walking the folder itself.
 PLAN_CACHE = ".snakemake/jianghua/shard-plan.json"
+# An input_dir in object storage (s3://bucket/corpus, through the storage plugin of its scheme) is listed by
+# the plugin's inventory instead (one listing of the prefix for S3), and a decode job declares its shard's
+# objects as inputs (STORED_INPUT), which Snakemake retrieves to their local copies below INPUT_ROOT.
+STORED_INPUT = is_storage_query(INPUT_DIR)
+INPUT_DIR = INPUT_DIR.rstrip("/") if STORED_INPUT else INPUT_DIR
+INPUT_ROOT = str(storage(INPUT_DIR).flags["storage_object"].local_path()) if STORED_INPUT else INPUT_DIR
+
+
+def list_input():
+    """The objects of a stored input_dir (its inventory is taken through an object inside it)."""
+    inside = storage(f"{INPUT_DIR}/.listing").flags["storage_object"]
+    return list_stored(storage(INPUT_DIR).flags["storage_object"], inside)
+
+
 PLAN = shard_plan(INPUT_DIR, config["shards"], config["shard_megabytes"], PLAN_CACHE,
-                  reuse=not workflow.is_main_process)
+                  reuse=not workflow.is_main_process, stored=list_input if STORED_INPUT else None)
 SHARDS = [f"{i:03d}" for i in range(len(PLAN["entries"]))]
 # what a job asks of the machine or the cluster (config "resources"): not a setting of any stage
 THREADS = config["resources"]["threads"]
@@ -47,6 +61,14 @@ def shard_entries(wildcards):
 def shard_manifest(wildcards):
     """The file listing the shard's input entries, which its decode job reads (written with the plan)."""
     return str(manifest_path(PLAN_CACHE, int(wildcards.shard)))
+
+
+def stored_entries(wildcards):
+    """The shard's objects when input_dir is in storage (retrieved for its decode job); none for a folder."""
+    if not STORED_INPUT:
+        return []
+    listed = read_manifest(shard_manifest(wildcards), shard_entry_count(wildcards))
+    return [storage(f"{INPUT_DIR}/{entry}") for entry in listed]
 
 
 def shard_entry_count(wildcards):
@@ -111,12 +133,13 @@ def stage_settings(stage):
 
 def _named(files):
     for name, value in files.items():
-        if name not in ("code", "after"):
+        if name not in ("code", "after", "corpus"):
             yield from ((name, path) for path in ([value] if isinstance(value, str) else value))
 
 
 def io_args(wildcards, input, output):
-    """--in NAME=PATH and --out NAME=PATH for every named input (but code and after) and output of the job."""
+    """--in NAME=PATH and --out NAME=PATH for every named input (but code, after and corpus) and output of the
+    job."""
     return " ".join([*(f"--in {shlex.quote(f'{n}={p}')}" for n, p in _named(input)),
                      *(f"--out {shlex.quote(f'{n}={p}')}" for n, p in _named(output))])
 
@@ -135,8 +158,13 @@ def stage_shell(stage, *options):
 
 
 def built_version(wildcards=None):
-    """The version folder the inputs make (read once the version checkpoint has run)."""
-    with open(checkpoints.version.get().output.version, encoding="utf-8") as handle:
+    """The version folder the inputs make (read once the version checkpoint has run; in storage, from the
+    checkpoint's output brought back when its local copy was removed after an earlier run)."""
+    made = checkpoints.version.get().output.version
+    if made.is_storage and not os.path.exists(made):
+        os.makedirs(os.path.dirname(made), exist_ok=True)
+        made.storage_object.retrieve_object()
+    with open(made, encoding="utf-8") as handle:
         return f"results/published/{json.load(handle)['version']}"
 
 

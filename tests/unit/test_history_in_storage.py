@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from jianghua.storage import HISTORY, fetch_history, retired_versions, sync_published
+import pytest
+
+from jianghua.errors import InputError
+from jianghua.inputs import manifest_path, read_manifest, shard_plan
+from jianghua.storage import HISTORY, fetch_history, list_stored, retired_versions, sync_published
 
 
 class MemoryStorage:
@@ -18,9 +23,27 @@ class MemoryStorage:
         return MemoryObject(self, query)
 
 
+class StoredTime:
+    """A modification time as the inventory records it (Snakemake's ``Mtime``)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def storage(self) -> float:
+        return self.seconds
+
+
 class MemoryObject:
     def __init__(self, storage: MemoryStorage, query: str):
-        self.storage, self.key = storage, query.removeprefix("mem://")
+        self.storage, self.query, self.key = storage, query, query.removeprefix("mem://").rstrip("/")
+
+    async def inventory(self, cache) -> None:
+        """As S3's: every key that begins with the object's folder, by local path (a marker loses its '/')."""
+        folder = os.path.dirname(self.key)
+        for key, data in self.storage.objects.items():
+            if key.startswith(folder):
+                local = str(self.storage.local / key.rstrip("/"))
+                cache.size[local], cache.mtime[local] = len(data), StoredTime(1.5e9 + len(key))
 
     def local_path(self) -> Path:
         return self.storage.local / self.key
@@ -71,3 +94,46 @@ def test_first_run_fetches_no_history_and_a_stale_local_copy_goes(tmp_path):
     assert not stale.exists()
     assert sync_published(storage, "mem://b", []) == []  # no latest job ran: nothing sent, nothing removed
     assert not storage.objects
+
+
+def _stored_corpus(tmp_path: Path) -> MemoryStorage:
+    storage = MemoryStorage(tmp_path / "copies")
+    storage.objects.update({
+        "b/corpus/": b"", "b/corpus/speeches/": b"",  # folder markers, as an S3 console writes them
+        "b/corpus/一号.html": "讲话".encode(), "b/corpus/speeches/2019/b.txt": b"abc",
+        "b/corpus/speeches/2019/c.txt": b"", "b/corpus-old/x.txt": b"old",  # an empty file is an entry
+    })
+    return storage
+
+
+def test_a_stored_input_is_listed_below_its_prefix_without_folder_markers(tmp_path):
+    storage = _stored_corpus(tmp_path)
+    listing = list_stored(storage.object("mem://b/corpus"), storage.object("mem://b/corpus/.listing"))
+    assert [(entry, size) for entry, size, _ in listing] == [
+        ("speeches/2019/b.txt", 3), ("speeches/2019/c.txt", 0), ("一号.html", 6)]
+    assert listing[0][2] == 1.5e9 + len("b/corpus/speeches/2019/b.txt")
+
+
+def test_a_stored_input_that_lists_nothing_names_the_query(tmp_path):
+    storage = _stored_corpus(tmp_path)
+    with pytest.raises(InputError, match="'mem://b/missing' holds no objects"):
+        list_stored(storage.object("mem://b/missing"), storage.object("mem://b/missing/.listing"))
+
+
+def test_a_stored_input_is_planned_as_a_folder_of_the_same_names_and_reruns_on_a_new_mtime(tmp_path):
+    storage = _stored_corpus(tmp_path)
+    folder = tmp_path / "folder"
+    for key in ("speeches/2019/b.txt", "speeches/2019/c.txt", "一号.html"):
+        (folder / key).parent.mkdir(parents=True, exist_ok=True)
+        (folder / key).write_bytes(storage.objects[f"b/corpus/{key}"])
+    listing = list_stored(storage.object("mem://b/corpus"), storage.object("mem://b/corpus/.listing"))
+    stored = shard_plan("mem://b/corpus", 2, 32, tmp_path / "s" / "plan.json", stored=lambda: listing)
+    walked = shard_plan(folder, 2, 32, tmp_path / "w" / "plan.json")
+    assert stored["entries"] == walked["entries"] and stored["bytes"] == walked["bytes"] == 9
+    assert stored["key"]["input_dir"] == "mem://b/corpus"  # a query, never made an absolute path
+    for shard in range(2):
+        assert read_manifest(manifest_path(tmp_path / "s" / "plan.json", shard), stored["entries"][shard]) == \
+            read_manifest(manifest_path(tmp_path / "w" / "plan.json", shard), walked["entries"][shard])
+    rewritten = [(entry, size, mtime + (entry == "一号.html")) for entry, size, mtime in listing]
+    again = shard_plan("mem://b/corpus", 2, 32, tmp_path / "s" / "plan.json", stored=lambda: rewritten)
+    assert sum(a != b for a, b in zip(again["digests"], stored["digests"])) == 1

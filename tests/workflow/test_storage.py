@@ -5,6 +5,7 @@ filesystem, and retention of old versions in the bucket."""
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 import subprocess
 import sys
@@ -62,20 +63,20 @@ def _bucket(endpoint: str):
                           aws_access_key_id=KEYS["access_key"], aws_secret_access_key=KEYS["secret_key"]).Bucket(BUCKET)
 
 
-def _s3_run(workdir: Path, endpoint: str, *config: str):
-    return snakemake(workdir, "--default-storage-provider", "s3", "--default-storage-prefix", f"s3://{BUCKET}/{PREFIX}",
+def _s3_run(workdir: Path, endpoint: str, *config: str, prefix: str = PREFIX):
+    return snakemake(workdir, "--default-storage-provider", "s3", "--default-storage-prefix", f"s3://{BUCKET}/{prefix}",
                      "--storage-s3-endpoint-url", endpoint, "--storage-s3-access-key", KEYS["access_key"],
                      "--storage-s3-secret-key", KEYS["secret_key"],
                      "--config", f"input_dir={SAMPLE / 'corpus'}", *config)
 
 
-def _text(bucket, key: str) -> str:
-    return bucket.Object(f"{PREFIX}/{key}").get()["Body"].read().decode("utf-8")
+def _text(bucket, key: str, prefix: str = PREFIX) -> str:
+    return bucket.Object(f"{prefix}/{key}").get()["Body"].read().decode("utf-8")
 
 
-def _published_parquet(bucket, version: str) -> dict[str, str]:
+def _published_parquet(bucket, version: str, prefix: str = PREFIX) -> dict[str, str]:
     """sha256 of every parquet file of a version in the bucket, by its path in the version."""
-    root = f"{PREFIX}/results/published/{version}/"
+    root = f"{prefix}/results/published/{version}/"
     return {obj.key[len(root):]: hashlib.sha256(obj.get()["Body"].read()).hexdigest()
             for obj in bucket.objects.filter(Prefix=root) if obj.key.endswith(".parquet")}
 
@@ -124,3 +125,45 @@ def test_s3_second_run_adds_a_version_and_removes_the_oldest(runs, s3_endpoint):
     assert _text(bucket, "results/published/HISTORY").split() == [second]
     assert not _published_parquet(bucket, first), f"version {first} is still in the bucket"
     assert _published_parquet(bucket, second)
+
+
+CORPUS_PREFIX = "corpus/sample"
+STORED_INPUT_PREFIX = "runs/stored-input"
+
+
+@pytest.fixture(scope="module")
+def stored_input_run(tmp_path_factory, s3_endpoint, runs):
+    """The sample corpus uploaded to the bucket (with the folder markers an S3 console writes), read from there
+    with the results in the bucket too."""
+    bucket = _bucket(s3_endpoint)
+    corpus = SAMPLE / "corpus"
+    for path in sorted(corpus.rglob("*")):
+        key = f"{CORPUS_PREFIX}/{path.relative_to(corpus).as_posix()}"
+        if path.is_dir():
+            bucket.put_object(Key=f"{key}/", Body=b"")
+        elif path.is_file() and not path.is_symlink():
+            bucket.upload_file(str(path), key)
+    bucket.put_object(Key=f"{CORPUS_PREFIX}/", Body=b"")
+    bucket.put_object(Key=f"{CORPUS_PREFIX}-old/not-this.txt", Body="另一个前缀".encode())
+    work = tmp_path_factory.mktemp("s3-input")
+    _s3_run(work, s3_endpoint, f"input_dir=s3://{BUCKET}/{CORPUS_PREFIX}", prefix=STORED_INPUT_PREFIX)
+    return work, bucket
+
+
+def test_an_input_dir_in_the_bucket_publishes_what_the_folder_publishes(runs, stored_input_run):
+    local = runs[0]
+    work, bucket = stored_input_run
+    version = (local / "results/published/LATEST").read_text().strip()
+    assert _text(bucket, "results/published/LATEST", STORED_INPUT_PREFIX).strip() == version
+    assert _published_parquet(bucket, version, STORED_INPUT_PREFIX) == \
+        _local_parquet(local / "results/published" / version)
+    # listed once, by the main process: the plan counts the sample's files, not the other prefix's or the markers
+    plan = json.loads((work / ".snakemake/jianghua/shard-plan.json").read_text(encoding="utf-8"))
+    assert sum(plan["entries"]) == sum(1 for p in (SAMPLE / "corpus").rglob("*") if not p.is_dir())
+
+
+def test_an_input_dir_in_the_bucket_is_not_decoded_again_when_nothing_changed(stored_input_run, s3_endpoint):
+    work, _ = stored_input_run
+    again = _s3_run(work, s3_endpoint, f"input_dir=s3://{BUCKET}/{CORPUS_PREFIX}", "--dry-run",
+                    prefix=STORED_INPUT_PREFIX)
+    assert "Nothing to be done" in again.stdout + again.stderr, again.stdout[-2000:]

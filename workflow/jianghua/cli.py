@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
                    "(the shard plan writes it)")
     p.add_argument("--manifest-entries", type=int, metavar="N", help="the entries the shard plan counted in the "
                    "shard: a manifest listing another number is stale")
+    p.add_argument("--input-root", metavar="PATH", help="where a decode job reads its entries: input_dir itself, "
+                   "or for an input_dir in object storage the local copies Snakemake retrieved")
 
     p = sub.add_parser("write-config", help="write the resolved config as canonical JSON")
     p.add_argument("config_json", help="the config as JSON")
@@ -113,7 +115,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         outputs = {name: paths[-1] for name, paths in _named_paths(args.outputs, "--out").items()}
         settings = Settings(args.stage, json.loads(args.settings), shard=args.shard, table=args.table,
                             entries_per_shard=args.entries_per_shard, manifest=args.manifest,
-                            manifest_entries=args.manifest_entries)
+                            manifest_entries=args.manifest_entries, input_root=args.input_root)
         run(args.stage, _named_paths(args.inputs, "--in"), outputs, settings)
         print(resources_line(args.stage))
     elif args.command == "write-config":

@@ -25,17 +25,17 @@ from jianghua.errors import ConfigError
 
 class Settings(Mapping[str, Any]):
     """The config keys a stage declared, flat (``settings["normalize.mask_token"]``), and the job's shard or table
-    (a decode job's: its manifest and the entries the shard plan counted in it).
+    (a decode job's: its manifest, the entries the shard plan counted in it, and where its entries lie).
 
     Asking for a key the stage did not declare is an error: what a stage reads must be what reruns it.
     """
 
     def __init__(self, stage: str, values: Mapping[str, Any], shard: int | None = None, table: str | None = None,
                  entries_per_shard: list[int] | None = None, manifest: str | None = None,
-                 manifest_entries: int | None = None):
+                 manifest_entries: int | None = None, input_root: str | None = None):
         self.stage, self._values = stage, dict(values)
         self.shard, self.table, self.entries_per_shard = shard, table, entries_per_shard
-        self.manifest, self.manifest_entries = manifest, manifest_entries
+        self.manifest, self.manifest_entries, self.input_root = manifest, manifest_entries, input_root
 
     @classmethod
     def of(cls, config: Mapping[str, Any], stage: str, **runtime) -> Settings:

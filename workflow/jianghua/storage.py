@@ -1,5 +1,12 @@
-"""The published root when the results live in Snakemake's default storage (``--default-storage-provider``,
-e.g. S3), not on the filesystem: what the main process does around the jobs so that ``HISTORY`` and the
+"""Object storage (S3, or any Snakemake storage plugin): the input when ``input_dir`` is a storage query
+(``s3://bucket/corpus``), and the published root when the results live in Snakemake's default storage
+(``--default-storage-provider``), not on the filesystem.
+
+A stored input is listed once per run by the main process (``list_stored``), through the plugin's inventory,
+which every plugin implements and which for S3 is one paginated listing of the prefix; each decode job then
+declares its shard's objects as inputs, which Snakemake retrieves, and reads their local copies.
+
+For the published root: what the main process does around the jobs so that ``HISTORY`` and the
 retention of old versions (``publish.keep_versions``) hold in the bucket as they do in a folder.
 
 ``HISTORY`` is the one file no rule declares (Snakemake deletes a job's outputs before it runs, and the
@@ -11,12 +18,16 @@ and removes from storage every version folder the job dropped from it.
 
 ``provider`` is Snakemake's default storage provider (``workflow.storage_registry.default_storage_provider``);
 only the methods every storage plugin implements are used (``exists``, ``retrieve_object``, ``store_object``,
-``remove``, ``local_path``). Nothing here imports Snakemake.
+``remove``, ``local_path``, ``inventory``). Nothing here imports Snakemake.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import asyncio
+from pathlib import Path, PurePosixPath
+from types import SimpleNamespace
+
+from jianghua.errors import InputError
 
 PUBLISHED = "results/published"
 HISTORY = f"{PUBLISHED}/HISTORY"
@@ -25,6 +36,32 @@ HISTORY = f"{PUBLISHED}/HISTORY"
 def stored(provider, prefix: str, path: str):
     """The storage object of ``path`` (relative to the working directory) under the default storage prefix."""
     return provider.object(f"{prefix.rstrip('/')}/{path}")
+
+
+def is_storage_query(input_dir: str) -> bool:
+    """Whether ``input_dir`` names objects in storage (``scheme://...``) rather than a folder."""
+    return "://" in input_dir
+
+
+def list_stored(root, probe) -> list[tuple[str, int, float]]:
+    """Every object below the stored folder ``root`` (a storage object of ``input_dir``), as sorted
+    (relative '/'-path, size, modification time), from the inventory of ``probe``, an object inside it:
+    the inventory names what it finds by local path, so an object's place below ``root`` is its local path's
+    below ``root.local_path()``. Folder markers (keys ending in '/', which an S3 console writes) are left out."""
+    cache = SimpleNamespace(exists_local={}, exists_in_storage={}, mtime={}, size={}, checksum={})
+    asyncio.run(probe.inventory(cache))
+    base = PurePosixPath(root.local_path().as_posix())
+    found = {}
+    for key, size in cache.size.items():
+        path = PurePosixPath(Path(key).as_posix())
+        if path != base and path.is_relative_to(base):
+            found[path.relative_to(base).as_posix()] = (size, cache.mtime[key].storage())
+    markers = {str(folder) for entry in found for folder in PurePosixPath(entry).parents}
+    listing = sorted((entry, size, mtime) for entry, (size, mtime) in found.items() if entry not in markers)
+    if not listing:
+        raise InputError(f"input_dir '{root.query}' holds no objects (or its storage plugin cannot list them): "
+                         "check the bucket and prefix, and the storage settings (--storage-s3-endpoint-url, keys)")
+    return listing
 
 
 def fetched_copy(provider, prefix: str, path: str) -> Path:

@@ -307,8 +307,10 @@ def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int)
 
 
 def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
-    """Decode the entries of ``input_dir`` that hash to the job's shard, as its manifest lists them."""
-    return decode_shard(settings["input_dir"], _shard_paths(settings), settings["decode.max_file_bytes"])
+    """Decode the entries of ``input_dir`` that hash to the job's shard, as its manifest lists them (read below
+    ``--input-root`` where given: the local copies of a stored input_dir)."""
+    root = settings.input_root or settings["input_dir"]
+    return decode_shard(root, _shard_paths(settings), settings["decode.max_file_bytes"])
 
 
 def _shard_paths(settings) -> list[str]:
