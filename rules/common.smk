@@ -28,13 +28,19 @@ PLAN_CACHE = ".snakemake/jianghua/shard-plan.json"
 # objects as inputs (STORED_INPUT), which Snakemake retrieves to their local copies below INPUT_ROOT.
 STORED_INPUT = is_storage_query(INPUT_DIR)
 INPUT_DIR = INPUT_DIR.rstrip("/") if STORED_INPUT else INPUT_DIR
-INPUT_ROOT = str(storage(INPUT_DIR).flags["storage_object"].local_path()) if STORED_INPUT else INPUT_DIR
+
+
+def storage_object(query):
+    """The storage plugin's object of ``query`` (its provider inferred from the scheme)."""
+    return storage(query).flags["storage_object"]
 
 
 def list_input():
     """The objects of a stored input_dir (its inventory is taken through an object inside it)."""
-    inside = storage(f"{INPUT_DIR}/.listing").flags["storage_object"]
-    return list_stored(storage(INPUT_DIR).flags["storage_object"], inside)
+    return list_stored(storage_object(INPUT_DIR), storage_object(f"{INPUT_DIR}/.listing"))
+
+
+INPUT_ROOT = str(storage_object(INPUT_DIR).local_path()) if STORED_INPUT else INPUT_DIR
 
 
 PLAN = shard_plan(INPUT_DIR, config["shards"], config["shard_megabytes"], PLAN_CACHE,

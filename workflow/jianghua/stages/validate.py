@@ -55,15 +55,14 @@ SLICED_ROWS = 65_536  # rows made Python values at a time: a shard's 1.5 million
 
 
 def _slices_back(frame: pl.DataFrame, documents: pl.DataFrame, column: str, wrap: tuple = ("", ""),
-                 spans: tuple = ("doc_id", "start", "end"), name: str = "check_slices_back") -> pl.Series:
-    """Whether each row's ``column`` (within ``wrap``) is the slice ``spans`` (the text's id, start and end
-    columns) of its text in ``documents``, keyed by the same id column."""
+                 span_columns: tuple = ("doc_id", "start", "end"), name: str = "check_slices_back") -> pl.Series:
+    """Whether each row's ``column`` (within ``wrap``) is its slice of its text in ``documents``: the slice
+    ``span_columns`` name (the text's id, by which ``documents`` is keyed too, a start and an end)."""
     # Python slicing over one dict of texts: a polars join would copy each text once per row. (columns as
     # lists, a slice of rows at a time: iterating a polars Series yields one element per call)
-    key = spans[0]
-    texts = dict(zip(documents[key].to_list(), documents["text"].to_list()))
+    texts = dict(zip(documents[span_columns[0]].to_list(), documents["text"].to_list()))
     ok = []
-    for part in frame.select(*spans, column).iter_slices(SLICED_ROWS):
+    for part in frame.select(*span_columns, column).iter_slices(SLICED_ROWS):
         ok += [(text := texts.get(text_id)) is not None and text[start:end] == f"{wrap[0]}{value}{wrap[1]}"
                for text_id, start, end, value in zip(*(part[c].to_list() for c in part.columns))]
     return pl.Series(name, ok, dtype=pl.Boolean)
@@ -112,9 +111,9 @@ def _edits(frame: pl.DataFrame, other: dict[str, pl.DataFrame]) -> pl.DataFrame:
     # each edit's before is its span of the decoded text and its after its span of the normalized text: the
     # normalized text and its edits rebuild the decoded text
     return frame.with_columns(
-        _slices_back(frame, other["decoded"], "before", spans=("source_id", "start", "end"),
+        _slices_back(frame, other["decoded"], "before", span_columns=("source_id", "start", "end"),
                      name="check_before_slices_back"),
-        _slices_back(frame, other["normalized"], "after", spans=("source_id", "out_start", "out_end"),
+        _slices_back(frame, other["normalized"], "after", span_columns=("source_id", "out_start", "out_end"),
                      name="check_after_slices_back"))
 
 
