@@ -25,7 +25,7 @@ def normalize_texts(texts: list[str], protected=(), min_files: int = 3, min_shar
     from jianghua.stages.survey import survey
 
     decoded = pl.DataFrame({"source_id": [f"s{i}" for i in range(len(texts))], "text": list(texts)})
-    corpus = survey(iter([{"decoded": decoded}]), min_files, min_share, list(protected))
+    corpus = survey([{"decoded": decoded}], min_files, min_share, list(protected))
     return corpus | normalize_frame(decoded, corpus["annotations"], corpus["boilerplate_lines"], "×", 0.9)
 
 

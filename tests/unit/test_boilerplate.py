@@ -197,3 +197,19 @@ def test_lines_repeated_across_the_corpus_are_mined_but_copies_of_one_article_ar
     copies = [f"{TITLE}\n一是加强领导\n第{i}次转载\n今天我们召开全区安全生产工作会议，部署工作。" for i in range(4)]
     copies = [c.replace(f"第{i}次转载", "") for i, c in enumerate(copies)]
     assert normalize_texts(copies)["boilerplate_lines"].height == 0
+
+
+def test_lines_are_mined_alike_whatever_the_shards():
+    import polars as pl
+
+    from jianghua.stages.survey import survey
+
+    texts = [f"标题{i}\n某某范文网整理发布\n第{i}篇讲话的正文，内容各不相同。\n{'转载请注明出处' if i % 2 else '本篇内容完毕'}"
+             for i in range(9)]
+    decoded = pl.DataFrame({"source_id": [f"s{i}" for i in range(9)], "text": texts})
+    whole = survey([{"decoded": decoded}], 3, 0.1, [])["boilerplate_lines"]
+    assert whole.rows() == [("本篇内容完毕", 5), ("某某范文网整理发布", 9), ("转载请注明出处", 4)]
+    split = survey([{"decoded": decoded[k::3]} for k in range(3)], 3, 0.1, [])["boilerplate_lines"]
+    assert split.equals(whole)
+    with pytest.raises(TypeError, match="reads the shards twice"):
+        survey(iter([{"decoded": decoded}]), 3, 0.1, [])

@@ -154,9 +154,9 @@ def test_repairs_do_not_depend_on_which_texts_share_a_shard():
     shards = [decoded[i::4] for i in range(4)]
     # a file that two shards find (a copy at another path) counts once
     found_twice = [shards[0], pl.concat([shards[1], decoded[:1]]), *shards[2:]]
-    corpus = survey(iter([{"decoded": shard} for shard in found_twice]), 3, 0.1, [])
+    corpus = survey([{"decoded": shard} for shard in found_twice], 3, 0.1, [])
     pairs = ["char", "reading"]  # what normalize reads of the table
-    assert corpus["annotations"].select(pairs).equals(survey(iter([{"decoded": decoded}]), 3, 0.1, [])["annotations"]
+    assert corpus["annotations"].select(pairs).equals(survey([{"decoded": decoded}], 3, 0.1, [])["annotations"]
                                                       .select(pairs))
 
     def normalized(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:

@@ -6,7 +6,9 @@ on the number of shards.
 - ``boilerplate_lines``: lines repeated in many files of the corpus (site furniture), which normalize removes.
 
 A map-reduce over the shards: each shard is counted on its own (per source, so a file found in two shards
-counts once), then the counts add up.
+counts once), then the counts add up. Lines are counted by a 128-bit key of their text (and of their file's
+content line), never held as text across shards: a second pass fetches the text of the lines mined, so that
+the job's memory follows the number of lines, not the corpus's characters (a gigabyte held 2.8 GB).
 """
 
 from __future__ import annotations
@@ -55,28 +57,49 @@ def line_files(decoded: pl.DataFrame) -> pl.DataFrame:
     """(line, source_id, content): the distinct lines of each text (HTML pages read as text), stripped, of at
     least ``MIN_LINE_CHARS``, with the text's longest prose line (or longest line), which stands for its content:
     copies of one article share it, a site's pages do not."""
-    found = (decoded.select("source_id", line=as_text(decoded).str.split("\n")).explode("line")
-             .with_columns(pl.col("line").str.strip_chars()))
+    found = _lines(decoded)
     line = pl.col("line")
     content = (found.group_by("source_id")
                .agg(content=line.sort_by(line.str.contains(PROSE), line.str.len_chars(), line).last()))
-    return (found.filter(pl.col("line").str.len_chars() >= MIN_LINE_CHARS).unique()
-            .join(content, on="source_id", how="left"))
+    return found.filter(_long_enough()).unique().join(content, on="source_id", how="left")
 
 
-def mine_lines(pairs: pl.DataFrame, n_files: int, min_files: int, min_share: float,
-               protected: Sequence[str]) -> pl.DataFrame:
-    """The lines found in at least ``min_files`` files of different content and ``min_share`` of the corpus's
-    files.
+def _lines(decoded: pl.DataFrame) -> pl.DataFrame:
+    """(source_id, line): every line of each text (HTML pages read as text), stripped."""
+    return (decoded.select("source_id", line=as_text(decoded).str.split("\n")).explode("line")
+            .with_columns(pl.col("line").str.strip_chars()))
+
+
+def _long_enough() -> pl.Expr:
+    return pl.col("line").str.len_chars() >= MIN_LINE_CHARS
+
+
+def _key(column: str) -> pl.Expr:
+    """A 128-bit key of a text column (two seeded 64-bit hashes, fixed for a polars version): two of the
+    lines of a corpus share one with a chance of about 1e-24."""
+    return pl.struct(a=pl.col(column).hash(seed=1), b=pl.col(column).hash(seed=2)).alias(f"{column}_key")
+
+
+def line_keys(pairs: pl.DataFrame) -> pl.DataFrame:
+    """``line_files`` rows as (line_key, content_key)."""
+    return pairs.select(_key("line"), _key("content"))
+
+
+def count_lines(keys: pl.DataFrame, n_files: int, min_files: int, min_share: float) -> pl.DataFrame:
+    """(line_key, files) of the lines found in at least ``min_files`` files of different content and
+    ``min_share`` of the corpus's files (``keys``: ``line_keys`` of every shard).
 
     Files count once per content (their longest line): copies of one article on several sites share all their
-    lines, which are the article's, not a site's. Headings (lines opening with an outline marker) and lines
-    ending like a sentence are never mined, nor ``protected`` lines (compared in Simplified): speeches share
-    formulas and headings that are content.
-    """
+    lines, which are the article's, not a site's."""
     threshold = max(min_files, min_share * n_files)
-    counted = (pairs.group_by("line").agg(files=pl.len(), contents=pl.col("content").n_unique())
-               .filter(pl.col("contents") >= threshold).drop("contents"))
+    return (keys.group_by("line_key").agg(files=pl.len(), contents=pl.col("content_key").n_unique())
+            .filter(pl.col("contents") >= threshold).drop("contents"))
+
+
+def mine_lines(counted: pl.DataFrame, protected: Sequence[str]) -> pl.DataFrame:
+    """The ``boilerplate_lines`` of the lines counted often enough (line, files). Headings (lines opening with
+    an outline marker) and lines ending like a sentence are never mined, nor ``protected`` lines (compared in
+    Simplified): speeches share formulas and headings that are content."""
     simplified = convert_t2s(counted["line"])
     keep = [line not in protected and not OUTLINE_START.match(line) and line[-1] not in SENTENCE_END
             for line in simplified.to_list()]
@@ -85,18 +108,27 @@ def mine_lines(pairs: pl.DataFrame, n_files: int, min_files: int, min_share: flo
 
 def survey(shards: Iterable[dict[str, pl.DataFrame]], min_files: int, min_share: float,
            protected: Sequence[str]) -> dict[str, pl.DataFrame]:
-    """The corpus tables from every shard's ``decoded`` texts."""
-    annotation_parts, line_parts, n_files = [], [], 0
+    """The corpus tables from every shard's ``decoded`` texts (``shards`` is iterated twice where lines recur)."""
+    if iter(shards) is shards:
+        raise TypeError("survey reads the shards twice: pass a list of them (or the runner's shards), not an iterator")
+    annotation_parts, key_parts, n_files = [], [], 0
     for frames in shards:
         decoded = frames["decoded"]
         n_files += decoded.height
         annotation_parts.append(annotation_pairs(decoded))
-        line_parts.append(line_files(decoded))
+        key_parts.append(line_keys(line_files(decoded)))
     if not annotation_parts:  # no shard at all
         return {table: tables.empty(table) for table in ("annotations", "boilerplate_lines")}
     annotations = (pl.concat(annotation_parts).group_by("char", "reading")
                    .agg(count=pl.col("count").sum(), files=pl.col("source_id").n_unique()).sort("char", "reading"))
-    lines = mine_lines(pl.concat(line_parts), n_files, min_files, min_share, protected)
+    counted = count_lines(pl.concat(key_parts), n_files, min_files, min_share)
+    del key_parts
+    texts = [] if counted.is_empty() else [  # the second pass: the text of each line counted
+        _lines(frames["decoded"]).filter(_long_enough()).select("line").unique().with_columns(_key("line"))
+        .join(counted, on="line_key") for frames in shards]
+    found = pl.concat(texts).unique("line_key", keep="first").drop("line_key") if texts else \
+        pl.DataFrame(schema={"line": pl.String, "files": pl.UInt32})
+    lines = mine_lines(found, protected)
     return {"annotations": annotations.cast(dict(tables.polars_schema("annotations"))),
             "boilerplate_lines": lines.cast(dict(tables.polars_schema("boilerplate_lines")))}
 
