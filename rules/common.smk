@@ -8,7 +8,7 @@ import shlex
 from jianghua import registry
 from jianghua.config import validate_config
 from jianghua.inputs import manifest_path, read_manifest, shard_plan
-from jianghua.storage import fetch_history, fetched_copy, is_storage_query, list_stored, sync_published
+from jianghua.storage import fetch_history, fetchable, fetched_copy, is_storage_query, list_stored, sync_published
 
 validate_config(config)
 
@@ -36,15 +36,15 @@ def storage_object(query):
 
 
 def list_input():
-    """The objects of a stored input_dir (its inventory is taken through an object inside it)."""
-    return list_stored(storage_object(INPUT_DIR), storage_object(f"{INPUT_DIR}/.listing"))
+    """The objects of a stored input_dir."""
+    return list_stored(storage_object(INPUT_DIR), storage_object)
 
 
 INPUT_ROOT = str(storage_object(INPUT_DIR).local_path()) if STORED_INPUT else INPUT_DIR
 
 
 PLAN = shard_plan(INPUT_DIR, config["shards"], config["shard_megabytes"], PLAN_CACHE,
-                  reuse=not workflow.is_main_process, stored=list_input if STORED_INPUT else None)
+                  reuse=not workflow.is_main_process, list_objects=list_input if STORED_INPUT else None)
 SHARDS = [f"{i:03d}" for i in range(len(PLAN["entries"]))]
 # what a job asks of the machine or the cluster (config "resources"): not a setting of any stage
 THREADS = config["resources"]["threads"]
@@ -70,11 +70,12 @@ def shard_manifest(wildcards):
 
 
 def stored_entries(wildcards):
-    """The shard's objects when input_dir is in storage (retrieved for its decode job); none for a folder."""
+    """The shard's objects when input_dir is in storage (retrieved for its decode job; not those whose names
+    cannot be declared, which the job rejects); none for a folder."""
     if not STORED_INPUT:
         return []
     listed = read_manifest(shard_manifest(wildcards), shard_entry_count(wildcards))
-    return [storage(f"{INPUT_DIR}/{entry}") for entry in listed]
+    return [storage(f"{INPUT_DIR}/{entry}") for entry in listed if fetchable(entry)]
 
 
 def shard_entry_count(wildcards):
@@ -164,10 +165,10 @@ def stage_shell(stage, *options):
 
 
 def built_version(wildcards=None):
-    """The version folder the inputs make (read once the version checkpoint has run; in storage, from the
-    checkpoint's output brought back when its local copy was removed after an earlier run)."""
+    """The version folder the inputs make (read once the version checkpoint has run; with the results in
+    storage, from the checkpoint's output as stored)."""
     made = checkpoints.version.get().output.version
-    if made.is_storage and not os.path.exists(made):
+    if made.is_storage:  # the stored copy: a local one may be gone, or left from another run
         os.makedirs(os.path.dirname(made), exist_ok=True)
         made.storage_object.retrieve_object()
     with open(made, encoding="utf-8") as handle:

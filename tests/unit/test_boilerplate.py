@@ -211,5 +211,8 @@ def test_lines_are_mined_alike_whatever_the_shards():
     assert whole.rows() == [("本篇内容完毕", 5), ("某某范文网整理发布", 9), ("转载请注明出处", 4)]
     split = survey([{"decoded": decoded[k::3]} for k in range(3)], 3, 0.1, [])["boilerplate_lines"]
     assert split.equals(whole)
+    # an empty shard, and shards each holding only some of the lines mined (the even files, then the odd)
+    parts = [decoded.head(0), decoded[0::2], decoded[1::2]]
+    assert survey([{"decoded": part} for part in parts], 3, 0.1, [])["boilerplate_lines"].equals(whole)
     with pytest.raises(TypeError, match="reads the shards twice"):
         survey(iter([{"decoded": decoded}]), 3, 0.1, [])

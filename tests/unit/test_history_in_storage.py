@@ -9,7 +9,8 @@ import pytest
 
 from jianghua.errors import InputError
 from jianghua.inputs import manifest_path, read_manifest, shard_plan
-from jianghua.storage import HISTORY, fetch_history, list_stored, retired_versions, sync_published
+from jianghua.storage import (HISTORY, fetch_history, fetchable, is_storage_query, list_stored, retired_versions,
+                              sync_published)
 
 
 class MemoryStorage:
@@ -49,7 +50,9 @@ class MemoryObject:
         return self.storage.local / self.key
 
     def exists(self) -> bool:
-        return self.key in self.storage.objects or any(k.startswith(self.key + "/") for k in self.storage.objects)
+        """As S3's: the key, or a folder of keys (an empty folder's marker alone is not one)."""
+        return self.key in self.storage.objects or any(k.startswith(self.key + "/") and k != self.key + "/"
+                                                       for k in self.storage.objects)
 
     def retrieve_object(self) -> None:
         self.local_path().write_bytes(self.storage.objects[self.key])
@@ -99,7 +102,7 @@ def test_first_run_fetches_no_history_and_a_stale_local_copy_goes(tmp_path):
 def _stored_corpus(tmp_path: Path) -> MemoryStorage:
     storage = MemoryStorage(tmp_path / "copies")
     storage.objects.update({
-        "b/corpus/": b"", "b/corpus/speeches/": b"",  # folder markers, as an S3 console writes them
+        "b/corpus/": b"", "b/corpus/speeches/": b"", "b/corpus/empty/": b"",  # folder markers (S3 console)
         "b/corpus/一号.html": "讲话".encode(), "b/corpus/speeches/2019/b.txt": b"abc",
         "b/corpus/speeches/2019/c.txt": b"", "b/corpus-old/x.txt": b"old",  # an empty file is an entry
     })
@@ -108,7 +111,7 @@ def _stored_corpus(tmp_path: Path) -> MemoryStorage:
 
 def test_a_stored_input_is_listed_below_its_prefix_without_folder_markers(tmp_path):
     storage = _stored_corpus(tmp_path)
-    listing = list_stored(storage.object("mem://b/corpus"), storage.object("mem://b/corpus/.listing"))
+    listing = list_stored(storage.object("mem://b/corpus"), storage.object)
     assert [(entry, size) for entry, size, _ in listing] == [
         ("speeches/2019/b.txt", 3), ("speeches/2019/c.txt", 0), ("一号.html", 6)]
     assert listing[0][2] == 1.5e9 + len("b/corpus/speeches/2019/b.txt")
@@ -117,7 +120,7 @@ def test_a_stored_input_is_listed_below_its_prefix_without_folder_markers(tmp_pa
 def test_a_stored_input_that_lists_nothing_names_the_query(tmp_path):
     storage = _stored_corpus(tmp_path)
     with pytest.raises(InputError, match="'mem://b/missing' holds no objects"):
-        list_stored(storage.object("mem://b/missing"), storage.object("mem://b/missing/.listing"))
+        list_stored(storage.object("mem://b/missing"), storage.object)
 
 
 def test_a_stored_input_is_planned_as_a_folder_of_the_same_names_and_reruns_on_a_new_mtime(tmp_path):
@@ -126,8 +129,8 @@ def test_a_stored_input_is_planned_as_a_folder_of_the_same_names_and_reruns_on_a
     for key in ("speeches/2019/b.txt", "speeches/2019/c.txt", "一号.html"):
         (folder / key).parent.mkdir(parents=True, exist_ok=True)
         (folder / key).write_bytes(storage.objects[f"b/corpus/{key}"])
-    listing = list_stored(storage.object("mem://b/corpus"), storage.object("mem://b/corpus/.listing"))
-    stored = shard_plan("mem://b/corpus", 2, 32, tmp_path / "s" / "plan.json", stored=lambda: listing)
+    listing = list_stored(storage.object("mem://b/corpus"), storage.object)
+    stored = shard_plan("mem://b/corpus", 2, 32, tmp_path / "s" / "plan.json", list_objects=lambda: listing)
     walked = shard_plan(folder, 2, 32, tmp_path / "w" / "plan.json")
     assert stored["entries"] == walked["entries"] and stored["bytes"] == walked["bytes"] == 9
     assert stored["key"]["input_dir"] == "mem://b/corpus"  # a query, never made an absolute path
@@ -135,5 +138,12 @@ def test_a_stored_input_is_planned_as_a_folder_of_the_same_names_and_reruns_on_a
         assert read_manifest(manifest_path(tmp_path / "s" / "plan.json", shard), stored["entries"][shard]) == \
             read_manifest(manifest_path(tmp_path / "w" / "plan.json", shard), walked["entries"][shard])
     rewritten = [(entry, size, mtime + (entry == "一号.html")) for entry, size, mtime in listing]
-    again = shard_plan("mem://b/corpus", 2, 32, tmp_path / "s" / "plan.json", stored=lambda: rewritten)
+    again = shard_plan("mem://b/corpus", 2, 32, tmp_path / "s" / "plan.json", list_objects=lambda: rewritten)
     assert sum(a != b for a, b in zip(again["digests"], stored["digests"])) == 1
+
+
+def test_only_names_a_storage_query_keeps_are_declared_and_only_schemes_make_a_query():
+    assert [name for name in ("a/b.txt", "讲话 2019.html", "{year}.txt", "a?b", "c#1", "a/../b", "./a", "a//b")
+            if fetchable(name)] == ["a/b.txt", "讲话 2019.html"]
+    assert is_storage_query("s3://bucket/corpus") and is_storage_query("gcs+x://b/c")
+    assert not is_storage_query("/data/a://b") and not is_storage_query("corpus")

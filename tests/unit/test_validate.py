@@ -230,3 +230,15 @@ def test_broken_tables_fail_their_expectation_never_the_job(paths, tmp_path, sam
     assert "check_after_slices_back" not in found["failed_critical"]
     corrupted = sample_frames["edits"].filter((pl.col("edit_no") < 5) & (pl.col("before") != "篡改")).height
     assert next(e for e in found["expectations"] if e["id"] == "check_before_slices_back")["unexpected_count"] == corrupted
+
+
+def test_slices_are_checked_alike_whatever_the_rows_taken_at_a_time(sample_frames, monkeypatch):
+    edits = sample_frames["edits"].with_columns(
+        pl.when(pl.col("edit_no") % 7 == 3).then(pl.lit("篡改")).otherwise(pl.col("before")).alias("before"))
+    other = {"decoded": sample_frames["decoded"], "normalized": sample_frames["normalized"]}
+    whole = validate.DERIVED["edits"](edits, other)
+    monkeypatch.setattr(validate, "SLICED_ROWS", 3)
+    assert validate.DERIVED["edits"](edits, other).equals(whole)
+    expected = ~((pl.col("edit_no") % 7 == 3) & (pl.col("before") != "篡改"))
+    assert whole["check_before_slices_back"].to_list() == sample_frames["edits"].select(expected).to_series().to_list()
+    assert whole["check_after_slices_back"].all()

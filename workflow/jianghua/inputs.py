@@ -123,7 +123,7 @@ def _content_digests(input_dir: str, entries: list[str], index_path: Path) -> li
 
 def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes: float,
                cache: str | os.PathLike, reuse: bool = False,
-               stored: Callable[[], list[tuple[str, int, float]]] | None = None) -> dict:
+               list_objects: Callable[[], list[tuple[str, int, float]]] | None = None) -> dict:
     """The shard count, the input's bytes, and per shard the number of entries and a digest of their names and contents, from
     one walk of ``input_dir``; written to ``cache`` (with an index of the contents' digests beside it, so that a
     file is read again only when its size or mtime changed), and each shard's entries to its manifest
@@ -131,10 +131,10 @@ def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes
     job, which parses the workflow again) the plan the main process wrote for the same settings is read
     instead: walking a million files in every job would cost minutes each.
 
-    ``stored``: for an ``input_dir`` in object storage, what lists its objects (``storage.list_stored``) in
+    ``list_objects``: for an ``input_dir`` in object storage, what lists its objects (``storage.list_stored``) in
     place of the walk; an object's size and modification time stand for its contents (storage plugins offer no
     content digest, and reading every object to hash it would download the corpus at every run)."""
-    key = {"input_dir": input_dir if stored else os.path.abspath(input_dir), "shards": setting,
+    key = {"input_dir": input_dir if list_objects else os.path.abspath(input_dir), "shards": setting,
            "shard_megabytes": shard_megabytes}
     cache = Path(cache)
     if reuse and cache.exists():
@@ -142,8 +142,8 @@ def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes
         if plan["key"] == key:
             return plan
     cache.parent.mkdir(parents=True, exist_ok=True)
-    if stored:
-        listing = stored()
+    if list_objects:
+        listing = list_objects()
         entries = [entry for entry, _, _ in listing]
         contents = [(size, f"stored:{size}:{mtime!r}") for _, size, mtime in listing]
     else:

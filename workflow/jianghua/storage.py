@@ -24,6 +24,9 @@ only the methods every storage plugin implements are used (``exists``, ``retriev
 from __future__ import annotations
 
 import asyncio
+import posixpath
+import re
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
 
@@ -38,29 +41,46 @@ def stored(provider, prefix: str, path: str):
     return provider.object(f"{prefix.rstrip('/')}/{path}")
 
 
+STORAGE_QUERY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # a URI scheme, as the storage plugins take them
+
+
 def is_storage_query(input_dir: str) -> bool:
     """Whether ``input_dir`` names objects in storage (``scheme://...``) rather than a folder."""
-    return "://" in input_dir
+    return STORAGE_QUERY.match(input_dir) is not None
 
 
-def list_stored(root, probe) -> list[tuple[str, int, float]]:
-    """Every object below the stored folder ``root`` (a storage object of ``input_dir``), as sorted
-    (relative '/'-path, size, modification time), from the inventory of ``probe``, an object inside it:
-    the inventory names what it finds by local path, so an object's place below ``root`` is its local path's
-    below ``root.local_path()``. Folder markers (keys ending in '/', which an S3 console writes) are left out."""
+STRANGE_NAME = re.compile(r"[{}?#]")
+
+
+def fetchable(entry: str) -> bool:
+    """Whether a listed object can be declared as a job's input under its own name: Snakemake reads braces as
+    wildcards, and the plugins cut a query at '?' or '#' and resolve '.' and '..' parts. Those that cannot are
+    never retrieved, so their decode job rejects them as unreadable (nothing is lost unsaid)."""
+    return not STRANGE_NAME.search(entry) and posixpath.normpath(entry) == entry
+
+
+def list_stored(root, object_of: Callable) -> list[tuple[str, int, float]]:
+    """Every object below the stored folder ``root`` (the storage object of ``input_dir``), as sorted
+    (relative '/'-path, size, modification time), from the inventory of an object inside it (``object_of``:
+    the storage object of a query). The inventory names what it finds by local path, so an object's place below
+    ``root`` is its local path's below ``root.local_path()``; a folder marker (an empty key ending in '/', which
+    an S3 console writes) has lost its '/' there: an empty entry is one only if another lies below it or it
+    does not exist as an object of its own."""
     cache = SimpleNamespace(exists_local={}, exists_in_storage={}, mtime={}, size={}, checksum={})
-    asyncio.run(probe.inventory(cache))
+    asyncio.run(object_of(f"{root.query}/.listing").inventory(cache))
     base = PurePosixPath(root.local_path().as_posix())
     found = {}
     for key, size in cache.size.items():
         path = PurePosixPath(Path(key).as_posix())
         if path != base and path.is_relative_to(base):
             found[path.relative_to(base).as_posix()] = (size, cache.mtime[key].storage())
-    markers = {str(folder) for entry in found for folder in PurePosixPath(entry).parents}
-    listing = sorted((entry, size, mtime) for entry, (size, mtime) in found.items() if entry not in markers)
+    folders = {str(folder) for entry in found for folder in PurePosixPath(entry).parents}
+    listing = sorted((entry, size, mtime) for entry, (size, mtime) in found.items()
+                     if size or (entry not in folders and object_of(f"{root.query}/{entry}").exists()))
     if not listing:
         raise InputError(f"input_dir '{root.query}' holds no objects (or its storage plugin cannot list them): "
-                         "check the bucket and prefix, and the storage settings (--storage-s3-endpoint-url, keys)")
+                         "check the bucket and prefix (a prefix, not a bucket's root: s3://bucket/corpus), and "
+                         "the storage settings (--storage-s3-endpoint-url, keys)")
     return listing
 
 

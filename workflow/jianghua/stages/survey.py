@@ -75,8 +75,8 @@ def _long_enough() -> pl.Expr:
 
 
 def _key(column: str) -> pl.Expr:
-    """A 128-bit key of a text column (two seeded 64-bit hashes, fixed for a polars version): two of the
-    lines of a corpus share one with a chance of about 1e-24."""
+    """A 128-bit key of a text column (two seeded 64-bit hashes, fixed for a polars version). Two lines that
+    shared one would be counted as one: among 10^8 distinct lines that happens with a chance of about 1e-23."""
     return pl.struct(a=pl.col(column).hash(seed=1), b=pl.col(column).hash(seed=2)).alias(f"{column}_key")
 
 
@@ -94,6 +94,20 @@ def count_lines(keys: pl.DataFrame, n_files: int, min_files: int, min_share: flo
     threshold = max(min_files, min_share * n_files)
     return (keys.group_by("line_key").agg(files=pl.len(), contents=pl.col("content_key").n_unique())
             .filter(pl.col("contents") >= threshold).drop("contents"))
+
+
+def line_texts(shards: Iterable[dict[str, pl.DataFrame]], counted: pl.DataFrame) -> pl.DataFrame:
+    """(line, files) of the lines ``counted``: the second pass over the shards, ended once every line's text
+    is found (a line counted is in several files, most often in the first shards)."""
+    texts, missing = [pl.DataFrame(schema={"line": pl.String, "files": pl.UInt32})], counted
+    for frames in shards:
+        if missing.is_empty():
+            break
+        found = (_lines(frames["decoded"]).filter(_long_enough()).select("line").unique().with_columns(_key("line"))
+                 .join(missing, on="line_key"))
+        texts.append(found.drop("line_key"))
+        missing = missing.join(found.select("line_key"), on="line_key", how="anti")
+    return pl.concat(texts)
 
 
 def mine_lines(counted: pl.DataFrame, protected: Sequence[str]) -> pl.DataFrame:
@@ -123,12 +137,7 @@ def survey(shards: Iterable[dict[str, pl.DataFrame]], min_files: int, min_share:
                    .agg(count=pl.col("count").sum(), files=pl.col("source_id").n_unique()).sort("char", "reading"))
     counted = count_lines(pl.concat(key_parts), n_files, min_files, min_share)
     del key_parts
-    texts = [] if counted.is_empty() else [  # the second pass: the text of each line counted
-        _lines(frames["decoded"]).filter(_long_enough()).select("line").unique().with_columns(_key("line"))
-        .join(counted, on="line_key") for frames in shards]
-    found = pl.concat(texts).unique("line_key", keep="first").drop("line_key") if texts else \
-        pl.DataFrame(schema={"line": pl.String, "files": pl.UInt32})
-    lines = mine_lines(found, protected)
+    lines = mine_lines(line_texts(shards, counted), protected)
     return {"annotations": annotations.cast(dict(tables.polars_schema("annotations"))),
             "boilerplate_lines": lines.cast(dict(tables.polars_schema("boilerplate_lines")))}
 
