@@ -8,7 +8,8 @@ import shlex
 from jianghua import registry
 from jianghua.config import validate_config
 from jianghua.inputs import manifest_path, read_manifest, shard_plan
-from jianghua.storage import fetch_history, fetchable, fetched_copy, is_storage_query, list_stored, sync_published
+from jianghua.storage import (fetch_history, fetchable, fetched_copy, is_storage_query, list_stored, retrieved,
+                              sync_published)
 
 validate_config(config)
 
@@ -169,8 +170,7 @@ def built_version(wildcards=None):
     storage, from the checkpoint's output as stored)."""
     made = checkpoints.version.get().output.version
     if made.is_storage:  # the stored copy: a local one may be gone, or left from another run
-        os.makedirs(os.path.dirname(made), exist_ok=True)
-        made.storage_object.retrieve_object()
+        retrieved(made.storage_object)
     with open(made, encoding="utf-8") as handle:
         return f"results/published/{json.load(handle)['version']}"
 

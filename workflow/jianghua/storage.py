@@ -84,28 +84,29 @@ def list_stored(root, object_of: Callable) -> list[tuple[str, int, float]]:
     return listing
 
 
+def retrieved(found) -> Path:
+    """Bring the storage object ``found`` to its local copy (its folder made first); return the copy's path."""
+    target = Path(found.local_path())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    found.retrieve_object()
+    return target
+
+
 def fetched_copy(provider, prefix: str, path: str) -> Path:
     """The local copy of a stored ``path``, brought from storage when storage holds it (a job's log, which
     Snakemake removes locally once stored)."""
     found = stored(provider, prefix, path)
-    target = Path(found.local_path())
-    if found.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        found.retrieve_object()
-    return target
+    return retrieved(found) if found.exists() else Path(found.local_path())
 
 
 def fetch_history(provider, prefix: str) -> list[str]:
     """Bring ``HISTORY`` from storage to its local copy, where the ``latest`` job reads it, and return the
     versions it lists (none on a first run). A stale local copy of a history storage no longer holds is removed."""
     history = stored(provider, prefix, HISTORY)
-    target = Path(history.local_path())
     if not history.exists():
-        target.unlink(missing_ok=True)
+        Path(history.local_path()).unlink(missing_ok=True)
         return []
-    target.parent.mkdir(parents=True, exist_ok=True)
-    history.retrieve_object()
-    return target.read_text(encoding="utf-8").split()
+    return retrieved(history).read_text(encoding="utf-8").split()
 
 
 def retired_versions(before: list[str], after: list[str]) -> list[str]:
