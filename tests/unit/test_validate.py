@@ -242,3 +242,21 @@ def test_slices_are_checked_alike_whatever_the_rows_taken_at_a_time(sample_frame
     expected = ~((pl.col("edit_no") % 7 == 3) & (pl.col("before") != "篡改"))
     assert whole["check_before_slices_back"].to_list() == sample_frames["edits"].select(expected).to_series().to_list()
     assert whole["check_after_slices_back"].all()
+
+
+def test_passages_are_checked_alike_whatever_the_passages_taken_at_a_time(sample_frames, monkeypatch):
+    passages = sample_frames["shared_passages"]
+    assert passages.height >= 3, "the sample has shared passages"
+    broken = passages.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.col("source_ends").list.eval(pl.element() * 0 - 1))
+        .otherwise(pl.col("source_ends")).alias("source_ends"),
+        pl.when(pl.int_range(pl.len()) == 1).then(pl.lit("不是这一句。")).otherwise(pl.col("text")).alias("text"),
+        pl.when(pl.int_range(pl.len()) == 2).then(pl.col("starts").list.slice(1)).otherwise(pl.col("starts"))
+        .alias("starts"))
+    shards = [{"documents": sample_frames["documents"]}]
+    whole, _ = validate.CORPUS_DERIVED["shared_passages"](broken, shards)
+    monkeypatch.setattr(validate, "PASSAGES_AT_A_TIME", 1)
+    assert validate.CORPUS_DERIVED["shared_passages"](broken, shards)[0].equals(whole)
+    checks = whole.select(pl.col("^check_.*$")).rows()
+    assert checks[:3] == [(True, False, True), (True, True, False), (False, False, False)]
+    assert all(all(row) for row in checks[3:])

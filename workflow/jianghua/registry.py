@@ -126,7 +126,8 @@ def projections() -> dict[str, tuple[str, tuple[str, ...]]]:
 # The validation checks of a table that read other tables: table -> {other table: columns read}. Each
 # shard of a table is checked with the same shard of these (a source's rows all stay in the shard that
 # decoded it), a corpus table with each of their shards in turn; ``sources`` tell which shard is canonical
-# for a file found twice.
+# for a file found twice. A corpus table named among its own reads is read with those columns (and its
+# suite's) only: its text columns are most of a large corpus's validation memory.
 DOC_TEXTS = {"documents": ("doc_id", "text")}
 SENTENCE_IDS = {"sentences": ("doc_id", "sentence_id")}
 CHECKS_READ: dict[str, dict[str, tuple[str, ...]]] = {
@@ -142,7 +143,8 @@ CHECKS_READ: dict[str, dict[str, tuple[str, ...]]] = {
     "citations": DOC_TEXTS | SENTENCE_IDS,
     "masks": DOC_TEXTS | SENTENCE_IDS,
     "doc_clusters": {"documents": ("doc_id",)},
-    "shared_passages": DOC_TEXTS,
+    "shared_passages": DOC_TEXTS | {"shared_passages": ("text", "n_documents", "doc_ids", "starts", "ends",
+                                                        "source_starts", "source_ends")},
 }
 
 
