@@ -134,6 +134,15 @@ def test_parts_are_key_ranges_sorted_across_shards(tmp_path, sample_frames):
 
 
 
+def test_a_part_already_in_key_order_is_written_as_it_is_and_another_is_sorted_stably():
+    frame = pl.DataFrame({"doc_id": [None, "a1", "a1", "b2"], "sentence_id": [0, 1, 1, 0], "row": [0, 1, 2, 3]})
+    assert publish._in_key_order(frame, ["doc_id", "sentence_id"]) is frame  # (nulls first, as sort puts them)
+    shuffled = frame[[2, 3, 0, 1]]
+    in_order = publish._in_key_order(shuffled, ["doc_id", "sentence_id"])
+    assert in_order["row"].to_list() == [0, 2, 1, 3]  # the tie of rows 1 and 2 kept in the order found
+    assert in_order.equals(shuffled.sort("doc_id", "sentence_id", maintain_order=True))
+
+
 def test_a_large_shard_is_dealt_to_ranges_of_about_a_part(tmp_path, sample_frames):
     """One shard no longer makes one part whatever its size: the ranges follow the shard's size in memory."""
     sentences = sample_frames["sentences"]
