@@ -158,8 +158,8 @@ def _shared_passages(frame: pl.DataFrame, shards: Iterable[dict[str, pl.DataFram
     # exploded table is a copy). Those of a row whose lists do not line up are not found.
     lengths = [pl.col(c).list.len() for c in OCCURRENCES]
     aligned = pl.all_horizontal(n == lengths[0] for n in lengths[1:])
-    numbered = frame.select(pl.int_range(pl.len()).alias("row"), "n_documents", *OCCURRENCES)
-    firsts = frame.select(pl.int_range(pl.len()).alias("row"), "text", *(
+    numbered = frame.select(pl.int_range(pl.len()).alias("row"), "text", "n_documents", *OCCURRENCES)
+    firsts = numbered.select("row", "text", *(
         pl.col(c).list.first().alias(name) for c, name in (("doc_ids", "doc_id"), ("starts", "start"),
                                                             ("ends", "end"))), aligned=aligned).filter("aligned")
     doc_lengths, sliced = [pl.DataFrame(schema={"doc_id": pl.String, "doc_len": pl.UInt32})], [
@@ -173,7 +173,7 @@ def _shared_passages(frame: pl.DataFrame, shards: Iterable[dict[str, pl.DataFram
     per_row = [pl.DataFrame(schema={"row": pl.Int64, "aligned": pl.Boolean, "n_occurrences": pl.UInt32,
                                     "found": pl.UInt32, "in_document": pl.Boolean})]
     for part in numbered.iter_slices(PASSAGES_AT_A_TIME):
-        found = (part.filter(aligned).select("row", *OCCURRENCES).explode(*OCCURRENCES).drop_nulls("doc_ids")
+        found = (part.select("row", *OCCURRENCES).filter(aligned).explode(*OCCURRENCES).drop_nulls("doc_ids")
                  .rename({"doc_ids": "doc_id", "starts": "start", "ends": "end", "source_starts": "source_start",
                           "source_ends": "source_end"}).join(doc_lengths, on="doc_id")
                  .group_by("row").agg(found=pl.len(), in_document=(_in_range() & (
