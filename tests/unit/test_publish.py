@@ -155,6 +155,35 @@ def test_a_large_shard_is_dealt_to_ranges_of_about_a_part(tmp_path, sample_frame
     keys = tables.spec("sentences")["keys"]
     assert len(parts) >= 4 and pl.concat([part.sort(keys) for part in parts]).equals(sentences.sort(keys))
 
+
+def test_a_sort_stopped_midway_leaves_no_folder_that_looks_built(tmp_path, sample_frames, monkeypatch):
+    """Killed between two parts, a sort leaves the table's folder absent (so a rerun sorts it again), never a
+    folder of some parts without ``parts.json``; the next sort replaces what the stopped one left."""
+    sentences = sample_frames["sentences"]
+    path, sources = tmp_path / "0.parquet", tmp_path / "sources.parquet"
+    tables.write(sentences, "sentences", path)
+    tables.write(sample_frames["sources"], "sources", sources)
+    out_dir = tmp_path / "publish" / "sentences"
+    write = tables.write
+    written = []
+
+    def write_then_stop(frame, table, target, **options):
+        if written:
+            raise KeyboardInterrupt
+        written.append(target)
+        write(frame, table, target, **options)
+
+    monkeypatch.setattr(tables, "write", write_then_stop)
+    part_bytes = sentences.estimated_size() // 4
+    with pytest.raises(KeyboardInterrupt):
+        publish.sort_parts("sentences", [str(path)], [str(sources)], out_dir, part_bytes)
+    assert written and not out_dir.exists()
+    monkeypatch.setattr(tables, "write", write)
+    parts = publish.sort_parts("sentences", [str(path)], [str(sources)], out_dir, part_bytes)
+    assert len(parts) > 1 and sorted(p.name for p in out_dir.parent.iterdir()) == ["sentences"]
+    assert json.loads((out_dir / publish.PARTS_FILE).read_text(encoding="utf-8")) == parts
+
+
 @pytest.mark.parametrize("edited", ["tables/sentences.json", "expectations/masks.json", "expectations/parameters.json"])
 def test_the_code_fingerprint_follows_every_schema_and_suite(tmp_path, monkeypatch, edited):
     from jianghua import registry

@@ -283,20 +283,31 @@ def sort_parts(table: str, shard_paths: list[str], source_paths: list[str], out_
     with ``parts.json`` listing them.
 
     One job per table, so that tables are sorted side by side, and while others are still being validated.
+    Built beside ``out_dir`` and renamed, so that a job killed midway leaves no folder that looks done:
+    Snakemake (9.27) does not check the jobs it adds after the version checkpoint for incomplete outputs, and
+    ``--rerun-incomplete`` took a half-written folder as built.
     """
     out_dir = Path(out_dir)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    out_dir.mkdir(parents=True)
+    staging = out_dir.with_name(f".staging-{out_dir.name}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     canonical = tables.canonical_shards(source_paths)
     keys = tables.spec(table)["keys"]
     parts = []
-    for number, frame in enumerate(_key_ranges(table, shard_paths, canonical, out_dir / ".ranges", part_bytes)):
-        path = out_dir / f"part-{number:05d}.parquet"
+    for number, frame in enumerate(_key_ranges(table, shard_paths, canonical, staging / ".ranges", part_bytes)):
+        path = staging / f"part-{number:05d}.parquet"
         tables.write(_in_key_order(frame, keys), table, path, compression="zstd", write_statistics=True)
         parts.append({"path": f"{table}/{path.name}", "rows": frame.height, "sha256": _file_sha256(path)})
-    shutil.rmtree(out_dir / ".ranges", ignore_errors=True)
-    (out_dir / PARTS_FILE).write_text(json.dumps(parts, indent=1) + "\n", encoding="utf-8")
+    shutil.rmtree(staging / ".ranges", ignore_errors=True)
+    (staging / PARTS_FILE).write_text(json.dumps(parts, indent=1) + "\n", encoding="utf-8")
+    _replace_folder(staging, out_dir)
     return parts
+
+
+def _replace_folder(staging: Path, target: Path) -> None:
+    """Put the finished folder ``staging`` in the place of ``target``: a reader sees it whole or not at all."""
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
 
 
 def _link(source: Path, target: Path) -> None:
@@ -377,8 +388,7 @@ def build_version(target: str | os.PathLike, version: str, sorted_dirs: list[str
                                           encoding="utf-8")
     (staging / "README.md").write_text(dataset_card(version, manifest, warnings, held, _flagged_paths(staging, manifest))
                                        + "\n" + counts.card_section(staging), encoding="utf-8")
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(staging, target)
+    _replace_folder(staging, target)
 
 
 def _warning(table: str, summary: dict, expectation: str) -> str:
