@@ -17,8 +17,9 @@ INPUT_DIR = config["input_dir"]
 # The input files are not declared as inputs: at every scheduling round Snakemake sizes each input of every
 # ready job, and a million files make that minutes of idle cores. Instead, a digest of the names and contents
 # of a shard's entries is a parameter of its decode job, so that a changed, added or removed file (or link,
-# or a name Snakemake would read as a wildcard) reruns exactly its shard, and a touched one nothing. Only
-# files whose size or mtime changed are read again. The input is walked once per run, here: the plan also
+# or a name Snakemake would read as a wildcard) reruns exactly its shard, and a touched one nothing. No file
+# is read to plan it but one whose size or mtime changed since its decode job read it (a first parse of a
+# million files reads none). The input is walked once per run, here: the plan also
 # lists each shard's entries in a manifest beside it, which the shard's decode job reads (a job walking the
 # whole folder to find its shard would make the run quadratic in shards), then rejects what must be
 # rejected. A manifest is rewritten only when what it lists changed. A cluster job reads the main process's

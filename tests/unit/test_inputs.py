@@ -1,13 +1,15 @@
-"""The shard plan: one walk of the input, the count, per shard its entries (and their manifest) and the digest of their
-contents that reruns it."""
+"""The shard plan: one walk of the input, the count, per shard its entries (and their manifest) and the digest that
+reruns it when a file changes."""
 
+import json
 import os
 import re
 
 import pytest
 
 from jianghua.errors import InputError
-from jianghua.inputs import manifest_path, read_manifest, shard_of, shard_plan, walk
+from jianghua.inputs import manifest_path, read_manifest, record_path, record_read, shard_of, shard_plan, walk
+from jianghua.stages.decode import decode_shard
 
 
 def _corpus(tmp_path):
@@ -18,18 +20,45 @@ def _corpus(tmp_path):
     return corpus
 
 
+def _decoded(corpus, cache, plan):
+    """Every shard decoded as its job decodes it, recording what it read for the next plan."""
+    for shard, entries in enumerate(plan["entries"]):
+        manifest, read = manifest_path(cache, shard), []
+        decode_shard(corpus, read_manifest(manifest, entries), 1 << 20, read)
+        record_read(record_path(manifest), str(corpus), read)
+
+
 def test_the_plan_counts_each_shards_entries_and_a_changed_file_changes_only_its_digest(tmp_path):
-    corpus = _corpus(tmp_path)
-    first = shard_plan(corpus, 3, 32, tmp_path / "plan.json")
+    corpus, cache = _corpus(tmp_path), tmp_path / "plan.json"
+    first = shard_plan(corpus, 3, 32, cache)
     assert sum(first["entries"]) == 6 and len(first["digests"]) == 3
     with open(corpus / "4.txt", "a", encoding="utf-8") as handle:
         handle.write("散会。\n")
-    second = shard_plan(corpus, 3, 32, tmp_path / "plan.json")
+    second = shard_plan(corpus, 3, 32, cache)
     changed = [i for i in range(3) if first["digests"][i] != second["digests"][i]]
     assert changed == [shard_of("4.txt", 3)] and second["entries"] == first["entries"]
-    assert len(shard_plan(corpus, "auto", 32, tmp_path / "plan.json")["entries"]) == 1
-    os.utime(corpus / "4.txt", ns=(1, 1))  # touched, not changed: nothing reruns
-    assert shard_plan(corpus, 3, 32, tmp_path / "plan.json")["digests"] == second["digests"]
+    assert len(shard_plan(corpus, "auto", 32, cache)["entries"]) == 1
+    _decoded(corpus, cache, shard_plan(corpus, 3, 32, cache))
+    decoded = shard_plan(corpus, 3, 32, cache)  # the decode jobs' records taken in, once
+    assert decoded["digests"] == second["digests"] and not list((tmp_path / "read").iterdir())
+    os.utime(corpus / "4.txt", ns=(1, 1))  # touched since it was decoded, not changed: nothing reruns
+    assert shard_plan(corpus, 3, 32, cache)["digests"] == second["digests"]
+    (corpus / "4.txt").write_text("同志们：今天不开会。\n", encoding="utf-8")  # read again: changed
+    assert [i for i, d in enumerate(shard_plan(corpus, 3, 32, cache)["digests"]) if d != second["digests"][i]] \
+        == [shard_of("4.txt", 3)]
+
+
+def test_a_first_plan_reads_no_file(tmp_path, monkeypatch):
+    """A new file's token is its size and mtime; a file is read only where its decode job read it before."""
+    import jianghua.inputs as inputs
+
+    corpus, cache = _corpus(tmp_path), tmp_path / "plan.json"
+    opened = []
+    monkeypatch.setattr(inputs, "content_digest", lambda path: opened.append(path) or "")
+    shard_plan(corpus, 3, 32, cache)
+    os.utime(corpus / "2.txt", ns=(5, 5))
+    shard_plan(corpus, 3, 32, cache)
+    assert opened == []
 
 
 def test_a_cluster_job_reads_the_main_processs_plan_for_the_same_settings_only(tmp_path):
@@ -48,17 +77,25 @@ def test_entries_read_in_many_batches_plan_as_in_one_and_an_unchanged_index_is_n
     (corpus / "sub").mkdir()
     (corpus / "sub" / "a.txt").write_text("各位代表：\n", encoding="utf-8")
     (corpus / "link").symlink_to(corpus / "0.txt")  # a link digests as its kind and size, in its place
-    whole = shard_plan(corpus, 3, 32, tmp_path / "one" / "plan.json")
-    monkeypatch.setattr(inputs, "READ_BATCH", 2)  # 8 entries in 4 batches on the threads
-    batched = shard_plan(corpus, 3, 32, tmp_path / "many" / "plan.json")
-    assert batched["digests"] == whole["digests"] and batched["entries"] == whole["entries"]
+    plans = {}
+    for name, batch in (("one", 4096), ("many", 2)):  # 7 files read again: in one batch, and in 4 on the threads
+        monkeypatch.setattr(inputs, "READ_BATCH", batch)
+        cache = tmp_path / name / "plan.json"
+        for path in corpus.rglob("*.txt"):
+            os.utime(path, ns=(3, 3))
+        _decoded(corpus, cache, shard_plan(corpus, 3, 32, cache))
+        for path in corpus.rglob("*.txt"):
+            os.utime(path, ns=(7, 7))
+        plans[name] = shard_plan(corpus, 3, 32, cache)
+    assert plans["many"]["digests"] == plans["one"]["digests"] and plans["many"]["entries"] == plans["one"]["entries"]
     index = tmp_path / "many" / "content-index.json"
+    assert json.loads(index.read_text(encoding="utf-8"))["contents"].count(None) == 1  # the link's
     written = index.stat().st_mtime_ns
     os.utime(index, ns=(written - 10**9, written - 10**9))
-    assert shard_plan(corpus, 3, 32, tmp_path / "many" / "plan.json") == batched
+    assert shard_plan(corpus, 3, 32, tmp_path / "many" / "plan.json") == plans["many"]
     assert index.stat().st_mtime_ns == written - 10**9  # nothing changed: the index is kept as it was
     (corpus / "sub" / "a.txt").write_text("各位代表，同志们：\n", encoding="utf-8")
-    assert shard_plan(corpus, 3, 32, tmp_path / "many" / "plan.json")["digests"] != batched["digests"]
+    assert shard_plan(corpus, 3, 32, tmp_path / "many" / "plan.json")["digests"] != plans["many"]["digests"]
     assert index.stat().st_mtime_ns != written - 10**9
 
 

@@ -76,6 +76,9 @@ def test_one_changed_file_reruns_only_its_shard(rebuilt):
     root = work / "results" / "published"
     first = (root / "LATEST").read_text().strip()
     changed = "0000_plain.txt"
+    # touched, not changed: read again at the plan (its decode job recorded what it read), and nothing reruns
+    os.utime(corpus / changed, ns=(10**18, 10**18))
+    assert "Nothing to be done" in snakemake(work, *config, "--dry-run").stdout
     with open(corpus / changed, "a", encoding="utf-8") as handle:
         handle.write("同志们，让我们扎实推动各项工作落地见效！\n")
     shard = f"{shard_of(changed, 4):03d}"

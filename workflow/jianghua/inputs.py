@@ -66,12 +66,10 @@ READERS = 8
 READ_BATCH = 4096  # entries per task: a task per entry would cost more than its read
 
 
-def _digest(path: str, facts: os.stat_result) -> str:
-    """The digest of an entry's contents; of a link or a special file, its kind and size (never read)."""
-    if not stat.S_ISREG(facts.st_mode):
-        return f"{stat.S_IFMT(facts.st_mode):o}:{facts.st_size}"
+def content_digest(path: str) -> str:
+    """The sha256 of a file's contents (as decode's ``sources.sha256``, so that each can check the other's)."""
     with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "blake2b").hexdigest()[:32]
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _replace(path: Path, text: str) -> None:
@@ -81,52 +79,94 @@ def _replace(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-INDEX_COLUMNS = ("entries", "sizes", "mtimes", "digests")  # of the content index, one list each
+# The content index, one list per column (parsed several times faster than a list per entry): per entry its
+# size and mtime when last seen, its token (what the shard digests hash) and its contents' digest where known.
+INDEX_COLUMNS = ("entries", "sizes", "mtimes", "tokens", "contents")
+READ_COLUMNS = ("entries", "sizes", "mtimes", "contents")  # of what a decode job read (``record_read``)
 
 
-def _content_digests(input_dir: str, entries: list[str], index_path: Path) -> list[tuple[int, str]]:
-    """The size and a digest of each entry's contents (``_digest``), reusing the one the index holds for an
-    unchanged size and mtime, so that only new and changed files are read and a touched file digests the same.
-    The index (one list per column: parsed several times faster than a list per entry) is rewritten for these
-    entries."""
-    columns: list[list] = [[] for _ in INDEX_COLUMNS]  # no index, or one of another folder or shape: none known
+def _columns(path: Path, names: tuple[str, ...], input_dir: str) -> list[list]:
+    """The columns of an index file, or empty ones where it is missing, damaged, of another shape or of another
+    input folder (then nothing is known, and nothing is lost but reads)."""
     try:
-        index = json.loads(index_path.read_text(encoding="utf-8"))
-        if index["input_dir"] == input_dir:
-            columns = [index[k] for k in INDEX_COLUMNS]
+        found = json.loads(path.read_text(encoding="utf-8"))
+        if found["input_dir"] == input_dir:
+            return [found[k] for k in names]
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    known = {entry: (size, mtime, digest) for entry, size, mtime, digest in zip(*columns)}
-    sizes, mtimes, digests, stale = [], [], [], []  # stale: (position, path, lstat) of what must be read
+    return [[] for _ in names]
+
+
+def record_path(manifest: str | os.PathLike) -> Path:
+    """Where the decode job of a shard records what it read (``record_read``): beside its manifest's folder."""
+    manifest = Path(manifest)
+    return manifest.parent.with_name("read") / manifest.name
+
+
+def record_read(path: str | os.PathLike, input_dir: str, read: list[tuple[str, int, int, str]]) -> None:
+    """Record what a decode job read: (entry, size, mtime in ns from its lstat before the read, sha256 of the
+    bytes read) of each regular file. The next parse takes it into the content index, so that a file touched
+    since reads as unchanged."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = [list(column) for column in zip(*read)] if read else [[] for _ in READ_COLUMNS]
+    _replace(path, json.dumps({"input_dir": os.path.abspath(input_dir), **dict(zip(READ_COLUMNS, columns))}))
+
+
+def _entry_tokens(input_dir: str, entries: list[str], cache: Path) -> list[tuple[int, str]]:
+    """The size and token of each entry: what its shard's digest hashes, so that a new, changed or removed
+    entry reruns its shard, and a touched one nothing.
+
+    Nothing is read to plan a file never decoded: a new file's token is its size and mtime, and a first parse
+    reads no file. A file whose size or mtime changed since its decode job read it (``record_read``) is read
+    again, and keeps its token if its contents are the same. The content index beside ``cache`` is rewritten
+    where it changed, with the decode jobs' records taken in."""
+    index_path = cache.with_name("content-index.json")
+    stored = _columns(index_path, INDEX_COLUMNS, input_dir)
+    seen = {entry: facts for entry, *facts in zip(*stored)}
+    records = sorted(record_path(manifest_path(cache, 0)).parent.glob("*.json"))
+    for record in records:  # the facts of the files the shards' outputs came from
+        for entry, size, mtime, content in zip(*_columns(record, READ_COLUMNS, input_dir)):
+            if entry in seen:
+                seen[entry] = [size, mtime, seen[entry][2], content]
+    columns: list[list] = [[] for _ in INDEX_COLUMNS]
+    stale = []  # (position, path, contents' digest) of the files to read again
     for position, entry in enumerate(entries):
         path = os.path.join(input_dir, entry)
         facts = os.lstat(path)  # links are never followed
-        seen = known.get(entry)
-        if seen is None or seen[0] != facts.st_size or seen[1] != facts.st_mtime_ns:
-            stale.append((position, path, facts))
-        sizes.append(facts.st_size)
-        mtimes.append(facts.st_mtime_ns)
-        digests.append(seen and seen[2])
+        size, mtime, token, content = seen.get(entry) or (None, None, None, None)
+        if not stat.S_ISREG(facts.st_mode):  # a link or special file: its kind and size, never read
+            token, content = f"{stat.S_IFMT(facts.st_mode):o}:{facts.st_size}", None
+        elif (size, mtime) != (facts.st_size, facts.st_mtime_ns):
+            if content is None:
+                token = f"unread:{facts.st_size}:{facts.st_mtime_ns}"
+            else:
+                stale.append((position, path, content))
+        for column, value in zip(columns, (entry, facts.st_size, facts.st_mtime_ns, token, content)):
+            column.append(value)
 
     def batch(start: int) -> list[str]:
-        return [_digest(path, facts) for _, path, facts in stale[start:start + READ_BATCH]]
+        return [content_digest(path) for _, path, _ in stale[start:start + READ_BATCH]]
 
     with ThreadPoolExecutor(READERS) as pool:  # map keeps the entries' order
         read = [digest for part in pool.map(batch, range(0, len(stale), READ_BATCH)) for digest in part]
-    for (k, _, _), digest in zip(stale, read):
-        digests[k] = digest
-    if stale or len(known) != len(entries):  # unchanged, the index is not written again (seconds at a million)
-        _replace(index_path, json.dumps({"input_dir": input_dir, **dict(zip(INDEX_COLUMNS, (entries, sizes, mtimes,
-                                                                                           digests)))}))
-    return list(zip(sizes, digests))
+    tokens, contents = columns[3], columns[4]
+    for (k, _, before), digest in zip(stale, read):
+        tokens[k] = tokens[k] if digest == before else digest
+        contents[k] = digest
+    if columns != stored:  # unchanged, the index is not written again (seconds at a million)
+        _replace(index_path, json.dumps({"input_dir": input_dir, **dict(zip(INDEX_COLUMNS, columns))}))
+    for record in records:  # taken in, once
+        record.unlink(missing_ok=True)
+    return list(zip(columns[1], tokens))
 
 
 def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes: float,
                cache: str | os.PathLike, reuse: bool = False,
                list_objects: Callable[[], list[tuple[str, int, float]]] | None = None) -> dict:
-    """The shard count, the input's bytes, and per shard the number of entries and a digest of their names and contents, from
-    one walk of ``input_dir``; written to ``cache`` (with an index of the contents' digests beside it, so that a
-    file is read again only when its size or mtime changed), and each shard's entries to its manifest
+    """The shard count, the input's bytes, and per shard the number of entries and a digest of their names and
+    tokens (``_entry_tokens``: a changed file changes it, a touched one not), from one walk of ``input_dir``;
+    written to ``cache`` (with the content index beside it), and each shard's entries to its manifest
     (``manifest_path``), which its decode job reads instead of walking the folder. With ``reuse`` (a cluster
     job, which parses the workflow again) the plan the main process wrote for the same settings is read
     instead: walking a million files in every job would cost minutes each.
@@ -148,7 +188,7 @@ def shard_plan(input_dir: str | os.PathLike, setting: int | str, shard_megabytes
         contents = [(size, f"stored:{size}:{mtime!r}") for _, size, mtime in listing]
     else:
         entries = walk(input_dir)
-        contents = _content_digests(key["input_dir"], entries, cache.with_name("content-index.json"))
+        contents = _entry_tokens(key["input_dir"], entries, cache)
     shards = shard_count(setting, shard_megabytes, [size for size, _ in contents])
     digests = [hashlib.sha256() for _ in range(shards)]
     members: list[list[str]] = [[] for _ in range(shards)]  # each in the sorted order of the walk

@@ -29,7 +29,7 @@ import polars as pl
 
 from jianghua import tables
 from jianghua.errors import ConfigError
-from jianghua.inputs import path_bytes, read_manifest, shown_path, walk
+from jianghua.inputs import path_bytes, read_manifest, record_path, record_read, shown_path, walk
 from jianghua.text.charmodel import plausibility, unigram_plausibility
 from jianghua.text.chars import HAN_RANGES, is_han, is_latin
 
@@ -253,11 +253,12 @@ def detect(data: bytes) -> Decoding:
                  "convert the file to UTF-8 or remove it")
 
 
-def read_entry(input_dir: Path, relative: str, max_bytes: int) -> bytes:
-    """The bytes of one entry, or Reject for links leaving the folder, non-files, oversized or unreadable."""
+def read_entry(input_dir: Path, relative: str, max_bytes: int) -> tuple[bytes, os.stat_result]:
+    """The bytes of one entry and its lstat before the read, or Reject for links leaving the folder, non-files,
+    oversized or unreadable."""
     path = os.path.join(input_dir, relative)
     try:
-        info = os.lstat(path)
+        info = facts = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
             target = Path(os.path.realpath(path))
             if not target.is_relative_to(Path(os.path.realpath(input_dir))):
@@ -272,27 +273,31 @@ def read_entry(input_dir: Path, relative: str, max_bytes: int) -> bytes:
                      "limit in config/config.yaml to process it")
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            return handle.read(), facts
     except OSError as exc:
         raise Reject("unreadable", f"cannot read: {exc.strerror}") from exc
 
 
-def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int) -> dict[str, pl.DataFrame]:
-    """Decode the files ``paths`` (relative to ``input_dir``); return ``sources``, ``decoded`` and ``rejects``."""
+def decode_shard(input_dir: str | os.PathLike, paths: list[str], max_bytes: int,
+                 read: list[tuple[str, int, int, str]] | None = None) -> dict[str, pl.DataFrame]:
+    """Decode the files ``paths`` (relative to ``input_dir``); return ``sources``, ``decoded`` and ``rejects``.
+    ``read``, where given, gets (entry, size, mtime in ns, sha256) of each regular file read
+    (``inputs.record_read``)."""
     root = Path(input_dir)
     sources, decoded, rejects = [], {}, []
     for relative in paths:
-        data = None
+        data = digest = None
         try:
-            data = read_entry(root, relative, max_bytes)
+            data, facts = read_entry(root, relative, max_bytes)
+            digest, sid = content_ids(data)
+            if read is not None and stat.S_ISREG(facts.st_mode):
+                read.append((relative, facts.st_size, facts.st_mtime_ns, digest))
             decoding = detect(data)
         except Reject as reject:
-            rejects.append({"path": shown_path(relative), "path_bytes": path_bytes(relative),
-                            "sha256": hashlib.sha256(data).hexdigest() if data is not None else None,
+            rejects.append({"path": shown_path(relative), "path_bytes": path_bytes(relative), "sha256": digest,
                             "bytes": len(data) if data is not None else None,
                             "reason": reject.reason, "detail": reject.detail})
             continue
-        digest, sid = content_ids(data)
         status = "duplicate" if sid in decoded else "ok"
         decoded.setdefault(sid, decoding.text)
         sources.append({"source_id": sid, "path": shown_path(relative), "path_bytes": path_bytes(relative),
@@ -310,7 +315,12 @@ def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
     """Decode the entries of ``input_dir`` that hash to the job's shard, as its manifest lists them (read below
     ``--input-root`` where given: the local copies of a stored input_dir)."""
     root = settings.input_root or settings["input_dir"]
-    return decode_shard(root, _shard_paths(settings), settings["decode.max_file_bytes"])
+    # what the job read, for the next shard plan (not of local copies of stored objects, which it never reads)
+    read = [] if settings.manifest is not None and root == settings["input_dir"] else None
+    frames = decode_shard(root, _shard_paths(settings), settings["decode.max_file_bytes"], read)
+    if read is not None:
+        record_read(record_path(settings.manifest), settings["input_dir"], read)
+    return frames
 
 
 def _shard_paths(settings) -> list[str]:
