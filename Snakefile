@@ -6,15 +6,15 @@
 #                                              reuse: doc_clusters, shared_passages)
 #   results/config.json                        the resolved config, canonical JSON (hashed into the version)
 #   results/validation/<table>.json            great-expectations results per table (deterministic summary)
-#   results/validation/data_docs/              on request (validate.data_docs), one Data Docs site of them all
-#                                              (gx/uncommitted/data_docs/local_site/index.html)
+#   results/validation/data_docs/<job>/        on request (validate.data_docs), a Data Docs site per validation
+#                                              job (gx/uncommitted/data_docs/local_site/index.html)
 #   results/publish/<table>/                   each table's parts sorted by its keys (one job per table),
 #                                              hard-linked into the version folder once validation passes
 #   results/published/<version>/<table>/       the published tables; manifest.json and README.md beside them
 #   results/published/LATEST                   the newest version id; HISTORY lists the versions kept
 #   results/report/                            plots and pages for `snakemake --report report.html`
-#   results/logs/<stage>/<shard>.log           what each job printed (validate: one job for every table,
-#                                              results/logs/validate.log; publish: one per table)
+#   results/logs/<stage>/<shard>.log           what each job printed (validate: one job per group of stages,
+#                                              results/logs/validate/<job>.log; publish: one per table)
 #   results/benchmarks/<stage>/<shard>.tsv     time and peak memory of each job (likewise)
 # Paths are relative to the working directory (--directory), except the code, schemas and default config,
 # which are found beside this Snakefile.

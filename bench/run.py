@@ -51,7 +51,7 @@ def job_stats(workdir: Path) -> dict[str, list[dict]]:
     stats: dict[str, list[dict]] = {}
     for stage in STAGES:
         folder = workdir / "results" / "benchmarks"
-        # a stage of one job (survey, reuse, validate) has results/benchmarks/<stage>.tsv, others one per job
+        # a stage of one job (survey, reuse) has results/benchmarks/<stage>.tsv, others one per job (or group)
         for path in [p for p in [folder / f"{stage}.tsv"] if p.exists()] + sorted((folder / stage).glob("*.tsv")):
             log = workdir / "results" / "logs" / path.relative_to(folder).with_suffix(".log")
             lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith(RESOURCES_PREFIX)]

@@ -51,6 +51,10 @@ SHARDS = [f"{i:03d}" for i in range(len(PLAN["entries"]))]
 # what a job asks of the machine or the cluster (config "resources"): not a setting of any stage
 THREADS = config["resources"]["threads"]
 JOB_MEM_MB = config["resources"]["mem_mb"]
+# Which ready jobs run first. Snakemake otherwise prefers those with the largest inputs: validation and sorting
+# took the cores while a normalize shard, on the chain that decides when the run ends, waited. The stages first,
+# then validation (the report waits on it), then sorting and the rest (priority 0).
+PRIORITY = {"stage": 2, "validate": 1}
 # a corpus job (survey, reuse, the report) holds what it keeps of every shard: its request grows with the input
 CORPUS_MEM_MB = JOB_MEM_MB["corpus"] + round(config["resources"]["corpus_mb_per_gigabyte"] * PLAN["bytes"] / 1e9)
 # the config as the stages see it: "shards: auto" resolved to the count; what jobs ask of the machine and

@@ -16,6 +16,7 @@ rule decode:
         manifest_entries=shard_entry_count,
         root=INPUT_ROOT,
     threads: THREADS
+    priority: PRIORITY["stage"]
     resources:
         mem_mb=JOB_MEM_MB["shard"],
     conda:

@@ -11,6 +11,7 @@ rule extract:
         settings=stage_settings("extract"),
         io=io_args,
     threads: THREADS
+    priority: PRIORITY["stage"]
     resources:
         mem_mb=JOB_MEM_MB["shard"],
     conda:

@@ -13,6 +13,7 @@ rule reuse:
         settings=stage_settings("reuse"),
         io=io_args,
     threads: THREADS
+    priority: PRIORITY["stage"]
     resources:
         mem_mb=CORPUS_MEM_MB,
     conda:

@@ -11,6 +11,7 @@ checkpoint survey:
         settings=stage_settings("survey"),
         io=io_args,
     threads: THREADS
+    priority: PRIORITY["stage"]
     resources:
         mem_mb=CORPUS_MEM_MB,
     conda:

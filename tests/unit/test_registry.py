@@ -88,6 +88,19 @@ def test_validation_checks_and_their_reads_are_declared_together():
     assert set(validate.CORPUS_DERIVED) <= registry.CORPUS_TABLES and not set(validate.DERIVED) & registry.CORPUS_TABLES
 
 
+def test_validation_jobs_check_every_table_once_as_soon_as_their_stages_are_done():
+    grouped = [stage for group in registry.VALIDATION_GROUPS for stage in group]
+    assert grouped == [s.name for s in registry.TABLE_STAGES]  # every table stage once, in the order they run
+    assert [t for group in registry.VALIDATION_JOBS.values() for t in group] == list(registry.ALL_TABLES)
+    order = {s.name: k for k, s in enumerate(registry.TABLE_STAGES)}
+    for group, stages in zip(registry.VALIDATION_JOBS.values(), registry.VALIDATION_GROUPS):
+        # a job waits on no stage after its own: each table its checks read is written by one of them or earlier
+        last = max(order[s] for s in stages)
+        assert all(order[registry.WRITER[t]] <= last for t in registry.validation_reads(group)), stages
+    assert registry.validation_reads(registry.VALIDATION_JOBS["normalize"]) == [
+        "normalized", "edits", "repairs", "decoded", "sources"]
+
+
 def test_operations_are_the_schema_counts_and_the_edit_labels():
     normalized = [c["name"] for c in tables.spec("normalized")["columns"] if c["name"].startswith("n_")]
     assert sorted(normalized) == sorted(f"n_{op}" for op in OPERATIONS)

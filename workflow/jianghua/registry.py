@@ -85,7 +85,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
                  "sentences": ("doc_id", "sentence_no", "start", "end", "source_start", "source_end", "text"),
                  "sources": ("source_id", "status")},
           writes=("doc_clusters", "shared_passages"), config=("reuse", "normalize.mask_token"), scope="corpus"),
-    # the steps: validation of every table, publishing, the report
+    # the steps: validation (VALIDATION_JOBS), publishing, the report
     Stage("validate", config=("validate",), data=T2S, scope="step"),
     Stage("sort_table", config=("publish.part_megabytes",), scope="step", in_module="publish"),
     Stage("version", scope="step", in_module="publish"),
@@ -105,6 +105,12 @@ CORPUS_TABLES = frozenset(t for s in TABLE_STAGES if s.scope == "corpus" for t i
 # tables the publish step derives from the validation results, found only in a published version
 PUBLISH_TABLES = ("quarantine",)
 PUBLISHED_TABLES = (*ALL_TABLES, *PUBLISH_TABLES)
+# The validation jobs, each checking the tables of stages that finish together as soon as they are written, beside
+# the stages still running, rather than one job after the last stage that a core waits on alone (a fifth of the
+# run at a gigabyte). Each pays for importing great-expectations (3.5 s), so a stage that follows another at once
+# shares its job: the survey decode's, extract segment's (shard by shard). Named by their first stage.
+VALIDATION_GROUPS = (("decode", "survey"), ("normalize",), ("segment", "extract"), ("reuse",))
+VALIDATION_JOBS = {group[0]: tuple(t for stage in group for t in STAGES[stage].writes) for group in VALIDATION_GROUPS}
 
 
 def projections() -> dict[str, tuple[str, tuple[str, ...]]]:

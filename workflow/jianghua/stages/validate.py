@@ -4,10 +4,11 @@ Checks that span rows or tables (offsets slicing back, references, row accountin
 as boolean ``check_*`` columns, which the suite then expects to be true; everything else is a plain
 expectation on the table's own columns. Each suite runs over batches of consecutive shards (with the same
 shards of the tables its checks read), so that memory follows the batch, not the corpus; the outcomes add up
-per table. One job validates every table, so that great-expectations is imported once per run.
+per table. A job validates every table it is given (the rules give it those of stages that finish together,
+``registry.VALIDATION_JOBS``), so that great-expectations is imported once per job.
 The result JSON (deterministic: no run times or ids) lands in ``results/validation/<table>.json``, and on
-request (config ``validate.data_docs``) one Data Docs site of every table's runs in
-``results/validation/data_docs/``. Each expectation is ``structural`` (keys, references, offsets, row accounting: a
+request (config ``validate.data_docs``) one Data Docs site of the job's runs in
+``results/validation/data_docs/<job>/``. Each expectation is ``structural`` (keys, references, offsets, row accounting: a
 failure stops ``publish``) or ``content`` (pinyin, half-width marks, Traditional-only characters, boilerplate
 markers, unflagged damage: a failure holds back only the documents or sources whose rows fail, listed in the
 result as ``held_back``, and ``publish`` quarantines them). This job never stops on a failure; ``publish``
