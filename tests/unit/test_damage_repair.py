@@ -246,3 +246,20 @@ def test_the_model_scores_no_characters_and_one_alike_whatever_the_array_shape()
     assert model.logp3_array(*(np.zeros((0, 4), np.int64),) * 3).shape == (0, 4)
     pair = np.array([ord("人")]), np.array([ord("民")])
     assert model.logp_array(*pair)[0] == model.logp_array(*(np.tile(p, (2, 3)) for p in pair))[1, 2] < 0
+
+
+def test_texts_are_scored_together_as_each_alone_term_by_term():
+    """``texts_logp`` of many texts: each the sum, one term after another, of its pairs' log-probabilities (and
+    its first character's unigram where nothing is before it), whatever the other texts."""
+    model = default_model()
+    texts, befores = ["人民", "民主发展", "", "改", "坚持改革开放"], ["", "，", "", "要", "的"]
+    expected = []
+    for text, before in zip(texts, befores):
+        chars = np.array([ord(c) for c in before + text], np.int64)
+        total = 0.0
+        for term in model.logp_array(chars[:-1], chars[1:]).tolist():
+            total += term
+        expected.append(total + model.unigram_logp((before + text)[0]) if chars.size and not before else total)
+    assert model.texts_logp(texts, befores).tolist() == expected
+    assert model.texts_logp(texts[1:2], befores[1:2]).tolist() == expected[1:2]
+    assert model.text_logp("") == 0.0 and model.texts_logp([], []).shape == (0,)

@@ -814,14 +814,22 @@ def _reads_as_it_stands(text: str, pos: int) -> bool:
     return len(following) == PLAUSIBLE_RUN and default_model().text_logp(following) / len(following) > PLAUSIBLE_LOGP
 
 
+def _signs_meant(text: str, matches: list[re.Match]) -> set[int]:
+    """The starts of the bare signs that the text after them tells were meant (the common case): fewer than three
+    characters follow before other ASCII, or they read as they stand after the character before the sign.
+    Scored together: a page holds many such signs."""
+    following = [_plain_after(text, m.end()) for m in matches]
+    scored = [(m.start(), chars) for m, chars in zip(matches, following) if len(chars) >= 3]
+    logp = default_model().texts_logp([chars for _, chars in scored], [text[start - 1] for start, _ in scored])
+    return ({m.start() for m, chars in zip(matches, following) if len(chars) < 3}
+            | {start for (start, chars), score in zip(scored, logp) if score / len(chars) > PLAUSIBLE_LOGP})
+
+
 def _bare_sign(text: str, match: re.Match, annotated: Annotated, min_confidence: float) -> Repair | None:
     """An ASCII sign between non-ASCII characters whose decoder dropped the lead byte before it: the character
     before the sign ends in A3 and vanished, the run after it is one byte out of step. Tried only where the
-    text after the sign does not read as it stands (a sign the site meant is the common case)."""
+    text after the sign does not read as it stands (``_signs_meant``)."""
     start, end = match.span()
-    following = _plain_after(text, end)
-    if len(following) < 3 or default_model().text_logp(following, text[start - 1]) / len(following) > PLAUSIBLE_LOGP:
-        return None
     wide = SIGN_BYTES[match.group("bare")]
     hypotheses = _run_hypotheses(wide[1], _runs(text, end, annotated), [((0.0, (_ending_in(wide[0]),)),)], annotated)
     if not hypotheses:
@@ -898,8 +906,10 @@ def find_repairs(text: str, annotated: Annotated, min_confidence: float) -> list
     """All damaged spans of ``text``, repaired or flagged, sorted and non-overlapping."""
     found: list[Repair] = []
     covered_until = 0
-    for match in ANCHOR.finditer(text):
-        if match.start() < covered_until:
+    matches = list(ANCHOR.finditer(text))
+    meant = _signs_meant(text, [m for m in matches if m.group("bare")])
+    for match in matches:
+        if match.start() < covered_until or match.start() in meant:
             continue
         if match.group("indent"):
             repair = _indentation(text, match, annotated, min_confidence)
