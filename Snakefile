@@ -42,6 +42,8 @@ rule all:
     input:
         "results/published/LATEST",
         "results/report/funnel.svg",
+        # asked for here, so that turning them on after a run builds them (no other rule reads them)
+        [f"results/validation/data_docs/{group}" for group in registry.VALIDATION_JOBS] if config["validate"]["data_docs"] else [],
 
 
 # With --default-storage-provider (e.g. S3) the results live in storage, and the main process keeps HISTORY,

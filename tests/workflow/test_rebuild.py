@@ -13,6 +13,7 @@ from collections import Counter
 import polars as pl
 import pytest
 
+from jianghua import registry
 from jianghua.inputs import shard_of
 
 from conftest import REPO, SAMPLE, snakemake
@@ -100,6 +101,20 @@ def test_one_changed_file_reruns_only_its_shard(rebuilt):
     third = (root / "LATEST").read_text().strip()
     assert "扎实推动各项工作落地见效" not in "".join(pl.read_parquet(root / third / "normalized")["text"])
     assert "Nothing to be done" in snakemake(work, *config, "--dry-run").stdout
+
+
+def test_data_docs_turned_on_after_a_run_are_built_and_the_version_stays(rebuilt):
+    _, work, config = rebuilt
+    latest = work / "results" / "published" / "LATEST"
+    before = latest.read_text()
+    snakemake(work, *config, "validate={data_docs: true}")
+    logs = sorted((work / ".snakemake" / "log").glob("*.snakemake.log"))
+    ran = set(re.findall(r"Finished jobid: \d+ \(Rule: (validate_\w+)\)", logs[-1].read_text(encoding="utf-8")))
+    assert ran == {f"validate_{group}" for group in registry.VALIDATION_JOBS}
+    for group in registry.VALIDATION_JOBS:
+        site = work / "results" / "validation" / "data_docs" / group / "gx" / "uncommitted" / "data_docs" / "local_site"
+        assert (site / "index.html").is_file(), group
+    assert latest.read_text() == before  # Data Docs shape no published output
 
 
 def test_interrupted_run_resumes_to_the_same_version(tmp_path):
