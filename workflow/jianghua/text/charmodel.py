@@ -12,7 +12,7 @@ from functools import cache
 
 import numpy as np
 
-from jianghua.text.chars import CJK_PUNCTUATION, is_han
+from jianghua.text.chars import CJK_PUNCTUATION, codepoints, is_han
 from jianghua.text.data import read_text
 from jianghua.text.t2s import t2s_characters
 
@@ -147,8 +147,8 @@ class CharModel:
         another, its first character's unigram (where nothing is before it) last."""
         chars = [before[-1:] + text for text, before in zip(texts, befores)]
         lengths = np.array([len(c) for c in chars], np.int64)
-        points = np.frombuffer("".join(chars).encode("utf-32-le"), np.uint32).astype(np.int64)
-        grid = np.zeros((len(chars), max([1, *map(len, chars)])), np.int64)  # a row per text, its code points
+        points = codepoints("".join(chars)).astype(np.int64)
+        grid = np.zeros((len(chars), max(1, lengths.max(initial=0))), np.int64)  # a row per text, its code points
         starts = np.cumsum(lengths) - lengths
         grid[np.repeat(np.arange(len(chars)), lengths), np.arange(points.size) - np.repeat(starts, lengths)] = points
         paired = np.arange(grid.shape[1] - 1) < (lengths - 1)[:, None]
