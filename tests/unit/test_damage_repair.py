@@ -1,6 +1,7 @@
 """The damage simulator reproduces shared/notes/gbk-damage.md byte for byte; repair undoes what its bytes determine
 with the fixed character model, and flags what they do not (never a guess)."""
 
+import math
 import random
 
 import numpy as np
@@ -10,7 +11,7 @@ from jianghua.testing.accuracy import repair_accuracy
 from jianghua.testing.damage import annotate_bytes, annotation_table, intended, lossy_decode, punctuation_pass, \
     simulate, sites_decode
 from jianghua.testing.sample import clean_traditional_documents
-from jianghua.text import repair
+from jianghua.text import lattice, repair
 from jianghua.text.charmodel import default_model
 
 # (clean Traditional text, as the sites published it): the mechanisms of the notes, on our own phrases
@@ -215,22 +216,68 @@ def test_the_character_before_its_own_annotation_is_one_the_corpus_annotates():
     assert repair._annotated_first(("愴", "闖"), "chuàng", with_creation) == ("愴", "闖")
 
 
-def test_the_lattice_step_groups_and_sums_bit_for_bit_as_the_general_grouping():
-    """The fast grouping of a step (states grouped by their last character) and the rows kept across lattices
-    give exactly the values of the general path: the published repair scores must not move by one ulp."""
+def _plain_step(cur, best, total, logp, gain, prior, options, margin, max_states):
+    """A lattice step as the trellis defines it, in plain Python: entries in entry order, merged per (last
+    character, option) with the first best entry and the log-sum of totals in entry order."""
+    width = len(options)
+    entries = [(s * width + o, (int(cur[s]), int(options[o])), float(best[s]) + float(logp[s, o]) + float(gain[o]) + prior,
+                float(total[s]) + float(logp[s, o]) + float(gain[o]) + prior)
+               for s in range(len(cur)) for o in range(width)]
+    groups: dict = {}
+    for entry in entries:
+        groups.setdefault(entry[1], []).append(entry)
+    if len(groups) == len(entries):
+        merged = [(e, b, t) for e, _, b, t in entries]
+    else:
+        merged = []
+        for key in sorted(groups):
+            members = groups[key]
+            first = max(members, key=lambda m: m[2])  # the first of equal maxima
+            top = max(m[3] for m in members)
+            weight = 0.0
+            for m in members:
+                weight += math.exp(m[3] - top)
+            merged.append((first[0], first[2], top + math.log(weight)))
+    heaviest = max(t for _, _, t in merged)
+    kept = [m for m in merged if m[2] >= heaviest - margin]
+    if len(kept) > max_states:
+        kept = sorted(kept, key=lambda m: -m[2])[:max_states]
+    return [e // width for e, _, _ in kept], [e % width for e, _, _ in kept], [b for _, b, _ in kept], [t for *_, t in kept]
+
+
+def test_the_compiled_lattice_step_is_the_plain_step_bit_for_bit():
+    """The compiled step (distinct options or not, states sharing a last character or not, ties, more states
+    than are kept, groups too light to sum) gives exactly the plain step's states and values: the published
+    repair scores must not move by one ulp."""
+    rng = np.random.default_rng(7)
+    chars = np.array([ord(c) for c in "的一是在不了有和人这中大为上个国我以要他时来用们生到作地"], np.int64)
+    cases = [(1, 5, False), (7, 40, False), (200, 40, False), (33, 1, False), (60, 12, True), (40, 30, False),
+             (5, 8, True)]
+    for (states, width, repeats), ties in ((case, ties) for case in cases for ties in (False, True)):
+        options = rng.choice(np.arange(0x4E00, 0x9FA5), width, replace=repeats).astype(np.int64)
+        cur = rng.choice(chars[:max(1, states // 3)], states) if states > 7 else rng.choice(chars, states, replace=False)
+        best = rng.normal(size=states) * 5
+        total = best + rng.random(states)
+        logp = rng.normal(size=(states, width)) * 4 - 8
+        if ties:
+            best, logp = np.round(best), np.round(logp)
+        gain = np.where(rng.random(width) < 0.3, -3.0, 0.0)
+        for margin, kept in ((15.0, 32), (3.0, 4), (1e9, 1000)):
+            came, option, new_best, new_total = lattice.advance(cur, best, total, logp, gain, 0.5, options, margin,
+                                                                kept)
+            expected = _plain_step(cur, best, total, logp, gain, 0.5, options, margin, kept)
+            assert came.tolist() == expected[0] and option.tolist() == expected[1]
+            assert new_best.tolist() == expected[2] and new_total.tolist() == expected[3]  # floats compared exactly
+
+
+def test_model_rows_kept_across_lattices_are_the_model_s_values():
     rng = np.random.default_rng(7)
     chars = np.array([ord(c) for c in "的一是在不了有和人这中大为上个国我以要他时来用们生到作地"], np.int64)
     for states, width in ((1, 5), (7, 40), (200, 40), (33, 1)):
         position = repair.Options(chr(c) for c in rng.choice(np.arange(0x4E00, 0x9FA5), width, replace=False))
         cur = rng.choice(chars[:max(1, states // 3)], states)
         prev = np.where(rng.random(states) < 0.2, -1, rng.choice(chars, states))
-        best, total = rng.normal(size=(states, width)) * 5, rng.normal(size=(states, width)) * 5
         codes = repair._codes(position)
-        first, summed = repair._step_grouped(cur, best, total, position)
-        expected_first, expected_summed = repair._grouped(np.repeat(cur, width), np.tile(codes, states),
-                                                          best.reshape(-1), total.reshape(-1))
-        assert np.array_equal(first, expected_first)
-        assert np.array_equal(summed.view(np.int64), expected_summed.view(np.int64))
         shape = (states, width)
         direct = default_model().logp3_array(np.broadcast_to(prev[:, None], shape), np.broadcast_to(cur[:, None], shape),
                                              np.broadcast_to(codes[None, :], shape))

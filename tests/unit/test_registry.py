@@ -23,7 +23,7 @@ def _names(paths):
 def test_import_closures_are_what_each_stage_runs():
     normalize = _names(registry.code_files("normalize"))
     assert {"stages/normalize.py", "text/t2s.py", "text/outline.py", "text/pinyin.py", "text/repair.py",
-            "text/charmodel.py", "text/data.py", "tables.py", "runner.py", "registry.py", "__init__.py",
+            "text/lattice.py", "text/charmodel.py", "text/data.py", "tables.py", "runner.py", "registry.py", "__init__.py",
             "stages/__init__.py", "text/__init__.py"} <= normalize
     assert not {"stages/segment.py", "stages/survey.py", "inputs.py", "cli.py"} & normalize
     decode = _names(registry.code_files("decode"))

@@ -43,6 +43,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
+from jianghua.text import lattice
 from jianghua.text.charmodel import default_model
 from jianghua.text.chars import HAN, is_han
 from jianghua.text.gbk import FULLWIDTH_TO_ASCII, is_trail, vanishes
@@ -405,42 +406,6 @@ def _grouped(prev: np.ndarray, cur: np.ndarray, best: np.ndarray, total: np.ndar
     return first, top + np.log(np.bincount(inverse, np.exp(total - top[inverse]), distinct.size))
 
 
-@lru_cache(maxsize=8192)
-def _by_code(position: tuple[str, ...]) -> np.ndarray | None:
-    """The order of a position's options by code point; None where an option repeats."""
-    codes = _codes(position)
-    return np.argsort(codes, kind="stable") if np.unique(codes).size == codes.size else None
-
-
-def _step_grouped(cur: np.ndarray, best: np.ndarray, total: np.ndarray,
-                  position: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """``_grouped`` of a step's entries (``best``, ``total``: states x options; entry ``s * options + o`` is
-    state ``s`` reading option ``o``), the same indices and sums in the same order, found by grouping the
-    states by their last character (the new states' first) rather than sorting every entry's key: the step
-    after a join has hundreds of states by 40 options."""
-    states, width = best.shape
-    by_code = _by_code(position)
-    if by_code is None:
-        return _grouped(np.repeat(cur, width), np.tile(_codes(position), states), best.reshape(-1), total.reshape(-1))
-    order = np.argsort(cur, kind="stable")  # the states of each group in their own order
-    ordered = cur[order]
-    opens = np.concatenate(([True], ordered[1:] != ordered[:-1]))  # where a group of states begins
-    starts = np.flatnonzero(opens)
-    if starts.size == states:  # every entry its own state
-        return np.arange(states * width), total.reshape(-1)
-    group = np.empty(states, np.int64)
-    group[order] = np.cumsum(opens) - 1
-    top = np.maximum.reduceat(total[order], starts, axis=0).reshape(-1)
-    bins = (group[:, None] * width + np.arange(width)).reshape(-1)
-    flat = total.reshape(-1)  # summed entry by entry in their order, as _grouped sums them (bit for bit)
-    summed = (top + np.log(np.bincount(bins, np.exp(flat - top[bins]), top.size))).reshape(-1, width)
-    best = best[order]
-    rows = np.where(best == np.repeat(np.maximum.reduceat(best, starts, axis=0), np.diff(np.append(starts, states)), axis=0),
-                    np.arange(states)[:, None], states)
-    first = order[np.minimum.reduceat(rows, starts, axis=0)] * width + np.arange(width)  # the first best state
-    return first[:, by_code].reshape(-1), summed[:, by_code].reshape(-1)
-
-
 class _Rows:
     """log P(option | prev cur) of a position's options after each state, kept across lattices.
 
@@ -521,18 +486,14 @@ class _Trellis:
             logp = default_model().unigram_logp_array(options)[None, :]
         else:
             logp = _ROWS.rows(self.prev, self.cur, position)
-        best = self.best[:, None] + logp + gain + prior
-        first, total = _step_grouped(self.cur, best, self.total[:, None] + logp + gain + prior, position)
-        kept = np.flatnonzero(total >= total.max() - STATE_MARGIN)
-        if kept.size > MAX_STATES:
-            kept = kept[np.argsort(-total[kept], kind="stable")[:MAX_STATES]]
-        first, self.total = first[kept], total[kept]
-        came, option = np.divmod(first, options.size)
-        self.prev, self.cur, self.best = self.cur[came], options[option], best.reshape(-1)[first]
+        gains = np.zeros(options.size) if isinstance(gain, float) else gain
+        came, option, self.best, self.total = lattice.advance(self.cur, self.best, self.total, logp, gains,
+                                                              float(prior), options, STATE_MARGIN, MAX_STATES)
+        self.prev, self.cur = self.cur[came], options[option]
         start = len(self.chars)
         self.chars.extend(position[k] for k in option.tolist())
         self.parents.extend(self.node[came].tolist())
-        self.node = np.arange(start, start + first.size)
+        self.node = np.arange(start, start + came.size)
 
     def join(self, branches: list[tuple[np.ndarray, ...]]) -> None:
         """Merge the states that several ways reached (``state()`` of each)."""
