@@ -8,7 +8,7 @@ from jianghua.text.boilerplate import table_rules
 from jianghua.text.offsets import rebuild_decoded
 from jianghua.text.t2s import convert_t2s
 
-from conftest import normalize_texts
+from conftest import SAMPLE, normalize_texts
 
 
 def norm(text: str) -> str:
@@ -185,6 +185,19 @@ def test_edits_rebuild_the_decoded_text_exactly(sample_frames, seed_frames):
             for row in rows.iter_rows(named=True):
                 assert decoded[sid][row["start"]:row["end"]] == row["before"]
                 assert text[row["out_start"]:row["out_end"]] == row["after"]
+
+
+def test_texts_normalized_a_few_at_a_time_give_the_tables_of_the_whole_shard(sample_frames):
+    """Batches of a text or two (a job's memory follows the batch) change nothing in what normalize writes."""
+    from jianghua.runner import process
+    from jianghua.stages.normalize import batches
+
+    decoded = sample_frames["decoded"]
+    assert [b.height for b in batches(decoded.head(3), 1e-9)] == [1, 1, 1]
+    assert [b.height for b in batches(decoded.clear(), 4)] == [0]
+    small = process(SAMPLE / "corpus", {"normalize": {"batch_megabytes": 0.002}})
+    for table in ("normalized", "edits", "repairs"):
+        assert small[table].equals(sample_frames[table]), table
 
 
 def test_counts_per_operation(sample_frames):

@@ -645,7 +645,21 @@ def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplat
     return {"normalized": normalized, "edits": shard.edit_table(ids), "repairs": repairs}
 
 
+def batches(frame: pl.DataFrame, megabytes: float) -> list[pl.DataFrame]:
+    """Consecutive rows of ``frame`` whose texts hold about ``megabytes`` each (at least one row a batch; one
+    empty batch for an empty frame)."""
+    size = pl.col("text").str.len_bytes()
+    number = (size.cum_sum() - size) // max(1, int(megabytes * 1e6))  # the bytes before a row, in batches
+    if not frame.height:
+        return [frame]
+    return frame.with_columns(batch=number).partition_by("batch", maintain_order=True, include_key=False)
+
+
 def run(frames: dict[str, pl.DataFrame], settings) -> dict[str, pl.DataFrame]:
-    """Normalize a shard's ``decoded`` texts with the survey's corpus tables."""
-    return normalize_frame(frames["decoded"], frames["annotations"], frames["boilerplate_lines"],
-                           settings["normalize.mask_token"], settings["repair.min_confidence"])
+    """Normalize a shard's ``decoded`` texts with the survey's corpus tables, a batch of texts at a time
+    (``normalize.batch_megabytes``): a text's normalization depends on no other, and a job's memory then
+    follows the batch, not the shard."""
+    parts = [normalize_frame(batch, frames["annotations"], frames["boilerplate_lines"],
+                             settings["normalize.mask_token"], settings["repair.min_confidence"])
+             for batch in batches(frames["decoded"], settings["normalize.batch_megabytes"])]
+    return {table: pl.concat([part[table] for part in parts], rechunk=True) for table in parts[0]}
