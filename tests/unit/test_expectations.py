@@ -120,3 +120,18 @@ def test_expectation_passes_clean_and_fails_broken(table, expectation, clean, tm
     broken = clean | _breaker(table, expectation)(clean)
     outcome = _outcome(table, broken, tmp_path, expectation)
     assert not outcome["success"] and (outcome["unexpected_count"] or outcome["observed_value"] is not None)
+
+
+def test_every_pattern_of_the_suites_runs_in_pyarrow_s_regex_engine():
+    """great-expectations hands a regex to pandas, which runs it in pyarrow (RE2) over the whole column unless it
+    holds what RE2 reads otherwise (``\\d``, ``\\s``, ``\\w``, ``\\b``, lookarounds, ``\\u`` escapes): then it
+    calls Python's ``re`` once per row, most of a validation job. Digits and blanks are spelled out instead."""
+    import re
+
+    parameters = validate.shared_parameters()
+    patterns = {(table, item["id"]): parameters.get(regex["$PARAMETER"]) if isinstance(regex, dict) else regex
+                for table in registry.ALL_TABLES for item in validate.suite(table)["expectations"]
+                if (regex := item["kwargs"].get("regex")) is not None}
+    assert len(patterns) >= 5
+    for where, pattern in patterns.items():
+        assert re.search(r"\\[dDsSwWbBuUN]|\(\?<?[=!]|\\[1-9]", pattern) is None, where

@@ -298,6 +298,9 @@ class Context:
         else:
             self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)  # a bar per batch filled the log
+        # what the import made (modules, models, a million objects) lives as long as the job: kept out of the
+        # collections that ``release`` asks for, which then scan only what the runs made
+        gc.freeze()
 
     def definition(self, table: str):
         """The validation definition of ``table``'s suite (``schemas/expectations/<table>.json``) over a
