@@ -238,6 +238,7 @@ def test_slices_are_checked_alike_whatever_the_rows_taken_at_a_time(sample_frame
     other = {"decoded": sample_frames["decoded"], "normalized": sample_frames["normalized"]}
     whole = validate.DERIVED["edits"](edits, other)
     monkeypatch.setattr(validate, "SLICED_ROWS", 3)
+    monkeypatch.setattr(validate, "TEXTS_AT_A_TIME", 2)
     assert validate.DERIVED["edits"](edits, other).equals(whole)
     expected = ~((pl.col("edit_no") % 7 == 3) & (pl.col("before") != "篡改"))
     assert whole["check_before_slices_back"].to_list() == sample_frames["edits"].select(expected).to_series().to_list()

@@ -26,11 +26,12 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from jianghua import registry, tables
 from jianghua.errors import SchemaError
-from jianghua.text.chars import HAN
+from jianghua.text.chars import HAN, codepoints
 from jianghua.text.t2s import traditional_only
 
 EXPECTATIONS_DIR = registry.SCHEMA_DIR / "expectations"
@@ -53,21 +54,44 @@ def _in_range() -> pl.Expr:
             ).fill_null(False).alias("check_in_range")
 
 
-SLICED_ROWS = 65_536  # rows made Python values at a time: a shard's 1.5 million edits at once held 0.5 GB
+SLICED_ROWS = 32_768  # rows compared at a time: the index of their characters is what a comparison holds
+TEXTS_AT_A_TIME = 2_048  # texts joined at a time into the code points of them all: never a copy of all at once
 
 
 def _slices_back(frame: pl.DataFrame, documents: pl.DataFrame, column: str, wrap: tuple = ("", ""),
                  span_columns: tuple = ("doc_id", "start", "end"), name: str = "check_slices_back") -> pl.Series:
     """Whether each row's ``column`` (within ``wrap``) is its slice of its text in ``documents``: the slice
-    ``span_columns`` name (the text's id, by which ``documents`` is keyed too, a start and an end)."""
-    # Python slicing over one dict of texts: a polars join would copy each text once per row. (columns as
-    # lists, a slice of rows at a time: iterating a polars Series yields one element per call)
-    texts = dict(zip(documents[span_columns[0]].to_list(), documents["text"].to_list()))
+    ``span_columns`` name (the text's id, by which ``documents`` is keyed too, a start and an end, which must
+    lie in the text). Compared as code points: the texts joined into one array, a slice of rows' values into
+    another (a Python string per row, or a join copying each text once per row, cost far more)."""
+    key, start, end = span_columns
+    before, after = (len(w) for w in wrap)
+    lengths = documents["text"].str.len_chars().cast(pl.Int64)
+    offsets = lengths.cum_sum() - lengths
+    text = np.empty(int(lengths.sum() or 0), np.uint32)
+    for texts, at in zip(documents["text"].to_frame().iter_slices(TEXTS_AT_A_TIME), offsets[::TEXTS_AT_A_TIME]):
+        points = codepoints(texts["text"].str.join("").item())
+        text[at:at + points.size] = points
     ok = []
-    for part in frame.select(*span_columns, column).iter_slices(SLICED_ROWS):
-        ok += [(text := texts.get(text_id)) is not None and text[start:end] == f"{wrap[0]}{value}{wrap[1]}"
-               for text_id, start, end, value in zip(*(part[c].to_list() for c in part.columns))]
-    return pl.Series(name, ok, dtype=pl.Boolean)
+    for part in frame.iter_slices(SLICED_ROWS):
+        rows = part.select(
+            pl.col(start) + pl.col(key).replace_strict(documents[key], offsets, default=None),  # in the joined texts
+            size=pl.col(column).str.len_chars().cast(pl.Int64),
+            fits=((pl.col(start) >= 0) & (pl.col(end) <= pl.col(key).replace_strict(documents[key], lengths, default=None))
+                  & (pl.col(end) - pl.col(start) == pl.col(column).str.len_chars() + before + after)).fill_null(False))
+        fits = rows["fits"].to_numpy()
+        first, sizes = rows[start].to_numpy()[fits], rows["size"].to_numpy()[fits]
+        wanted = codepoints(part[column].filter(fits).str.join("").item())
+        at = np.repeat(first + before - (np.cumsum(sizes) - sizes), sizes) + np.arange(wanted.size)
+        right = np.bincount(np.repeat(np.arange(sizes.size), sizes), text[at] != wanted, sizes.size) == 0
+        if before:
+            right &= text[first] == ord(wrap[0])
+        if after:
+            right &= text[first + before + sizes] == ord(wrap[1])
+        sliced = fits.copy()
+        sliced[fits] = right
+        ok.append(sliced)
+    return pl.Series(name, np.concatenate(ok) if ok else np.zeros(0, bool), dtype=pl.Boolean)
 
 
 def _spans(slice_column: str | None, wrap: tuple = ("", ""), in_sentence: bool = True) -> Callable:
@@ -327,6 +351,14 @@ class Context:
             for key in store.list_keys():
                 store.remove_key(key)
 
+    def forget_batch(self, table: str) -> None:
+        """Drop what ``table``'s execution engine keeps of the batch it last ran: its dataframe and every metric
+        it resolved (the condition of each row of each expectation among them), which it would otherwise hold
+        across all the table's batches, and beside the next one. The next run resolves its metrics afresh."""
+        engine = self.context.data_sources.get(f"jianghua-{table}").get_execution_engine()
+        engine._metric_cache.clear()  # (great-expectations 1.x offers no call for either)
+        engine._batch_manager.reset_batch_cache()
+
     def release(self, table: str) -> None:
         """Drop ``table``'s data source once its runs are done: its execution engine keeps the last batch's
         dataframe and every metric it resolved (unexpected indexes included), which across a job's tables
@@ -366,6 +398,7 @@ def run_suite(table: str, batches: Iterable[Batch], context: Context | None = No
                                 run_id=RunIdentifier(run_name=f"batch {number:03d}"))
         rows += frame.height
         context.forget_results()
+        context.forget_batch(table)
         for r in result.results:
             item = by_id[r.expectation_config.meta["id"]]
             details = r.result or {}
