@@ -261,3 +261,16 @@ def test_passages_are_checked_alike_whatever_the_passages_taken_at_a_time(sample
     checks = whole.select(pl.col("^check_.*$")).rows()
     assert checks[:3] == [(True, False, True), (True, True, False), (False, False, False)]
     assert all(all(row) for row in checks[3:])
+
+
+def test_a_slice_is_its_text_s_only_where_the_span_lies_in_the_text():
+    """Exact values: a span slicing back (wrapped in quote marks or not), one a character off, one past the text's
+    end, one of a missing text, a null value; a text whose id repeats is read as its last row (the repetition is
+    its own expectation's failure, not a crash here)."""
+    documents = pl.DataFrame({"doc_id": ["a", "b", "b"], "text": ["他说“发展”了", "旧的", "改革开放"]})
+    rows = pl.DataFrame({"doc_id": ["a", "a", "a", "b", "b", "c", "a"], "start": [2, 3, 2, 2, 3, 0, 0],
+                         "end": [6, 5, 6, 4, 5, 1, 1], "value": ["发展", "发展", "展了", "开放", "放", "改", None]})
+    got = validate._slices_back(rows, documents, "value", ("“", "”"))
+    assert got.to_list() == [True, False, False, False, False, False, False]
+    plain = validate._slices_back(rows, documents, "value")
+    assert plain.to_list() == [False, True, False, True, False, False, False]

@@ -648,10 +648,10 @@ def normalize_frame(decoded: pl.DataFrame, annotations: pl.DataFrame, boilerplat
 def batches(frame: pl.DataFrame, megabytes: float) -> list[pl.DataFrame]:
     """Consecutive rows of ``frame`` whose texts hold about ``megabytes`` each (at least one row a batch; one
     empty batch for an empty frame)."""
-    size = pl.col("text").str.len_bytes()
-    number = (size.cum_sum() - size) // max(1, int(megabytes * 1e6))  # the bytes before a row, in batches
     if not frame.height:
         return [frame]
+    size = pl.col("text").str.len_bytes()
+    number = (size.cum_sum() - size) // max(1, int(megabytes * 1e6))  # the bytes before a row, in batches
     return frame.with_columns(batch=number).partition_by("batch", maintain_order=True, include_key=False)
 
 

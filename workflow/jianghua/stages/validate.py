@@ -72,13 +72,16 @@ def _slices_back(frame: pl.DataFrame, documents: pl.DataFrame, column: str, wrap
     for texts, at in zip(documents["text"].to_frame().iter_slices(TEXTS_AT_A_TIME), offsets[::TEXTS_AT_A_TIME]):
         points = codepoints(texts["text"].str.join("").item())
         text[at:at + points.size] = points
+    # a text by its id (the last of a repeated id, whose repetition its own expectation reports)
+    where = (documents.select(key, offset=offsets, length=lengths).drop_nulls(key)
+             .unique(key, keep="last", maintain_order=True))
+    offset, length = (pl.col(key).replace_strict(where[key], where[c], default=None) for c in ("offset", "length"))
+    size = pl.col(column).str.len_chars().cast(pl.Int64)
     ok = []
     for part in frame.iter_slices(SLICED_ROWS):
-        rows = part.select(
-            pl.col(start) + pl.col(key).replace_strict(documents[key], offsets, default=None),  # in the joined texts
-            size=pl.col(column).str.len_chars().cast(pl.Int64),
-            fits=((pl.col(start) >= 0) & (pl.col(end) <= pl.col(key).replace_strict(documents[key], lengths, default=None))
-                  & (pl.col(end) - pl.col(start) == pl.col(column).str.len_chars() + before + after)).fill_null(False))
+        rows = part.select((pl.col(start) + offset).fill_null(-1), size=size.fill_null(0),  # start in the joined texts
+                           fits=((pl.col(start) >= 0) & (pl.col(end) <= length)
+                                 & (pl.col(end) - pl.col(start) == size + before + after)).fill_null(False))
         fits = rows["fits"].to_numpy()
         first, sizes = rows[start].to_numpy()[fits], rows["size"].to_numpy()[fits]
         wanted = codepoints(part[column].filter(fits).str.join("").item())
@@ -351,14 +354,6 @@ class Context:
             for key in store.list_keys():
                 store.remove_key(key)
 
-    def forget_batch(self, table: str) -> None:
-        """Drop what ``table``'s execution engine keeps of the batch it last ran: its dataframe and every metric
-        it resolved (the condition of each row of each expectation among them), which it would otherwise hold
-        across all the table's batches, and beside the next one. The next run resolves its metrics afresh."""
-        engine = self.context.data_sources.get(f"jianghua-{table}").get_execution_engine()
-        engine._metric_cache.clear()  # (great-expectations 1.x offers no call for either)
-        engine._batch_manager.reset_batch_cache()
-
     def release(self, table: str) -> None:
         """Drop ``table``'s data source once its runs are done: its execution engine keeps the last batch's
         dataframe and every metric it resolved (unexpected indexes included), which across a job's tables
@@ -398,7 +393,6 @@ def run_suite(table: str, batches: Iterable[Batch], context: Context | None = No
                                 run_id=RunIdentifier(run_name=f"batch {number:03d}"))
         rows += frame.height
         context.forget_results()
-        context.forget_batch(table)
         for r in result.results:
             item = by_id[r.expectation_config.meta["id"]]
             details = r.result or {}
