@@ -396,7 +396,7 @@ def _gain(position: tuple[str, ...], priors: tuple[tuple[str, float], ...], othe
 
 def _grouped(prev: np.ndarray, cur: np.ndarray, best: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per distinct (prev, cur): the index of its best entry, and the log-sum of its entries' totals."""
-    distinct, inverse = np.unique((prev << 21) | cur, return_inverse=True)
+    distinct, inverse = np.unique((prev << lattice.KEY_SHIFT) | cur, return_inverse=True)
     if distinct.size == prev.size:  # every entry its own state
         return np.arange(prev.size), total
     order = np.lexsort((-best, inverse))
@@ -423,7 +423,7 @@ class _Rows:
 
     def rows(self, prev: np.ndarray, cur: np.ndarray, position: tuple[str, ...]) -> np.ndarray:
         """The (states, options) matrix of log-probabilities."""
-        keys = (prev << 21) | cur  # prev may be -1 (no such character): the key is then negative
+        keys = (prev << lattice.KEY_SHIFT) | cur  # prev may be -1 (no such character): the key is then negative
         known, matrix = self._known.get(position) or (np.empty(0, np.int64), None)
         at = np.searchsorted(known, keys)
         missing = at >= known.size
@@ -432,8 +432,8 @@ class _Rows:
             fresh = np.unique(keys[missing])
             options = _codes(position)
             shape = (fresh.size, options.size)
-            computed = default_model().logp3_array(np.broadcast_to((fresh >> 21)[:, None], shape),
-                                                   np.broadcast_to((fresh & 0x1FFFFF)[:, None], shape),
+            computed = default_model().logp3_array(np.broadcast_to((fresh >> lattice.KEY_SHIFT)[:, None], shape),
+                                                   np.broadcast_to((fresh & ((1 << lattice.KEY_SHIFT) - 1))[:, None], shape),
                                                    np.broadcast_to(options[None, :], shape))
             if self._entries + computed.size > self.LIMIT:
                 self._known.clear()
