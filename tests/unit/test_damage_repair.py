@@ -283,6 +283,14 @@ def test_model_rows_kept_across_lattices_are_the_model_s_values():
                                              np.broadcast_to(codes[None, :], shape))
         for _ in range(2):  # computed, then kept
             assert np.array_equal(repair._ROWS.rows(prev, cur, position).view(np.int64), direct.view(np.int64))
+        # kept states among unseen ones (each unseen cur is past every kept one): the kept rows and the fresh
+        unseen, kept = np.full(3, ord("民"), np.int64), min(2, states)
+        both = np.concatenate((prev[:kept], unseen)), np.concatenate((cur[:kept], unseen))
+        both_shape = (both[0].size, width)
+        fresh = default_model().logp3_array(*(np.broadcast_to(a[:, None], both_shape) for a in both),
+                                            np.broadcast_to(codes[None, :], both_shape))
+        assert np.array_equal(repair._ROWS.rows(*both, position).view(np.int64), fresh.view(np.int64))
+        assert np.array_equal(repair._ROWS.rows(*both, position)[:kept].view(np.int64), direct[:kept].view(np.int64))
 
 
 def test_the_model_scores_no_characters_and_one_alike_whatever_the_array_shape():

@@ -155,3 +155,17 @@ def advance(cur: np.ndarray, best: np.ndarray, total: np.ndarray, logp: np.ndarr
     kept = _heaviest(summed, margin, max_states)
     chosen = first[kept]
     return chosen // width, chosen % width, entry_best[chosen], summed[kept]
+
+
+@numba.njit(cache=True, nogil=True)
+def gather(known: np.ndarray, matrix: np.ndarray, prev: np.ndarray, cur: np.ndarray):
+    """The rows of ``matrix`` of each state's key ((prev << KEY_SHIFT) | cur) in the sorted ``known`` keys, and
+    whether every key is known (if not, the rows are not all filled)."""
+    rows = np.empty((prev.size, matrix.shape[1]))
+    for s in range(prev.size):
+        key = (prev[s] << KEY_SHIFT) | cur[s]
+        at = np.searchsorted(known, key)
+        if at >= known.size or known[at] != key:
+            return rows, False
+        rows[s] = matrix[at]
+    return rows, True

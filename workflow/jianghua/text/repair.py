@@ -337,18 +337,25 @@ def _segments(lead: int, run: Run, annotated: Annotated) -> list[Segment] | None
     if kind == "ascii":
         segments.append(((0.0, ((chr(stream[-1]),),)),))
     elif kind != "closed":
-        ways = []
-        last = _last_options(stream[-1], run.last, annotated)
-        if last:
-            ways.append((0.0, (last,)))
-        for area in range(len(_dropped_areas())):
-            # the pair before the last character was dropped, with that character's lead
-            before = _with_trail(stream[-1], area)
-            anywhere = _after_dropped(area, run.last, annotated) if before else ()
-            if anywhere:
-                ways.append((0.0, (before, anywhere)))
-        segments.append(_likely(tuple(ways)) if ways else ())
+        segments.append(_last_segment(stream[-1], run.last, annotated))
     return None if any(not ways for ways in segments) else segments
+
+
+@lru_cache(maxsize=16384)
+def _last_segment(lead: int, last: tuple, annotated: Annotated) -> Segment:
+    """The readings of a run's last character, whose trail byte is lost or annotated (``Run.last``), from its
+    ``lead`` byte; or, its own pair dropped, from the lead of the pair before. The same for every run that
+    ends alike (a ``?`` alone is read after each sign in turn), so computed once."""
+    ways = []
+    if options := _last_options(lead, last, annotated):
+        ways.append((0.0, (options,)))
+    for area in range(len(_dropped_areas())):
+        # the pair before the last character was dropped, with that character's lead
+        before = _with_trail(lead, area)
+        anywhere = _after_dropped(area, last, annotated) if before else ()
+        if anywhere:
+            ways.append((0.0, (before, anywhere)))
+    return _likely(tuple(ways)) if ways else ()
 
 
 # ---- scoring ------------------------------------------------------------------------------------------------
@@ -423,56 +430,55 @@ class _Rows:
 
     def rows(self, prev: np.ndarray, cur: np.ndarray, position: tuple[str, ...]) -> np.ndarray:
         """The (states, options) matrix of log-probabilities."""
+        known, matrix = self._known.get(position) or (_NO_KEYS, _NO_ROWS)
+        rows, complete = lattice.gather(known, matrix, prev, cur)
+        if complete:  # the common case: every state seen before
+            return rows
         keys = (prev << lattice.KEY_SHIFT) | cur  # prev may be -1 (no such character): the key is then negative
-        known, matrix = self._known.get(position) or (np.empty(0, np.int64), None)
         at = np.searchsorted(known, keys)
         missing = at >= known.size
         missing[~missing] = known[at[~missing]] != keys[~missing]
-        if missing.any():
-            fresh = np.unique(keys[missing])
-            options = _codes(position)
-            shape = (fresh.size, options.size)
-            computed = default_model().logp3_array(np.broadcast_to((fresh >> lattice.KEY_SHIFT)[:, None], shape),
-                                                   np.broadcast_to((fresh & ((1 << lattice.KEY_SHIFT) - 1))[:, None], shape),
-                                                   np.broadcast_to(options[None, :], shape))
-            if self._entries + computed.size > self.LIMIT:
-                self._known.clear()
-                self._entries = 0
-                known, matrix = np.empty(0, np.int64), None
-            known = np.concatenate((known, fresh))
-            matrix = computed if matrix is None else np.concatenate((matrix, computed))
-            order = np.argsort(known, kind="stable")
-            known, matrix = known[order], matrix[order]
-            self._known[position] = (known, matrix)
-            self._entries += computed.size
-            at = np.searchsorted(known, keys)
-        return matrix[at]
+        fresh = np.unique(keys[missing])
+        options = _codes(position)
+        shape = (fresh.size, options.size)
+        computed = default_model().logp3_array(np.broadcast_to((fresh >> lattice.KEY_SHIFT)[:, None], shape),
+                                               np.broadcast_to((fresh & ((1 << lattice.KEY_SHIFT) - 1))[:, None], shape),
+                                               np.broadcast_to(options[None, :], shape))
+        if self._entries + computed.size > self.LIMIT:
+            self._known.clear()
+            self._entries = 0
+            known, matrix = _NO_KEYS, _NO_ROWS
+        known = np.concatenate((known, fresh))
+        matrix = computed if not matrix.size else np.concatenate((matrix, computed))
+        order = np.argsort(known, kind="stable")
+        known, matrix = known[order], matrix[order]
+        self._known[position] = (known, matrix)
+        self._entries += computed.size
+        return matrix[np.searchsorted(known, keys)]
 
 
+_NO_KEYS, _NO_ROWS = np.empty(0, np.int64), np.empty((0, 0))
 _ROWS = _Rows()
 
 
 class _Trellis:
     """Viterbi and forward passes of the trigram model over readings, the state being the last two characters.
 
-    ``prev``, ``cur`` (code points, -1 for none), ``best``, ``total`` and ``node`` (the path's last node in
-    ``chars``/``parents``, to read the best path back) hold one entry per state.
+    ``prev``, ``cur`` (code points, -1 for none), ``best``, ``total`` and ``node`` (the path's last node, to read
+    the best path back) hold one entry per state. The nodes are numbered in the order read: each step appends
+    its states' characters to ``chars`` and their parent nodes to ``parents``, as arrays.
     """
 
     def __init__(self, context: str):
         codes = [ord(c) for c in context[-2:]]
-        self.chars: list[str] = []
-        self.parents: list[int] = []
-        node = -1
-        for c in context[-2:]:
-            self.chars.append(c)
-            self.parents.append(node)
-            node = len(self.chars) - 1
-        self.roots = len(self.chars)
+        self.roots = len(codes)
+        self.chars = [np.array(codes, np.int64)]
+        self.parents = [np.arange(-1, self.roots - 1)]  # the context's characters, each after the one before
+        self.nodes = self.roots
         self.prev = np.array([codes[-2] if len(codes) == 2 else -1], np.int64)
         self.cur = np.array([codes[-1] if codes else -1], np.int64)
         self.best = self.total = np.zeros(1)
-        self.node = np.array([node], np.int64)
+        self.node = np.array([self.roots - 1], np.int64)
 
     def state(self) -> tuple[np.ndarray, ...]:
         return self.prev, self.cur, self.best, self.total, self.node
@@ -490,10 +496,10 @@ class _Trellis:
         came, option, self.best, self.total = lattice.advance(self.cur, self.best, self.total, logp, gains,
                                                               float(prior), options, STATE_MARGIN, MAX_STATES)
         self.prev, self.cur = self.cur[came], options[option]
-        start = len(self.chars)
-        self.chars.extend(position[k] for k in option.tolist())
-        self.parents.extend(self.node[came].tolist())
-        self.node = np.arange(start, start + came.size)
+        self.chars.append(self.cur)
+        self.parents.append(self.node[came])
+        self.node = np.arange(self.nodes, self.nodes + came.size)
+        self.nodes += came.size
 
     def join(self, branches: list[tuple[np.ndarray, ...]]) -> None:
         """Merge the states that several ways reached (``state()`` of each)."""
@@ -506,11 +512,12 @@ class _Trellis:
 
     def reading(self) -> str:
         """The best path's characters after the context."""
-        node, chars = int(self.node[int(self.best.argmax())]), []
+        chars, parents = np.concatenate(self.chars).tolist(), np.concatenate(self.parents).tolist()
+        node, path = int(self.node[int(self.best.argmax())]), []
         while node >= self.roots:
-            chars.append(self.chars[node])
-            node = self.parents[node]
-        return "".join(reversed(chars))
+            path.append(chr(chars[node]))
+            node = parents[node]
+        return "".join(reversed(path))
 
 
 @lru_cache(maxsize=65536)
