@@ -1,7 +1,7 @@
-"""One step of repair's trellis (``repair._Trellis``), compiled with numba: a step is a few thousand additions
-over 30–400 states by up to 40 options, where a dozen numpy calls each cost more than the arithmetic (the
-steps were half of a normalize job). The values are those the numpy version gave, bit for bit: every sum is
-taken in the same order, and exp and log are the same C library's.
+"""One step of repair's trellis (``repair._Trellis``), and the gathering of its model rows, compiled with numba:
+a step is a few thousand additions over 30–400 states by up to 40 options, where a dozen numpy calls each cost
+more than the arithmetic (the steps were half of a normalize job). The values are those the numpy version
+gave, bit for bit: every sum is taken in the same order, and exp and log are the same C library's.
 """
 
 from __future__ import annotations
