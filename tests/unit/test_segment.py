@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from jianghua.stages.segment import segment_frame, split_documents
-from jianghua.text.offsets import source_offsets
+from jianghua.text.offsets import SourceOffsets
 from jianghua.text.outline import MARKERS, chinese_numeral, compilation_part, marker_at, number_of, year_of
 
 
@@ -207,7 +207,7 @@ def test_source_offsets_point_at_the_same_text(sample_frames, seed_frames):
 
 
 class SourceMap:
-    """One source's offset map, one offset at a time with bisect: the reference for ``source_offsets``."""
+    """One source's offset map, one offset at a time with bisect: the reference for ``SourceOffsets``."""
 
     def __init__(self, edits: list[tuple[int, int, int, int]]):
         self.edits = sorted(edits, key=lambda e: e[2])  # (start, end, out_start, out_end)
@@ -237,19 +237,23 @@ def test_source_offsets_at_once_equal_the_source_map(sample_frames):
     positions = (rng.random(5000) * (lengths[source_no] + 1)).astype(np.int64)
     maps = {sid: SourceMap(g.select("start", "end", "out_start", "out_end").rows())
             for (sid,), g in edits.partition_by("source_id", as_dict=True).items()}
+    # the edits as normalize writes them, and with the sources in another order (indexed by sorting)
+    shuffled = edits.sort("source_id", descending=True, maintain_order=True)
     for end in (False, True):
         expected = [(maps[sources[n]].end if end else maps[sources[n]].start)(int(p)) if sources[n] in maps else int(p)
                     for n, p in zip(source_no, positions)]
-        assert source_offsets(edits, sources, source_no, positions, end).tolist() == expected
-    assert source_offsets(edits.clear(), sources, source_no, positions, True).tolist() == positions.tolist()
+        for table in (edits, shuffled):
+            assert SourceOffsets(table, sources).map(source_no, positions, end).tolist() == expected
+    assert SourceOffsets(edits.clear(), sources).map(source_no, positions, True).tolist() == positions.tolist()
 
 
 def test_source_offsets_around_insertions_and_deletions():
     # "a(fā)bcX" -> "abc" style deletions and a widening
     edits = pl.DataFrame({"source_id": ["s", "s"], "start": [1, 7], "end": [5, 8], "out_start": [1, 3], "out_end": [1, 5]})
     starts, ends = np.array([0, 1, 2, 3, 4, 5]), np.array([1, 2, 3, 4, 5])
-    assert source_offsets(edits, ["s"], np.zeros(6, np.int64), starts, False).tolist() == [0, 5, 6, 7, 7, 8]
-    assert source_offsets(edits, ["s"], np.zeros(5, np.int64), ends, True).tolist() == [1, 6, 7, 8, 8]
+    offsets = SourceOffsets(edits, ["s"])
+    assert offsets.map(np.zeros(6, np.int64), starts, False).tolist() == [0, 5, 6, 7, 7, 8]
+    assert offsets.map(np.zeros(5, np.int64), ends, True).tolist() == [1, 6, 7, 8, 8]
     m = SourceMap([(1, 5, 1, 1), (7, 8, 3, 5)])
     assert [m.start(p) for p in starts] == [0, 5, 6, 7, 7, 8] and [m.end(p) for p in ends] == [1, 6, 7, 8, 8]
 

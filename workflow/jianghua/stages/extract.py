@@ -30,7 +30,7 @@ from jianghua import tables
 from jianghua.text.chars import HAN
 from jianghua.text.data import read_tsv
 from jianghua.text.dates import DATE, FoundDate, dateline, header_date, read_date
-from jianghua.text.offsets import source_offsets
+from jianghua.text.offsets import SourceOffsets
 from jianghua.text.outline import CN, chinese_numeral, number_of
 from jianghua.text.pinyin import annotations, strip_annotations
 from jianghua.text.titles import KIND, MEETING, ROLE, SALUTATION, clean_line, last_lines, lines_of
@@ -545,8 +545,9 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
         mask_source += [source_no.get(sid, -2)] * len(found_in["masks"])  # -2: no decoded text
     numbers = np.array([source_no.get(sid, -2) for _, sid, _, _ in in_source], np.int64)
     starts, ends = (np.array([entry[k] for entry in in_source], np.int64) for k in (2, 3))
-    for (row, sid, _, _), start, end in zip(in_source, source_offsets(edits, sources, numbers, starts, False).tolist(),
-                                            source_offsets(edits, sources, numbers, ends, True).tolist()):
+    offsets = SourceOffsets(edits, sources)
+    for (row, sid, _, _), start, end in zip(in_source, offsets.map(numbers, starts, False).tolist(),
+                                            offsets.map(numbers, ends, True).tolist()):
         row["date_source_start"], row["date_source_end"] = start, end
     frames = {"metadata": pl.DataFrame(metadata, schema=tables.polars_schema("metadata"))}
     frames |= {table: _mentions(table, columns, documents, sentences) for table, columns in mentions.items()}
@@ -554,7 +555,7 @@ def extract_frame(documents: pl.DataFrame, sentences: pl.DataFrame, edits: pl.Da
     masks = frames["masks"]
     number = np.array(mask_source, np.int64)
     doc_start = documents["start"].to_numpy()[np.asarray(mentions["masks"]["doc"], np.int64)] if masks.height else 0
-    spans = [source_offsets(edits, sources, number, doc_start + masks[c].to_numpy(), end)
+    spans = [offsets.map(number, doc_start + masks[c].to_numpy(), end)
              for c, end in (("start", False), ("end", True))]
     original = [decoded_texts[n][a:b] if n >= 0 else "" for n, a, b in zip(number.tolist(), *(x.tolist() for x in spans))]
     frames["masks"] = masks.with_columns(original=pl.Series(original, dtype=pl.String))

@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from jianghua import tables
-from jianghua.text.offsets import source_offsets
+from jianghua.text.offsets import SourceOffsets
 from jianghua.text.outline import CHINESE_MARKERS, CN, MARKERS, compilation_part, marker_at, number_of
 from jianghua.text.titles import (GREETING, KIND, MAX_TITLE, SALUTATION, SENTENCE, Evidence, Head, Line, head_kind,
                                   lines_of, noise, noise_span, read_head)
@@ -487,8 +487,9 @@ def segment_frame(normalized: pl.DataFrame, edits: pl.DataFrame) -> dict[str, pl
     frame = _sentence_frame(found, frames["documents"])
     # a sentence's offsets in its normalized text, mapped to the decoded text all at once
     source_no = np.array(document_source, np.int64)[found["doc"].to_numpy().astype(np.int64)]
+    offsets = SourceOffsets(edits, sources)
     frames["sentences"] = frame.with_columns(
-        pl.Series(column, source_offsets(edits, sources, source_no, frame[column].to_numpy(), end))
+        pl.Series(column, offsets.map(source_no, frame[column].to_numpy(), end))
         for column, end in (("source_start", False), ("source_end", True)))
     return frames
 
