@@ -43,6 +43,15 @@ def test_conform_names_missing_and_extra_columns():
         tables.conform(pl.DataFrame({"source_id": ["a"], "body": ["x"]}), "decoded")
 
 
+def test_series_builds_declared_types_and_lists_as_polars_would():
+    items = [["坚持党的领导", "坚持人民至上"], [], ["自我革命"]]
+    built = tables.series("formulations", "items", items)
+    assert built.dtype == pl.List(pl.String) and built.name == "items"
+    assert built.equals(pl.Series("items", items, pl.List(pl.String)))
+    assert tables.series("formulations", "items", []).equals(pl.Series("items", [], pl.List(pl.String)))
+    assert tables.series("formulations", "number", [3, None]).dtype == pl.Int64
+
+
 def test_conform_rejects_nulls_in_required_columns():
     with pytest.raises(SchemaError, match="column 'text' has 1 nulls"):
         tables.conform(pl.DataFrame({"source_id": ["a"], "text": [None]}, schema={"source_id": pl.String, "text": pl.String}), "decoded")

@@ -7,6 +7,7 @@ import os
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -62,6 +63,19 @@ def polars_schema(table: str) -> pl.Schema:
     """The polars schema of ``table`` (for building empty frames and casting)."""
     # from_batches, not Schema.empty_table: that one imports pandas, 0.2 s of every job
     return pl.Schema(pl.from_arrow(pa.Table.from_batches([], arrow_schema(table))).schema)
+
+
+def series(table: str, name: str, values: list) -> pl.Series:
+    """Column ``name`` of ``table`` from Python values, of its declared type. A column of lists is built from
+    its flattened values and offsets: polars converts nested Python values one at a time (0.46 s for 114,000
+    short lists, against 0.05 s), and ``pa.array`` would import pandas (0.2 s)."""
+    dtype = polars_schema(table)[name]
+    if not isinstance(dtype, pl.List):
+        return pl.Series(name, values, dtype)
+    offsets = np.zeros(len(values) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, values), np.int64, len(values)), out=offsets[1:])
+    flat = pl.Series([item for row in values for item in row], dtype=dtype.inner)
+    return pl.Series(name, pa.LargeListArray.from_arrays(pl.Series(offsets).to_arrow(), flat.to_arrow()))
 
 
 def empty(table: str) -> pl.DataFrame:

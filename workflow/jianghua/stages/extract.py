@@ -475,8 +475,7 @@ def _mentions(table: str, columns: dict[str, list], documents: pl.DataFrame, sen
     letter, _ = MENTION_TABLES[table]
     doc = np.asarray(columns["doc"], np.int64)
     schema = tables.polars_schema(table)
-    found = pl.DataFrame({name: pl.Series(name, values, schema[name]) for name, values in columns.items()
-                          if name != "doc"})
+    found = pl.DataFrame([tables.series(table, name, values) for name, values in columns.items() if name != "doc"])
     id_column = next(name for name in schema if name.endswith("_id") and name not in ("doc_id", "sentence_id"))
     k = pl.int_range(1, pl.len() + 1).over("doc")
     return (found.with_columns(doc=doc, doc_id=documents["doc_id"].gather(doc),
