@@ -757,10 +757,10 @@ def _punctuation(text: str, match: re.Match, annotated: Annotated, min_confidenc
     if not sign and _reads_as_it_stands(text, match.end()):
         return None  # every damage hypothesis reads the text after the "?" one byte out of step: it would not read
     signs = [sign] if sign else list(SIGN_BYTES)
+    runs = _runs(text, match.end(), annotated)  # the same after every sign
     hypotheses = []
     for s in signs:
         wide = SIGN_BYTES[s]
-        runs = _runs(text, match.end(), annotated)
         hypotheses += _run_hypotheses(wide[1], runs, [((0.0, (_ending_in(wide[0]),)),)], annotated)
     if not sign:  # "?" alone may be a question mark, or a character the encoder could not write
         following = _run_end(text, match.end())
