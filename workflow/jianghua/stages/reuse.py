@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from jianghua import tables
 from jianghua.errors import ConfigError
@@ -184,11 +183,7 @@ def passages(shards: Iterable[dict[str, pl.DataFrame]], shared: pl.DataFrame, do
     if (spans["start"][1:][same] < spans["start"][:-1][same]).any():  # a document's rows out of text order
         order = np.lexsort((spans["start"], docs, hashes))
         docs, spans = docs[order], {c: v[order] for c, v in spans.items()}
-    offsets = pa.array(np.append(heads, shared.height))
-
-    def listed(values) -> pl.Series:
-        return pl.Series(pa.LargeListArray.from_arrays(offsets, values))
-
+    offsets = np.append(heads, shared.height)
     points, lengths = fold(pl.Series(texts, dtype=pl.String), config.mask_token)
     folded_text, ends = text_of(points), np.cumsum(lengths).tolist()
     return pl.DataFrame({
@@ -197,8 +192,8 @@ def passages(shards: Iterable[dict[str, pl.DataFrame]], shared: pl.DataFrame, do
                             dtype=pl.String),
         "text": pl.Series(texts, dtype=pl.String),
         "n_clusters": shared["n_clusters"].gather(heads), "n_documents": shared["n_documents"].gather(heads),
-        "doc_ids": listed(doc_ids.gather(docs).to_arrow(compat_level=pl.CompatLevel.oldest())),
-        **{f"{c}s": listed(pa.array(spans[c])) for c in SPANS},
+        "doc_ids": tables.lists(offsets, doc_ids.gather(docs)),
+        **{f"{c}s": tables.lists(offsets, pl.Series(spans[c])) for c in SPANS},
     }).cast(dict(tables.polars_schema("shared_passages")))
 
 
